@@ -24,10 +24,20 @@ class RiskGate(Protocol):
         """
 
     def on_working(self, account: str, symbol: str, side: int, qty_delta: int, price: int) -> None:
-        """An account's working (resting or pending stop) quantity changed by `qty_delta`."""
+        """An account's working quantity changed by `qty_delta` (lots, signed).
+
+        Working = accepted and not yet filled, cancelled or expired: resting orders, pending
+        stops, and an incoming order while it matches. The venue calls this with +qty when it
+        accepts an order, -remaining when an order is cancelled or expires, and +-change on an
+        amend. A fill does NOT come through here: `on_fill` implies that the filled quantity
+        leaves the working quantity of both the buyer's and the seller's order.
+        """
 
     def on_fill(self, trade: ClearedTrade, out: list) -> None:
-        """Novate a fill; append any clearing events (fees, positions) to `out`."""
+        """Novate a fill; append any clearing events (fees, positions) to `out`.
+
+        The filled `trade.qty` also leaves both orders' working quantity (see `on_working`).
+        """
 
     def position(self, account: str, symbol: str) -> int:
         """Signed position in lots (for reduce-only)."""
