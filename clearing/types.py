@@ -41,9 +41,13 @@ class ClearingTerms:
         return q + (1 if 2 * r >= self.tick_size_micro else 0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ClearedTrade:
-    """One fill, as the clearinghouse novates it: buyer and seller each face the CCP."""
+    """One fill, as the clearinghouse novates it: buyer and seller each face the CCP.
+
+    Not `frozen` only because frozen dataclasses are slow to build and one is made per fill on
+    the matching hot path; treat it as immutable.
+    """
 
     trade_id: int
     symbol: str
@@ -52,4 +56,23 @@ class ClearedTrade:
     buyer: str  # account ids
     seller: str
     aggressor: int  # BUY if the buyer was the taker, SELL if the seller was
+    ts: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderQuote:
+    """One provider's price for one tier, the raw input of an index.
+
+    For the SIT index (`index_name="SIT"`): list prices in micro-USD per million input tokens
+    and per million output tokens for a model `tier`. For the GPU-hour index
+    (`index_name="GPU"`): `tier` is the GPU type and both prices are micro-USD per GPU-hour.
+    `volume` is the weight (tokens served or GPU-hours rented in the window), `ts` in ns.
+    """
+
+    index_name: str
+    provider: str
+    tier: str
+    input_price: int
+    output_price: int
+    volume: int
     ts: int
