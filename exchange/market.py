@@ -1,0 +1,137 @@
+"""The per-contract trading state: the book, the trading state, reference prices, the dynamic
+price band, the daily price limits with their halt-and-widen rule, and pending stop orders.
+
+Rules (documented defaults in exchange/contracts.py ProductSpec):
+- Price band: an order may not be priced more aggressively than the band around the reference
+  price (the last trade, else the last settlement): a buy above `ref + band`, a sell below
+  `ref - band` is rejected (CME-style banding; passive prices are free). Market orders are
+  protected at the band edge.
+- Daily limits: +-`daily_limit_bps` of the prior settlement. Orders priced beyond them are
+  rejected. A trade at a limit halts the contract for `halt_seconds`; when it reopens the limits
+  are widened by `limit_widen_bps` (as equity-index futures do).
+"""
+
+from __future__ import annotations
+
+from sortedcontainers import SortedDict
+
+from exchange.book import OrderBook
+from exchange.contracts import ContractSpec
+
+PRE_OPEN = "pre_open"
+OPEN = "open"
+HALTED = "halted"
+CLOSED = "closed"
+EXPIRED = "expired"
+STATES = (PRE_OPEN, OPEN, HALTED, CLOSED, EXPIRED)
+
+# Operator transitions: from -> allowed targets (expiry happens only through ExpireContract or
+# the last trading time).
+TRANSITIONS = {
+    PRE_OPEN: {OPEN, CLOSED, HALTED},
+    OPEN: {HALTED, CLOSED, PRE_OPEN},
+    HALTED: {OPEN, CLOSED},
+    CLOSED: {PRE_OPEN, OPEN},
+    EXPIRED: set(),
+}
+
+
+class Market:
+    __slots__ = (
+        "spec",
+        "symbol",
+        "book",
+        "state",
+        "pro_rata",
+        "last_trade",
+        "settlement",
+        "reference",
+        "limit_low",
+        "limit_high",
+        "widenings",
+        "halt_until",
+        "buy_stops",
+        "sell_stops",
+        "volume",
+        "trades",
+        "band_bps",
+        "band_min",
+        "max_qty",
+        "min_qty",
+        "lot",
+    )
+
+    def __init__(self, spec: ContractSpec, state: str = OPEN):
+        p = spec.product
+        self.spec = spec
+        self.symbol = spec.symbol
+        self.book = OrderBook(spec.symbol)
+        self.state = state
+        self.pro_rata = p.allocation == "pro_rata"
+        self.last_trade: int | None = None
+        self.settlement: int | None = None  # prior settlement price (ticks)
+        self.reference: int | None = None  # band reference when there is no trade yet
+        self.limit_low: int | None = None
+        self.limit_high: int | None = None
+        self.widenings = 0
+        self.halt_until: int | None = None
+        # stop price -> {order_id: order}, FIFO within a price
+        self.buy_stops: SortedDict = SortedDict()
+        self.sell_stops: SortedDict = SortedDict()
+        self.volume = 0
+        self.trades = 0
+        self.band_bps = p.band_bps
+        self.band_min = p.band_min_ticks
+        self.max_qty = p.max_qty
+        self.min_qty = p.min_qty
+        self.lot = p.lot_size
+
+    def band_reference(self) -> int | None:
+        return self.last_trade if self.last_trade is not None else self.reference
+
+    def band_width(self, ref: int) -> int:
+        w = ref * self.band_bps // 10_000
+        return w if w > self.band_min else self.band_min
+
+    def protection_price(self, side: int) -> int | None:
+        """The worst price a market order may trade at: the band edge, within the limits."""
+        ref = self.band_reference()
+        if ref is None:
+            return None
+        if side > 0:
+            p = ref + self.band_width(ref)
+            if self.limit_high is not None and p > self.limit_high:
+                p = self.limit_high
+        else:
+            p = ref - self.band_width(ref)
+            if p < 1:
+                p = 1
+            if self.limit_low is not None and p < self.limit_low:
+                p = self.limit_low
+        return p
+
+    def set_settlement(self, price: int) -> None:
+        """A new prior settlement: it becomes the band reference and resets the daily limits."""
+        self.settlement = price
+        self.reference = price
+        self.widenings = 0
+        self._set_limits()
+
+    def widen_limits(self) -> None:
+        self.widenings += 1
+        self._set_limits()
+
+    def _set_limits(self) -> None:
+        p = self.spec.product
+        bps = p.daily_limit_bps + self.widenings * p.limit_widen_bps
+        width = self.settlement * bps // 10_000
+        self.limit_low = max(1, self.settlement - width)
+        self.limit_high = self.settlement + width
+
+    def at_limit(self, price: int) -> bool:
+        return (self.limit_high is not None and price >= self.limit_high) or (
+            self.limit_low is not None and price <= self.limit_low
+        )
+
+    def stops(self, side: int) -> SortedDict:
+        return self.buy_stops if side > 0 else self.sell_stops

@@ -1,0 +1,177 @@
+"""Order vocabulary (sides, types, time in force, self-trade prevention) and the live order.
+
+The enums are IntEnums so that the hot path compares plain ints; their lower-case names are
+the wire values (`"buy"`, `"limit"`, `"GTC"`, `"cancel_newest"`).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from clearing.types import BUY, SELL
+
+
+class Side(IntEnum):
+    BUY = BUY
+    SELL = SELL
+
+    @property
+    def wire(self) -> str:
+        return self.name.lower()
+
+
+class OrderType(IntEnum):
+    LIMIT = 1
+    MARKET = 2  # with price protection: never trades outside the band, never rests
+    STOP = 3  # stop-market: a market order once a trade prints at or through the stop
+    STOP_LIMIT = 4  # a limit order once triggered
+
+    @property
+    def wire(self) -> str:
+        return self.name.lower()
+
+
+class TimeInForce(IntEnum):
+    GTC = 1  # good till cancelled (until the contract expires)
+    DAY = 2  # expires when the trading day closes
+    GTD = 3  # good till `expire_at`
+    IOC = 4  # immediate or cancel: fill what you can, cancel the rest
+    FOK = 5  # fill or kill: fill all at once or reject
+
+    @property
+    def wire(self) -> str:
+        return self.name
+
+
+class STP(IntEnum):
+    """Self-trade prevention: what happens when an order would trade against its own account
+    (or its own self-match id)."""
+
+    CANCEL_NEWEST = 1  # cancel the incoming order's remainder (default)
+    CANCEL_OLDEST = 2  # cancel the resting order, keep matching
+    CANCEL_BOTH = 3
+    DECREMENT_AND_CANCEL = 4  # reduce both by the smaller; the smaller is cancelled
+
+    @property
+    def wire(self) -> str:
+        return self.name.lower()
+
+
+class OrderStatus(IntEnum):
+    NEW = 1
+    PARTIALLY_FILLED = 2
+    FILLED = 3
+    CANCELLED = 4
+    EXPIRED = 5
+    REJECTED = 6
+    PENDING_TRIGGER = 7  # a stop waiting for its trigger
+
+    @property
+    def wire(self) -> str:
+        return self.name.lower()
+
+
+class Order:
+    """A live order. Owned and mutated only by the venue.
+
+    `qty` is the total ordered, `remaining` what is still open; for an iceberg, `visible` is the
+    part shown in the book and the rest (`remaining - visible`) is hidden.
+    """
+
+    __slots__ = (
+        "order_id",
+        "account",
+        "symbol",
+        "side",
+        "type",
+        "price",
+        "qty",
+        "remaining",
+        "visible",
+        "display_qty",
+        "tif",
+        "expire_at",
+        "stop_price",
+        "post_only",
+        "reduce_only",
+        "client_order_id",
+        "stp",
+        "stp_group",
+        "ts",
+        "status",
+        "top",
+    )
+
+    def __init__(
+        self,
+        order_id,
+        account,
+        symbol,
+        side,
+        type,
+        price,
+        qty,
+        display_qty,
+        tif,
+        expire_at,
+        stop_price,
+        post_only,
+        reduce_only,
+        client_order_id,
+        stp,
+        stp_group,
+        ts,
+    ):
+        self.order_id = order_id
+        self.account = account
+        self.symbol = symbol
+        self.side = side
+        self.type = type
+        self.price = price
+        self.qty = qty
+        self.remaining = qty
+        self.visible = qty if display_qty is None else min(display_qty, qty)
+        self.display_qty = display_qty
+        self.tif = tif
+        self.expire_at = expire_at
+        self.stop_price = stop_price
+        self.post_only = post_only
+        self.reduce_only = reduce_only
+        self.client_order_id = client_order_id
+        self.stp = stp
+        self.stp_group = stp_group if stp_group is not None else account
+        self.ts = ts
+        self.status = OrderStatus.NEW
+        self.top = False  # pro-rata: this order set a new best price and fills first
+
+    @property
+    def filled(self) -> int:
+        return self.qty - self.remaining
+
+    def to_dict(self) -> dict:
+        return {
+            "order_id": self.order_id,
+            "account": self.account,
+            "symbol": self.symbol,
+            "side": Side(self.side).wire,
+            "type": OrderType(self.type).wire,
+            "price": self.price,
+            "stop_price": self.stop_price,
+            "qty": self.qty,
+            "filled_qty": self.qty - self.remaining,
+            "remaining_qty": self.remaining,
+            "display_qty": self.display_qty,
+            "time_in_force": TimeInForce(self.tif).wire,
+            "expire_at": self.expire_at,
+            "post_only": self.post_only,
+            "reduce_only": self.reduce_only,
+            "client_order_id": self.client_order_id,
+            "status": OrderStatus(self.status).wire,
+            "ts": self.ts,
+        }
+
+    def __repr__(self):
+        return (
+            f"Order(id={self.order_id}, {self.account}, {self.symbol}, "
+            f"{'buy' if self.side > 0 else 'sell'} {self.remaining}/{self.qty} @ {self.price})"
+        )
