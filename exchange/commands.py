@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from exchange.orders import STP, OrderType, Side, TimeInForce
+from exchange.orders import STP, OrderType, TimeInForce
 
 COMMAND_TYPES: dict[str, type] = {}
 
 
+_ENUM_FIELDS = {"side", "type", "tif", "stp"}
+
+
 def _command(cls):
-    """Register a command class under its `tag` and give it record conversion."""
+    """Register a command class under its `tag` and give it a fast `to_record`.
+
+    `to_record` is generated per class (the journal calls it once per command on the hot
+    path): (tag, field values...) with enum fields as plain ints.
+    """
     cls = dataclass(slots=True)(cls)
     names = tuple(f.name for f in fields(cls))
     cls._names = names
+    parts = [f"int(self.{n})" if n in _ENUM_FIELDS else f"self.{n}" for n in names]
+    namespace: dict = {}
+    exec(f"def to_record(self):\n    return ({cls.tag!r}, {', '.join(parts)})\n", namespace)
+    cls.to_record = namespace["to_record"]
     COMMAND_TYPES[cls.tag] = cls
     return cls
 
@@ -29,9 +40,8 @@ class Command:
     _names: tuple[str, ...] = ()
 
     def to_record(self) -> tuple:
-        """(tag, field values...) with enums as ints: what the journal stores."""
-        return (self.tag, *[int(v) if isinstance(v, (Side, OrderType, TimeInForce, STP)) else v
-                            for v in (getattr(self, n) for n in self._names)])
+        """(tag, field values...) with enums as plain ints: what the journal stores."""
+        raise NotImplementedError  # generated per command class by @_command
 
 
 def command_from_record(record) -> Command:

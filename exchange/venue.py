@@ -55,6 +55,8 @@ _EXPIRED_STATUS = OrderStatus.EXPIRED
 _STP_MODES = frozenset(int(s) for s in STP)
 _TIFS = frozenset(int(t) for t in TimeInForce)
 
+_NEVER = 1 << 63  # no timer pending
+
 # timer kinds, in the order they run when due at the same time
 _T_GTD, _T_HALT_END, _T_LAST_TRADE = 0, 1, 2
 
@@ -80,7 +82,7 @@ class Venue(Matching):
         self._client_ids: set[tuple[str, str]] = set()
         self._index: dict[str, int] = {}  # latest index values (micro-USD)
         self._timers: list[tuple[int, int, object]] = []  # (due ts, kind, key)
-        self._next_timer: int | None = None
+        self._next_timer: int = _NEVER
         self._order_id = 0
         self._trade_id = 0
         self._traded = False
@@ -117,7 +119,7 @@ class Venue(Matching):
                 Reason.TIME_WENT_BACKWARDS, f"command time {ts} is before the venue clock {self.clock}"))]
         self.clock = ts
         out: list = []
-        if self._next_timer is not None and ts >= self._next_timer:
+        if ts >= self._next_timer:
             self._run_timers(ts, out)
         mark = self._seq.last
         try:
@@ -138,6 +140,46 @@ class Venue(Matching):
     # ------------------------------------------------------------------------- orders
 
     def _new_order(self, c: C.NewOrder, out: list) -> None:
+        """Plain limit orders (the bulk of the flow) take this short path; anything else, and
+        anything this path would reject, goes through `_new_order_full`, the full rule book."""
+        m = self._markets.get(c.symbol)
+        tif = c.tif
+        if (m is None or m.state != OPEN or c.type != _LIMIT or (tif != _GTC and tif != _DAY)
+                or c.display_qty is not None or c.stop_price is not None or c.expire_at is not None
+                or c.post_only or c.reduce_only or c.client_order_id is not None
+                or c.stp not in _STP_MODES):
+            return self._new_order_full(c, out)
+        side = c.side
+        qty = c.qty
+        price = c.price
+        if ((side != 1 and side != -1) or type(qty) is not int or qty < m.min_qty
+                or qty > m.max_qty or qty % m.lot or type(price) is not int or price <= 0):
+            return self._new_order_full(c, out)
+        if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
+            return self._new_order_full(c, out)
+        ref = m.last_trade if m.last_trade is not None else m.reference
+        if ref is not None:
+            w = ref * m.band_bps // 10_000
+            if w < m.band_min:
+                w = m.band_min
+            if price > ref + w if side > 0 else price < ref - w:
+                return self._new_order_full(c, out)
+        self.gate.check_order(c.account, c.symbol, side, qty, price, False)
+        self._order_id += 1
+        ts = c.ts
+        o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, None, tif, None,
+                  None, False, False, None, c.stp, c.stp_group, ts)
+        seq = self._seq
+        seq.last += 1
+        out.append(OrderAccepted(seq.last, ts, o.order_id, o.account, o.symbol, side, _LIMIT,
+                                 price, qty, None, tif, None, None, "new"))
+        self.gate.on_working(o.account, o.symbol, side, qty, price)
+        self._traded = False
+        self._execute(m, o, price, ts, out)
+        if self._traded:
+            self._after_trades(m, ts, out)
+
+    def _new_order_full(self, c: C.NewOrder, out: list) -> None:
         ts = c.ts
         m = self._markets.get(c.symbol)
         if m is None:
@@ -265,7 +307,14 @@ class Venue(Matching):
 
     def _execute(self, m: Market, o: Order, limit: int, ts: int, out: list) -> None:
         """Match an accepted order, then rest or cancel what is left of it."""
-        alive = self._match(m, o, limit, ts, out)
+        book = m.book
+        if o.side > 0:
+            best = book.best_ask
+            crosses = best is not None and best <= limit
+        else:
+            best = book.best_bid
+            crosses = best is not None and best >= limit
+        alive = self._match(m, o, limit, ts, out) if crosses else True
         if not o.remaining:
             o.status = OrderStatus.FILLED
             return
@@ -280,13 +329,19 @@ class Venue(Matching):
 
     def _rest(self, m: Market, o: Order, ts: int, out: list) -> None:
         book = m.book
+        d = o.display_qty
+        o.visible = o.remaining if d is None or d > o.remaining else d
         if m.pro_rata:
             best = book.best_bid if o.side > 0 else book.best_ask
             o.top = best is None or (o.price > best if o.side > 0 else o.price < best)
         level = book.add(o)
         if o.remaining != o.qty:
             o.status = OrderStatus.PARTIALLY_FILLED
-        self._remember(o)
+        self._orders[o.order_id] = o
+        mine = self._by_account.get(o.account)
+        if mine is None:
+            mine = self._by_account[o.account] = {}
+        mine[o.order_id] = o
         if o.tif == _GTD:
             self._add_timer(o.expire_at, _T_GTD, o.order_id)
         seq = self._seq
@@ -351,12 +406,26 @@ class Venue(Matching):
         self._state_event(m, "limit", ts, out)
 
     def _cancel(self, c: C.CancelOrder, out: list) -> None:
-        o = self._owned_order(c.account, c.order_id)
+        o = self._orders.get(c.order_id)
+        if o is None or o.account != c.account:
+            self._owned_order(c.account, c.order_id)  # raises the precise reason
         m = self._markets[o.symbol]
-        if m.state == EXPIRED:
-            self._reject_state(EXPIRED)
-        self._remove_live(m, o, c.ts, out)
-        self._emit_cancel(o, "user", c.ts, out)
+        ts = c.ts
+        seq = self._seq
+        if o.status == _PENDING:
+            self._unstop(m, o)
+        else:
+            level = m.book.remove(o)
+            seq.last += 1
+            out.append(BookDelta(seq.last, ts, o.symbol, o.side, o.price, level.qty))
+        del self._orders[o.order_id]
+        del self._by_account[o.account][o.order_id]
+        self.gate.on_working(o.account, o.symbol, o.side, -o.remaining,
+                             o.price if o.price is not None else o.stop_price)
+        o.status = _CANCELLED
+        seq.last += 1
+        out.append(OrderCancelled(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                  o.price, o.remaining, "user"))
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
@@ -550,7 +619,7 @@ class Venue(Matching):
 
     def _add_timer(self, due: int, kind: int, key) -> None:
         heapq.heappush(self._timers, (due, kind, key))
-        if self._next_timer is None or due < self._next_timer:
+        if due < self._next_timer:
             self._next_timer = due
 
     def _run_timers(self, ts: int, out: list) -> None:
@@ -572,7 +641,7 @@ class Venue(Matching):
                 m = self._markets[key]
                 if m.state != EXPIRED and m.state != CLOSED:
                     self._close(m, "last_trade", due, out)
-        self._next_timer = timers[0][0] if timers else None
+        self._next_timer = timers[0][0] if timers else _NEVER
 
     def _expire_order(self, o: Order, ts: int, out: list) -> None:
         m = self._markets[o.symbol]
