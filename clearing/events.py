@@ -10,7 +10,7 @@ Treat events as immutable: nothing writes to an event after it is made.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, IntEnum
 
 
 class Sequencer:
@@ -43,11 +43,18 @@ class Event:
         cls._fields = tuple(fields)
 
     def to_dict(self) -> dict:
-        """Plain JSON-able dict: `kind` first, then the fields in declaration order."""
+        """Plain JSON-able dict: `kind` first, then the fields in declaration order.
+
+        A reason code becomes its name; other int enums (side, order type, time in force)
+        become plain ints, so an event reads the same whether its command came from a live
+        client (enums) or from a journal (ints).
+        """
         out: dict = {"kind": self.kind}
         for name in self._fields:
             value = getattr(self, name)
-            if isinstance(value, Enum):
+            if isinstance(value, IntEnum):
+                value = value.name if type(value).__name__ == "Reason" else int(value)
+            elif isinstance(value, Enum):
                 value = value.name
             out[name] = value
         return out

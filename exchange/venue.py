@@ -829,10 +829,15 @@ class Venue(Matching):
     def seq(self) -> int:
         return self._seq.last
 
-    def digest(self) -> str:
-        """SHA-256 of the whole state: equal digests, equal venues (replay checks)."""
+    def digest(self, with_clock: bool = True) -> str:
+        """SHA-256 of the whole state: equal digests, equal venues (replay checks).
+
+        `with_clock=False` leaves out the clock and the sequence counter, which every command
+        moves (a rejection too): what remains must not change on a rejected command.
+        """
         h = hashlib.sha256()
-        h.update(repr((self.clock, self._seq.last, self._order_id, self._trade_id,
+        clock = (self.clock, self._seq.last) if with_clock else ()
+        h.update(repr((clock, self._order_id, self._trade_id,
                        sorted(self._client_ids), sorted(self._index.items()),
                        sorted(self._timers))).encode())
         for symbol in sorted(self._markets):
@@ -872,6 +877,8 @@ class Venue(Matching):
 
 
 def _order_state(o: Order) -> tuple:
-    return (o.order_id, o.account, o.symbol, o.side, o.type, o.price, o.qty, o.remaining,
-            o.visible, o.display_qty, o.tif, o.expire_at, o.stop_price, o.post_only,
-            o.reduce_only, o.client_order_id, o.stp, o.stp_group, o.ts, int(o.status), o.top)
+    # enums as plain ints: a command from a journal carries ints where a live one had enums
+    return (o.order_id, o.account, o.symbol, int(o.side), int(o.type), o.price, o.qty,
+            o.remaining, o.visible, o.display_qty, int(o.tif), o.expire_at, o.stop_price,
+            o.post_only, o.reduce_only, o.client_order_id, int(o.stp), o.stp_group, o.ts,
+            int(o.status), o.top)

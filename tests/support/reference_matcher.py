@@ -1,0 +1,214 @@
+"""A deliberately simple reference matcher: the executable specification of FIFO matching.
+
+Lists and sorting, no caching, obviously correct. It covers limit and market orders, IOC,
+FOK, post-only, icebergs, cancel, amend and the four self-trade prevention modes, with the
+price band around the last trade. The venue must produce the same fills and the same book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BAND_BPS = 500
+BAND_MIN = 20
+MAX_QTY = 10_000
+
+
+@dataclass
+class RefOrder:
+    order_id: int
+    account: str
+    side: int
+    price: int
+    qty: int
+    remaining: int
+    display: int | None
+    visible: int
+    tif: str
+    post_only: bool
+    stp: str
+    arrival: int
+
+
+class Reject(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+
+
+class ReferenceMatcher:
+    def __init__(self):
+        self.resting: list[RefOrder] = []
+        self.fills: list[tuple] = []  # (maker id, taker id, price, qty)
+        self.next_id = 0
+        self.arrivals = 0
+        self.last_trade: int | None = None
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _arrival(self) -> int:
+        self.arrivals += 1
+        return self.arrivals
+
+    def _queue(self, side: int) -> list[RefOrder]:
+        """Resting orders of one side in priority order: best price, then arrival."""
+        mine = [o for o in self.resting if o.side == side]
+        return sorted(mine, key=lambda o: (-o.price * side, o.arrival))
+
+    def _band(self):
+        if self.last_trade is None:
+            return None
+        w = max(BAND_MIN, self.last_trade * BAND_BPS // 10_000)
+        return self.last_trade - w, self.last_trade + w
+
+    def _crosses(self, side, price, limit) -> bool:
+        return price <= limit if side > 0 else price >= limit
+
+    def _check_price(self, side, price):
+        if price <= 0:
+            raise Reject("INVALID_PRICE")
+        band = self._band()
+        if band and (price > band[1] if side > 0 else price < band[0]):
+            raise Reject("OUTSIDE_PRICE_BAND")
+
+    # --- commands -----------------------------------------------------------------------
+
+    def new(self, account, side, qty, price, kind="limit", tif="GTC", post_only=False,
+            display=None, stp="cancel_newest"):
+        if qty < 1:
+            raise Reject("QTY_BELOW_MINIMUM")
+        if qty > MAX_QTY:
+            raise Reject("QTY_ABOVE_MAXIMUM")
+        if kind == "limit":
+            self._check_price(side, price)
+            limit = price
+        else:
+            band = self._band()
+            if band is None:
+                raise Reject("NO_REFERENCE_PRICE")
+            limit = band[1] if side > 0 else band[0]
+            opp = self._queue(-side)
+            if not opp or not self._crosses(side, opp[0].price, limit):
+                raise Reject("NO_LIQUIDITY")
+            tif = "IOC" if tif == "GTC" else tif
+        if display is not None and not (0 < display < qty):
+            raise Reject("INVALID_DISPLAY_QTY")
+        if post_only:
+            opp = self._queue(-side)
+            if opp and self._crosses(side, opp[0].price, price):
+                raise Reject("WOULD_CROSS_POST_ONLY")
+        if tif == "FOK":
+            avail = 0
+            for r in self._queue(-side):
+                if not self._crosses(side, r.price, limit):
+                    break
+                if r.account == account:
+                    if stp == "cancel_oldest":
+                        continue
+                    raise Reject("FOK_NOT_FILLABLE")
+                avail += r.remaining
+                if avail >= qty:
+                    break
+            if avail < qty:
+                raise Reject("FOK_NOT_FILLABLE")
+        self.next_id += 1
+        o = RefOrder(self.next_id, account, side, price if kind == "limit" else None, qty, qty,
+                     display, qty if display is None else display, tif, post_only, stp, 0)
+        alive = self._match(o, limit)
+        if o.remaining and alive and kind == "limit" and tif not in ("IOC", "FOK"):
+            o.visible = o.remaining if display is None else min(display, o.remaining)
+            o.arrival = self._arrival()
+            self.resting.append(o)
+        return o.order_id
+
+    def _match(self, o: RefOrder, limit: int) -> bool:
+        while o.remaining:
+            opp = [r for r in self._queue(-o.side) if self._crosses(o.side, r.price, limit)]
+            if not opp:
+                return True
+            r = opp[0]
+            if r.account == o.account:
+                if o.stp == "cancel_oldest":
+                    self.resting.remove(r)
+                    continue
+                if o.stp == "cancel_both":
+                    self.resting.remove(r)
+                    return False
+                if o.stp == "decrement_and_cancel":
+                    d = min(o.remaining, r.remaining)
+                    o.qty -= d
+                    o.remaining -= d
+                    if d == r.remaining:
+                        self.resting.remove(r)
+                    else:
+                        r.qty -= d
+                        r.remaining -= d
+                        r.visible = min(r.visible, r.remaining)
+                    if not o.remaining:
+                        return False
+                    continue
+                return False  # cancel_newest
+            q = min(o.remaining, r.visible)
+            self.fills.append((r.order_id, o.order_id, r.price, q))
+            self.last_trade = r.price
+            r.remaining -= q
+            r.visible -= q
+            o.remaining -= q
+            if r.visible == 0:
+                if r.remaining:
+                    r.visible = min(r.display, r.remaining)
+                    r.arrival = self._arrival()
+                else:
+                    self.resting.remove(r)
+        return True
+
+    def _find(self, account, order_id) -> RefOrder:
+        for o in self.resting:
+            if o.order_id == order_id:
+                if o.account != account:
+                    raise Reject("NOT_ORDER_OWNER")
+                return o
+        raise Reject("UNKNOWN_ORDER")
+
+    def cancel(self, account, order_id):
+        self.resting.remove(self._find(account, order_id))
+
+    def amend(self, account, order_id, qty=None, price=None):
+        o = self._find(account, order_id)
+        new_qty = o.qty if qty is None else qty
+        new_price = o.price if price is None else price
+        if new_qty == o.qty and new_price == o.price:
+            raise Reject("NOTHING_TO_AMEND")
+        if new_qty < 1:
+            raise Reject("QTY_BELOW_MINIMUM")
+        if new_qty > MAX_QTY:
+            raise Reject("QTY_ABOVE_MAXIMUM")
+        filled = o.qty - o.remaining
+        if new_qty <= filled:
+            raise Reject("AMEND_BELOW_FILLED")
+        if o.display is not None and o.display >= new_qty:
+            raise Reject("INVALID_DISPLAY_QTY")
+        if new_price != o.price:
+            self._check_price(o.side, new_price)
+            opp = self._queue(-o.side)
+            if o.post_only and opp and self._crosses(o.side, opp[0].price, new_price):
+                raise Reject("WOULD_CROSS_POST_ONLY")
+        delta = new_qty - o.qty
+        if new_price == o.price and delta < 0:
+            o.qty = new_qty
+            o.remaining += delta
+            o.visible = min(o.visible, o.remaining)
+            return
+        self.resting.remove(o)
+        o.qty = new_qty
+        o.remaining += delta
+        o.price = new_price
+        o.visible = o.remaining if o.display is None else min(o.display, o.remaining)
+        alive = self._match(o, new_price)
+        if o.remaining and alive:
+            o.visible = o.remaining if o.display is None else min(o.display, o.remaining)
+            o.arrival = self._arrival()
+            self.resting.append(o)
+
+    def book(self, side: int) -> list[tuple]:
+        """L3 view: (order id, price, remaining, visible) in priority order."""
+        return [(o.order_id, o.price, o.remaining, o.visible) for o in self._queue(side)]
