@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from enum import Enum, IntEnum
 
+from clearing.reasons import Reason
+
 
 class Sequencer:
     """The last sequence number handed out. One per venue."""
@@ -53,7 +55,7 @@ class Event:
         for name in self._fields:
             value = getattr(self, name)
             if isinstance(value, IntEnum):
-                value = value.name if type(value).__name__ == "Reason" else int(value)
+                value = value.name if isinstance(value, Reason) else int(value)
             elif isinstance(value, Enum):
                 value = value.name
             out[name] = value
