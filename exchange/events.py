@@ -3,204 +3,221 @@
 From these a client can keep every view of the market: L1 (best bid/offer) and L2 (price
 levels) from `BookDelta`, L3 (order by order) from accepted / amended / cancelled / expired /
 fill, trades from `Fill`. `seq` is gap-free across the whole venue (clearing events included).
+
+Exchange events are immutable tuples with named fields (one or more is made for every order,
+so they must be cheap: the hot path builds them with `tuple.__new__`). They offer the same
+interface as `clearing.events.Event`: `kind`, `seq`, `ts`, the named fields, `to_dict()` and
+`astuple()`.
 """
 
 from __future__ import annotations
 
-from clearing.events import Event
+from enum import Enum, IntEnum
+from operator import itemgetter
+
+from clearing.reasons import Reason
+
+make = tuple.__new__  # make(Fill, (seq, ts, ...)): the fast constructor for the hot path
 
 
-class OrderAccepted(Event):
+class TupleEvent(tuple):
+    __slots__ = ()
+    kind = "event"
+    _fields: tuple[str, ...] = ("seq", "ts")
+
+    def __new__(cls, *values):
+        if len(values) != len(cls._fields):
+            raise TypeError(f"{cls.__name__} takes {len(cls._fields)} fields, got {len(values)}")
+        return tuple.__new__(cls, values)
+
+    def __init_subclass__(cls, fields: tuple[str, ...] = (), **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._fields = ("seq", "ts") + tuple(fields)
+        for i, name in enumerate(cls._fields):
+            setattr(cls, name, property(itemgetter(i), doc=name))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict: `kind` first, then the fields (reason codes by name, other
+        int enums as ints), exactly as `clearing.events.Event.to_dict`."""
+        out: dict = {"kind": self.kind}
+        for name, value in zip(self._fields, self):
+            if isinstance(value, IntEnum):
+                value = value.name if isinstance(value, Reason) else int(value)
+            elif isinstance(value, Enum):
+                value = value.name
+            out[name] = value
+        return out
+
+    def astuple(self) -> tuple:
+        return (self.kind, *self)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and tuple.__eq__(self, other)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = tuple.__hash__
+
+    def __repr__(self):
+        body = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self))
+        return f"{type(self).__name__}({body})"
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+
+class OrderAccepted(TupleEvent, fields=(
+    "order_id",
+    "account",
+    "symbol",
+    "side",
+    "type",
+    "price",
+    "qty",
+    "display_qty",
+    "tif",
+    "stop_price",
+    "client_order_id",
+    "status",  # "new" (live in the book or working) or "pending_trigger" (a stop)
+)):
     kind = "order_accepted"
-    __slots__ = ("order_id", "account", "symbol", "side", "type", "price", "qty", "display_qty",
-                 "tif", "stop_price", "client_order_id", "status")
-
-    def __init__(self, seq, ts, order_id, account, symbol, side, type, price, qty, display_qty,
-                 tif, stop_price, client_order_id, status):
-        self.seq = seq
-        self.ts = ts
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.type = type
-        self.price = price
-        self.qty = qty
-        self.display_qty = display_qty
-        self.tif = tif
-        self.stop_price = stop_price
-        self.client_order_id = client_order_id
-        self.status = status  # "new" (live in the book or working) or "pending_trigger" (a stop)
+    __slots__ = ()
 
 
-class Rejected(Event):
+class Rejected(TupleEvent, fields=(
+    "command",  # the command's tag: "new", "cancel", "amend", ...
+    "account",
+    "symbol",
+    "order_id",
+    "client_order_id",
+    "reason",  # a clearing.reasons.Reason
+    "text",
+)):
     """A command refused. Nothing else changed."""
 
     kind = "rejected"
-    __slots__ = ("command", "account", "symbol", "order_id", "client_order_id", "reason", "text")
-
-    def __init__(self, seq, ts, command, account, symbol, order_id, client_order_id, reason, text):
-        self.seq = seq
-        self.ts = ts
-        self.command = command  # the command's tag: "new", "cancel", "amend", ...
-        self.account = account
-        self.symbol = symbol
-        self.order_id = order_id
-        self.client_order_id = client_order_id
-        self.reason = reason  # a clearing.reasons.Reason
-        self.text = text
+    __slots__ = ()
 
 
-class Fill(Event):
+class Fill(TupleEvent, fields=(
+    "trade_id",
+    "symbol",
+    "price",
+    "qty",
+    "aggressor",  # the taker's side: +1 buy, -1 sell
+    "maker_order_id",
+    "maker_account",
+    "maker_remaining",
+    "taker_order_id",
+    "taker_account",
+    "taker_remaining",
+)):
     """One trade: both sides, at the resting (maker) order's price."""
 
     kind = "fill"
-    __slots__ = ("trade_id", "symbol", "price", "qty", "aggressor", "maker_order_id",
-                 "maker_account", "maker_remaining", "taker_order_id", "taker_account",
-                 "taker_remaining")
-
-    def __init__(self, seq, ts, trade_id, symbol, price, qty, aggressor, maker_order_id,
-                 maker_account, maker_remaining, taker_order_id, taker_account, taker_remaining):
-        self.seq = seq
-        self.ts = ts
-        self.trade_id = trade_id
-        self.symbol = symbol
-        self.price = price
-        self.qty = qty
-        self.aggressor = aggressor  # the taker's side: +1 buy, -1 sell
-        self.maker_order_id = maker_order_id
-        self.maker_account = maker_account
-        self.maker_remaining = maker_remaining
-        self.taker_order_id = taker_order_id
-        self.taker_account = taker_account
-        self.taker_remaining = taker_remaining
+    __slots__ = ()
 
 
-class OrderCancelled(Event):
+class OrderCancelled(TupleEvent, fields=(
+    "order_id",
+    "account",
+    "symbol",
+    "side",
+    "price",
+    "remaining",  # what was still open when it went
+    # why: "user", "cancel_all", "ioc", "fok", "market_protection", "self_trade",
+    # "outside_limit", "liquidation", "contract_expired"
+    "reason",
+)):
     kind = "order_cancelled"
-    __slots__ = ("order_id", "account", "symbol", "side", "price", "remaining", "reason")
-
-    def __init__(self, seq, ts, order_id, account, symbol, side, price, remaining, reason):
-        self.seq = seq
-        self.ts = ts
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.price = price
-        self.remaining = remaining  # what was still open when it went
-        # why: "user", "cancel_all", "ioc", "fok", "market_protection", "self_trade",
-        # "post_only", "reduce_only", "liquidation", "contract_expired", "halt"
-        self.reason = reason
+    __slots__ = ()
 
 
-class OrderExpired(Event):
+class OrderExpired(TupleEvent, fields=(
+    "order_id",
+    "account",
+    "symbol",
+    "side",
+    "price",
+    "remaining",
+)):
     """A DAY order at the close, or a GTD order at its expiry time."""
 
     kind = "order_expired"
-    __slots__ = ("order_id", "account", "symbol", "side", "price", "remaining")
-
-    def __init__(self, seq, ts, order_id, account, symbol, side, price, remaining):
-        self.seq = seq
-        self.ts = ts
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.price = price
-        self.remaining = remaining
+    __slots__ = ()
 
 
-class OrderAmended(Event):
+class OrderAmended(TupleEvent, fields=(
+    "order_id",
+    "account",
+    "symbol",
+    "side",
+    "price",
+    "qty",
+    "remaining",
+    "stop_price",
+    "priority_kept",
+)):
     kind = "order_amended"
-    __slots__ = ("order_id", "account", "symbol", "side", "price", "qty", "remaining",
-                 "stop_price", "priority_kept")
-
-    def __init__(self, seq, ts, order_id, account, symbol, side, price, qty, remaining,
-                 stop_price, priority_kept):
-        self.seq = seq
-        self.ts = ts
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.price = price
-        self.qty = qty
-        self.remaining = remaining
-        self.stop_price = stop_price
-        self.priority_kept = priority_kept
+    __slots__ = ()
 
 
-class OrderTriggered(Event):
+class OrderTriggered(TupleEvent, fields=(
+    "order_id",
+    "account",
+    "symbol",
+    "side",
+    "stop_price",
+    "trigger_price",
+)):
     """A stop order's trigger was reached: it now works as a market or limit order."""
 
     kind = "order_triggered"
-    __slots__ = ("order_id", "account", "symbol", "side", "stop_price", "trigger_price")
-
-    def __init__(self, seq, ts, order_id, account, symbol, side, stop_price, trigger_price):
-        self.seq = seq
-        self.ts = ts
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.stop_price = stop_price
-        self.trigger_price = trigger_price
+    __slots__ = ()
 
 
-class BookDelta(Event):
+class BookDelta(TupleEvent, fields=(
+    "symbol",
+    "side",
+    "price",
+    "qty",
+)):
     """The visible quantity at one price level after a change (0: the level is gone)."""
 
     kind = "book_delta"
-    __slots__ = ("symbol", "side", "price", "qty")
-
-    def __init__(self, seq, ts, symbol, side, price, qty):
-        self.seq = seq
-        self.ts = ts
-        self.symbol = symbol
-        self.side = side
-        self.price = price
-        self.qty = qty
+    __slots__ = ()
 
 
-class TradingStateChanged(Event):
+class TradingStateChanged(TupleEvent, fields=(
+    "symbol",
+    "state",
+    "reason",
+    "until",  # end of a halt (ns), else None
+    "limit_low",  # the daily limits in force afterwards (ticks) or None
+    "limit_high",
+)):
     kind = "trading_state"
-    __slots__ = ("symbol", "state", "reason", "until", "limit_low", "limit_high")
-
-    def __init__(self, seq, ts, symbol, state, reason, until, limit_low, limit_high):
-        self.seq = seq
-        self.ts = ts
-        self.symbol = symbol
-        self.state = state
-        self.reason = reason
-        self.until = until  # end of a halt (ns), else None
-        self.limit_low = limit_low  # the daily limits in force afterwards (ticks) or None
-        self.limit_high = limit_high
+    __slots__ = ()
 
 
-class ContractListed(Event):
+class ContractListed(TupleEvent, fields=(
+    "symbol",
+    "product",
+    "year",
+    "month",
+    "last_trade_ts",
+)):
     kind = "contract_listed"
-    __slots__ = ("symbol", "product", "year", "month", "last_trade_ts")
-
-    def __init__(self, seq, ts, symbol, product, year, month, last_trade_ts):
-        self.seq = seq
-        self.ts = ts
-        self.symbol = symbol
-        self.product = product
-        self.year = year
-        self.month = month
-        self.last_trade_ts = last_trade_ts
+    __slots__ = ()
 
 
-class ReferencePriceSet(Event):
+class ReferencePriceSet(TupleEvent, fields=(
+    "symbol",
+    "price",
+    "settlement",
+    "limit_low",
+    "limit_high",
+)):
     kind = "reference_price"
-    __slots__ = ("symbol", "price", "settlement", "limit_low", "limit_high")
-
-    def __init__(self, seq, ts, symbol, price, settlement, limit_low, limit_high):
-        self.seq = seq
-        self.ts = ts
-        self.symbol = symbol
-        self.price = price
-        self.settlement = settlement
-        self.limit_low = limit_low
-        self.limit_high = limit_high
+    __slots__ = ()

@@ -15,7 +15,7 @@ Rules:
 from __future__ import annotations
 
 from clearing.types import ClearedTrade
-from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled
+from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled, make
 from exchange.orders import STP, Order, OrderStatus
 
 _CANCEL_NEWEST = STP.CANCEL_NEWEST
@@ -99,10 +99,9 @@ class Matching:
         trade_id = self._trade_id
         seq = self._seq
         seq.last += 1
-        out.append(
-            Fill(seq.last, ts, trade_id, m.symbol, price, qty, o.side, maker.order_id,
-                 maker.account, maker.remaining, o.order_id, o.account, o.remaining)
-        )
+        out.append(make(Fill, (seq.last, ts, trade_id, m.symbol, price, qty, o.side,
+                               maker.order_id, maker.account, maker.remaining, o.order_id,
+                               o.account, o.remaining)))
         if o.side > 0:
             trade = ClearedTrade(trade_id, m.symbol, price, qty, o.account, maker.account, 1, ts)
         else:
@@ -119,7 +118,7 @@ class Matching:
             m.book.drop_level(side, level.price)
         seq = self._seq
         seq.last += 1
-        out.append(BookDelta(seq.last, ts, m.symbol, side, level.price, level.qty))
+        out.append(make(BookDelta, (seq.last, ts, m.symbol, side, level.price, level.qty)))
 
     def _self_trade(self, m, o: Order, maker: Order, level, ts: int, out: list) -> bool:
         """Apply the incoming order's STP mode. Returns False if `o` is done."""

@@ -76,52 +76,21 @@ class Order:
 
     `qty` is the total ordered, `remaining` what is still open; for an iceberg, `visible` is the
     part shown in the book and the rest (`remaining - visible`) is hidden.
+
+    The constructor sets only what every order has; the options most orders do not use keep
+    their class-level defaults until the venue sets them (one order is made per new-order
+    command, so a short constructor matters).
     """
 
-    __slots__ = (
-        "order_id",
-        "account",
-        "symbol",
-        "side",
-        "type",
-        "price",
-        "qty",
-        "remaining",
-        "visible",
-        "display_qty",
-        "tif",
-        "expire_at",
-        "stop_price",
-        "post_only",
-        "reduce_only",
-        "client_order_id",
-        "stp",
-        "stp_group",
-        "ts",
-        "status",
-        "top",
-    )
+    display_qty: int | None = None
+    expire_at: int | None = None
+    stop_price: int | None = None
+    post_only: bool = False
+    reduce_only: bool = False
+    client_order_id: str | None = None
+    top = False  # pro-rata: this order set a new best price and fills first
 
-    def __init__(
-        self,
-        order_id,
-        account,
-        symbol,
-        side,
-        type,
-        price,
-        qty,
-        display_qty,
-        tif,
-        expire_at,
-        stop_price,
-        post_only,
-        reduce_only,
-        client_order_id,
-        stp,
-        stp_group,
-        ts,
-    ):
+    def __init__(self, order_id, account, symbol, side, type, price, qty, tif, stp, stp_group, ts):
         self.order_id = order_id
         self.account = account
         self.symbol = symbol
@@ -130,19 +99,12 @@ class Order:
         self.price = price
         self.qty = qty
         self.remaining = qty
-        self.visible = qty if display_qty is None else min(display_qty, qty)
-        self.display_qty = display_qty
+        self.visible = qty
         self.tif = tif
-        self.expire_at = expire_at
-        self.stop_price = stop_price
-        self.post_only = post_only
-        self.reduce_only = reduce_only
-        self.client_order_id = client_order_id
         self.stp = stp
-        self.stp_group = stp_group if stp_group is not None else account
+        self.stp_group = account if stp_group is None else stp_group
         self.ts = ts
         self.status = OrderStatus.NEW
-        self.top = False  # pro-rata: this order set a new best price and fills first
 
     @property
     def filled(self) -> int:

@@ -30,6 +30,7 @@ from exchange.events import (
     ReferencePriceSet,
     Rejected,
     TradingStateChanged,
+    make,
 )
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
@@ -167,12 +168,12 @@ class Venue(Matching):
         self.gate.check_order(c.account, c.symbol, side, qty, price, False)
         self._order_id += 1
         ts = c.ts
-        o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, None, tif, None,
-                  None, False, False, None, c.stp, c.stp_group, ts)
+        o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
+                  c.stp_group, ts)
         seq = self._seq
         seq.last += 1
-        out.append(OrderAccepted(seq.last, ts, o.order_id, o.account, o.symbol, side, _LIMIT,
-                                 price, qty, None, tif, None, None, "new"))
+        out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
+                                         _LIMIT, price, qty, None, tif, None, None, "new")))
         self.gate.on_working(o.account, o.symbol, side, qty, price)
         self._traded = False
         self._execute(m, o, price, ts, out)
@@ -278,9 +279,21 @@ class Venue(Matching):
 
         # --- accepted: from here on nothing raises
         self._order_id += 1
-        o = Order(self._order_id, account, c.symbol, side, typ, price, qty, display, tif,
-                  c.expire_at, stop_price, c.post_only, c.reduce_only, coid, c.stp,
+        o = Order(self._order_id, account, c.symbol, side, typ, price, qty, tif, c.stp,
                   c.stp_group, ts)
+        if display is not None:
+            o.display_qty = display
+            o.visible = display
+        if c.expire_at is not None:
+            o.expire_at = c.expire_at
+        if stop_price is not None:
+            o.stop_price = stop_price
+        if c.post_only:
+            o.post_only = True
+        if c.reduce_only:
+            o.reduce_only = True
+        if coid is not None:
+            o.client_order_id = coid
         if coid is not None:
             self._client_ids.add((account, coid))
         seq = self._seq
@@ -346,7 +359,7 @@ class Venue(Matching):
             self._add_timer(o.expire_at, _T_GTD, o.order_id)
         seq = self._seq
         seq.last += 1
-        out.append(BookDelta(seq.last, ts, m.symbol, o.side, o.price, level.qty))
+        out.append(make(BookDelta, (seq.last, ts, m.symbol, o.side, o.price, level.qty)))
 
     def _drop_incoming(self, o: Order, why: str, ts: int, out: list) -> None:
         """Cancel the unfilled rest of an order that is not (or no longer) in the book."""
@@ -417,15 +430,15 @@ class Venue(Matching):
         else:
             level = m.book.remove(o)
             seq.last += 1
-            out.append(BookDelta(seq.last, ts, o.symbol, o.side, o.price, level.qty))
+            out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
         del self._orders[o.order_id]
         del self._by_account[o.account][o.order_id]
         self.gate.on_working(o.account, o.symbol, o.side, -o.remaining,
                              o.price if o.price is not None else o.stop_price)
         o.status = _CANCELLED
         seq.last += 1
-        out.append(OrderCancelled(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                  o.price, o.remaining, "user"))
+        out.append(make(OrderCancelled, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                          o.price, o.remaining, "user")))
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
