@@ -794,8 +794,36 @@ class Venue(Matching):
                 self._apply_reference(m, m.spec.clearing_terms().ticks_from_index(c.value), True, c.ts, out)
 
     def _mark_cycle(self, c: C.MarkCycle, out: list) -> None:
+        """Marks, variation margin and margin checks are the clearinghouse's; the close-out of
+        the accounts it hands back goes through this venue's book."""
         mark_cycle = self._clearing("mark_cycle")
-        mark_cycle(c.ts, self.book_tops(), out, end_of_day=c.end_of_day)
+        to_liquidate = mark_cycle(c.ts, self.book_tops(), out, end_of_day=c.end_of_day)
+        for account in to_liquidate or ():
+            self._liquidate(account, c.ts, out)
+
+    def _liquidate(self, account: str, ts: int, out: list) -> None:
+        """Close out an account: cancel its working orders, then send protected market orders
+        (IOC at the band edge) for every position; what the book cannot absorb, and any loss
+        beyond the account's resources, the clearinghouse settles in `finish_liquidation`."""
+        mine = self._by_account.get(account, {})
+        for o in sorted(mine.values(), key=lambda x: x.order_id):
+            self._remove_live(self._markets[o.symbol], o, ts, out)
+            self._emit_cancel(o, "liquidation", ts, out)
+        for symbol, side, qty in self.gate.liquidation_plan(account):
+            m = self._markets.get(symbol)
+            while qty > 0 and m is not None:
+                lot = min(qty, m.max_qty)
+                order = C.NewOrder(ts, account, symbol, side, lot, None, _MARKET, _IOC,
+                                   reduce_only=True, stp=STP.CANCEL_OLDEST)
+                mark = self._seq.last
+                try:
+                    self._new_order_full(order, out)
+                except Rejection as r:  # no liquidity, halted...: clearing takes the rest
+                    assert self._seq.last == mark
+                    out.append(self._rejected(order, r))
+                    break
+                qty -= lot
+        self.gate.finish_liquidation(account, ts, out)
 
     # ------------------------------------------------------------------------- reads
 
