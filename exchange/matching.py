@@ -106,7 +106,7 @@ class Matching:
             trade = ClearedTrade(trade_id, m.symbol, price, qty, o.account, maker.account, 1, ts)
         else:
             trade = ClearedTrade(trade_id, m.symbol, price, qty, maker.account, o.account, -1, ts)
-        self.gate.on_fill(trade, out)
+        self._gate_fill(trade, out)
         m.last_trade = price
         m.volume += qty
         m.trades += 1
@@ -133,7 +133,7 @@ class Matching:
             d = o.remaining if o.remaining < maker.remaining else maker.remaining
             o.qty -= d
             o.remaining -= d
-            self.gate.on_working(o.account, o.symbol, o.side, -d, o.price or 0)
+            self._gate_working(o.account, o.symbol, o.side, -d, o.price or 0)
             if d == maker.remaining:
                 self._cancel_resting_in_level(m, maker, level, "self_trade", ts, out)
             else:
@@ -142,7 +142,7 @@ class Matching:
                 if maker.visible > maker.remaining:
                     level.qty -= maker.visible - maker.remaining
                     maker.visible = maker.remaining
-                self.gate.on_working(maker.account, maker.symbol, maker.side, -d, maker.price)
+                self._gate_working(maker.account, maker.symbol, maker.side, -d, maker.price)
                 seq = self._seq
                 seq.last += 1
                 out.append(OrderAmended(seq.last, ts, maker.order_id, maker.account, m.symbol,
@@ -162,7 +162,7 @@ class Matching:
         level.qty -= maker.visible
         maker.status = _CANCELLED
         self._forget(maker)
-        self.gate.on_working(maker.account, maker.symbol, maker.side, -maker.remaining, maker.price)
+        self._gate_working(maker.account, maker.symbol, maker.side, -maker.remaining, maker.price)
         seq = self._seq
         seq.last += 1
         out.append(OrderCancelled(seq.last, ts, maker.order_id, maker.account, m.symbol,

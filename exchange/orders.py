@@ -71,24 +71,22 @@ class OrderStatus(IntEnum):
         return self.name.lower()
 
 
+_NEW = OrderStatus.NEW
+
+
 class Order:
     """A live order. Owned and mutated only by the venue.
 
     `qty` is the total ordered, `remaining` what is still open; for an iceberg, `visible` is the
-    part shown in the book and the rest (`remaining - visible`) is hidden.
-
-    The constructor sets only what every order has; the options most orders do not use keep
-    their class-level defaults until the venue sets them (one order is made per new-order
-    command, so a short constructor matters).
+    part shown in the book and the rest (`remaining - visible`) is hidden. The constructor
+    takes only what every order has; the venue sets the options an order uses afterwards.
     """
 
-    display_qty: int | None = None
-    expire_at: int | None = None
-    stop_price: int | None = None
-    post_only: bool = False
-    reduce_only: bool = False
-    client_order_id: str | None = None
-    top = False  # pro-rata: this order set a new best price and fills first
+    __slots__ = (
+        "order_id", "account", "symbol", "side", "type", "price", "qty", "remaining", "visible",
+        "tif", "stp", "stp_group", "ts", "status", "display_qty", "expire_at", "stop_price",
+        "post_only", "reduce_only", "client_order_id", "top",
+    )
 
     def __init__(self, order_id, account, symbol, side, type, price, qty, tif, stp, stp_group, ts):
         self.order_id = order_id
@@ -102,9 +100,16 @@ class Order:
         self.visible = qty
         self.tif = tif
         self.stp = stp
-        self.stp_group = account if stp_group is None else stp_group
+        self.stp_group = account if stp_group is None else stp_group  # self-match id
         self.ts = ts
-        self.status = OrderStatus.NEW
+        self.status = _NEW
+        self.display_qty = None  # iceberg: the part shown
+        self.expire_at = None  # GTD
+        self.stop_price = None
+        self.post_only = False
+        self.reduce_only = False
+        self.client_order_id = None
+        self.top = False  # pro-rata: this order set a new best price and fills first
 
     @property
     def filled(self) -> int:

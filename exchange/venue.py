@@ -53,8 +53,6 @@ _NEW = OrderStatus.NEW
 _PENDING = OrderStatus.PENDING_TRIGGER
 _CANCELLED = OrderStatus.CANCELLED
 _EXPIRED_STATUS = OrderStatus.EXPIRED
-_STP_MODES = frozenset(int(s) for s in STP)
-_TIFS = frozenset(int(t) for t in TimeInForce)
 
 _NEVER = 1 << 63  # no timer pending
 
@@ -75,6 +73,10 @@ class Venue(Matching):
         self.gate = gate if gate is not None else PermissiveGate()
         if hasattr(self.gate, "bind_sequencer"):
             self.gate.bind_sequencer(self._seq)
+        # the gate's hot methods, bound once (called on every order and fill)
+        self._gate_check = self.gate.check_order
+        self._gate_working = self.gate.on_working
+        self._gate_fill = self.gate.on_fill
         self.journal = journal
         self.initial_state = initial_state
         self._markets: dict[str, Market] = {}
@@ -148,7 +150,7 @@ class Venue(Matching):
         if (m is None or m.state != OPEN or c.type != _LIMIT or (tif != _GTC and tif != _DAY)
                 or c.display_qty is not None or c.stop_price is not None or c.expire_at is not None
                 or c.post_only or c.reduce_only or c.client_order_id is not None
-                or c.stp not in _STP_MODES):
+                or c.stp not in (1, 2, 3, 4)):
             return self._new_order_full(c, out)
         side = c.side
         qty = c.qty
@@ -165,7 +167,7 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        self.gate.check_order(c.account, c.symbol, side, qty, price, False)
+        self._gate_check(c.account, c.symbol, side, qty, price, False)
         self._order_id += 1
         ts = c.ts
         o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
@@ -174,7 +176,12 @@ class Venue(Matching):
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
                                          _LIMIT, price, qty, None, tif, None, None, "new")))
-        self.gate.on_working(o.account, o.symbol, side, qty, price)
+        self._gate_working(o.account, o.symbol, side, qty, price)
+        book = m.book
+        best = book.best_ask if side > 0 else book.best_bid
+        if best is None or (best > price if side > 0 else best < price):
+            self._rest(m, o, ts, out)  # nothing to trade against: straight into the book
+            return
         self._traded = False
         self._execute(m, o, price, ts, out)
         if self._traded:
@@ -214,7 +221,7 @@ class Venue(Matching):
                 raise Rejection(Reason.INVALID_TIME_IN_FORCE, "market orders are IOC or FOK")
         else:
             raise Rejection(Reason.INVALID_COMMAND, f"unknown order type {typ!r}")
-        if tif not in _TIFS:
+        if tif not in (1, 2, 3, 4, 5):
             raise Rejection(Reason.INVALID_TIME_IN_FORCE, f"unknown time in force {tif!r}")
         if tif == _GTD:
             if type(c.expire_at) is not int or c.expire_at <= ts:
@@ -229,7 +236,7 @@ class Venue(Matching):
             if (typ != _LIMIT and typ != _STOP_LIMIT) or immediate or type(display) is not int \
                     or display <= 0 or display >= qty or display % m.lot:
                 raise Rejection(Reason.INVALID_DISPLAY_QTY)
-        if c.stp not in _STP_MODES:
+        if c.stp not in (1, 2, 3, 4):
             raise Rejection(Reason.INVALID_COMMAND, f"unknown self-trade prevention mode {c.stp!r}")
         stop_price = c.stop_price
         is_stop = typ == _STOP or typ == _STOP_LIMIT
@@ -275,7 +282,7 @@ class Venue(Matching):
             if pos * side >= 0 or qty > abs(pos):
                 raise Rejection(Reason.REDUCE_ONLY_WOULD_INCREASE,
                                 f"position {pos}: a {'buy' if side > 0 else 'sell'} of {qty} would not only reduce it")
-        self.gate.check_order(account, c.symbol, side, qty, worst, c.reduce_only)
+        self._gate_check(account, c.symbol, side, qty, worst, c.reduce_only)
 
         # --- accepted: from here on nothing raises
         self._order_id += 1
@@ -302,7 +309,7 @@ class Venue(Matching):
             o.status = _PENDING
             out.append(OrderAccepted(seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
                                      qty, display, tif, stop_price, coid, "pending_trigger"))
-            self.gate.on_working(account, c.symbol, side, qty, worst)
+            self._gate_working(account, c.symbol, side, qty, worst)
             stops = m.stops(side)
             bucket = stops.get(stop_price)
             if bucket is None:
@@ -312,7 +319,7 @@ class Venue(Matching):
             return
         out.append(OrderAccepted(seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
                                  qty, display, tif, stop_price, coid, "new"))
-        self.gate.on_working(account, c.symbol, side, qty, worst)
+        self._gate_working(account, c.symbol, side, qty, worst)
         self._traded = False
         self._execute(m, o, worst, ts, out)
         if self._traded:
@@ -364,7 +371,7 @@ class Venue(Matching):
     def _drop_incoming(self, o: Order, why: str, ts: int, out: list) -> None:
         """Cancel the unfilled rest of an order that is not (or no longer) in the book."""
         o.status = _CANCELLED
-        self.gate.on_working(o.account, o.symbol, o.side, -o.remaining, o.price or 0)
+        self._gate_working(o.account, o.symbol, o.side, -o.remaining, o.price or 0)
         seq = self._seq
         seq.last += 1
         out.append(OrderCancelled(seq.last, ts, o.order_id, o.account, o.symbol, o.side, o.price,
@@ -433,7 +440,7 @@ class Venue(Matching):
             out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
         del self._orders[o.order_id]
         del self._by_account[o.account][o.order_id]
-        self.gate.on_working(o.account, o.symbol, o.side, -o.remaining,
+        self._gate_working(o.account, o.symbol, o.side, -o.remaining,
                              o.price if o.price is not None else o.stop_price)
         o.status = _CANCELLED
         seq.last += 1
@@ -489,7 +496,7 @@ class Venue(Matching):
                 raise Rejection(Reason.WOULD_CROSS_IN_PRE_OPEN)
         delta = new_qty - o.qty
         if delta > 0:
-            self.gate.check_order(o.account, o.symbol, o.side, delta, new_price or new_stop,
+            self._gate_check(o.account, o.symbol, o.side, delta, new_price or new_stop,
                                   o.reduce_only)
         # --- accepted
         seq = self._seq
@@ -502,7 +509,7 @@ class Venue(Matching):
             o.price = new_price
             o.qty = new_qty
             o.remaining = new_qty
-            self.gate.on_working(o.account, o.symbol, o.side, delta, new_price or new_stop)
+            self._gate_working(o.account, o.symbol, o.side, delta, new_price or new_stop)
             seq.last += 1
             out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
                                     o.price, o.qty, o.remaining, o.stop_price, False))
@@ -516,7 +523,7 @@ class Venue(Matching):
             if o.visible > o.remaining:
                 level.qty -= o.visible - o.remaining
                 o.visible = o.remaining
-            self.gate.on_working(o.account, o.symbol, o.side, delta, o.price)
+            self._gate_working(o.account, o.symbol, o.side, delta, o.price)
             seq.last += 1
             out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
                                     o.price, o.qty, o.remaining, None, True))
@@ -534,7 +541,7 @@ class Venue(Matching):
         o.visible = o.remaining if o.display_qty is None else min(o.display_qty, o.remaining)
         o.top = False
         o.ts = ts
-        self.gate.on_working(o.account, o.symbol, o.side, delta, o.price)
+        self._gate_working(o.account, o.symbol, o.side, delta, o.price)
         seq.last += 1
         out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
                                 o.price, o.qty, o.remaining, None, False))
@@ -619,7 +626,7 @@ class Venue(Matching):
             self._seq.last += 1
             out.append(BookDelta(self._seq.last, ts, o.symbol, o.side, o.price, level.qty))
         self._forget(o)
-        self.gate.on_working(o.account, o.symbol, o.side, -o.remaining,
+        self._gate_working(o.account, o.symbol, o.side, -o.remaining,
                              o.price if o.price is not None else o.stop_price)
 
     def _emit_cancel(self, o: Order, why: str, ts: int, out: list) -> None:
