@@ -15,6 +15,18 @@ from enum import Enum, IntEnum
 from clearing.reasons import Reason
 
 
+def event_dict(kind: str, names, values) -> dict:
+    """The JSON-able form of any event (this module's and the exchange's tuple events)."""
+    out: dict = {"kind": kind}
+    for name, value in zip(names, values):
+        if isinstance(value, IntEnum):
+            value = value.name if isinstance(value, Reason) else int(value)
+        elif isinstance(value, Enum):
+            value = value.name
+        out[name] = value
+    return out
+
+
 class Sequencer:
     """The last sequence number handed out. One per venue."""
 
@@ -51,15 +63,7 @@ class Event:
         become plain ints, so an event reads the same whether its command came from a live
         client (enums) or from a journal (ints).
         """
-        out: dict = {"kind": self.kind}
-        for name in self._fields:
-            value = getattr(self, name)
-            if isinstance(value, IntEnum):
-                value = value.name if isinstance(value, Reason) else int(value)
-            elif isinstance(value, Enum):
-                value = value.name
-            out[name] = value
-        return out
+        return event_dict(self.kind, self._fields, [getattr(self, n) for n in self._fields])
 
     def astuple(self) -> tuple:
         return (self.kind,) + tuple(getattr(self, n) for n in self._fields)

@@ -12,10 +12,9 @@ interface as `clearing.events.Event`: `kind`, `seq`, `ts`, the named fields, `to
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
 from operator import itemgetter
 
-from clearing.reasons import Reason
+from clearing.events import event_dict
 
 make = tuple.__new__  # make(Fill, (seq, ts, ...)): the fast constructor for the hot path
 
@@ -39,14 +38,7 @@ class TupleEvent(tuple):
     def to_dict(self) -> dict:
         """Plain JSON-able dict: `kind` first, then the fields (reason codes by name, other
         int enums as ints), exactly as `clearing.events.Event.to_dict`."""
-        out: dict = {"kind": self.kind}
-        for name, value in zip(self._fields, self):
-            if isinstance(value, IntEnum):
-                value = value.name if isinstance(value, Reason) else int(value)
-            elif isinstance(value, Enum):
-                value = value.name
-            out[name] = value
-        return out
+        return event_dict(self.kind, self._fields, self)
 
     def astuple(self) -> tuple:
         return (self.kind, *self)
