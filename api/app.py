@@ -1,0 +1,431 @@
+"""The FastAPI app: REST under /v1 and the WebSocket at /v1/ws, around one `Service`.
+
+Handlers only parse, authenticate and format; every state change goes through the service's
+command queue. OpenAPI docs are at /docs.
+"""
+
+
+import asyncio
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from api import errors, wire
+from api.auth import AdminKey, KeyStore, RateLimiter, new_key
+from api.errors import ApiError, describe_validation
+from api.hub import PRIVATE, Subscriber
+from api.service import Service, ServiceStopped
+from clearing.reasons import Reason, Rejection
+from exchange import commands as C
+
+PROBLEMS = {code: {"model": wire.Problem, "description": "problem+json"}
+            for code in (400, 401, 403, 404, 409, 422, 429)}
+
+
+@dataclass
+class Settings:
+    journal: str | None = None
+    admin_key: str | None = field(default_factory=lambda: os.environ.get("SITEX_ADMIN_KEY"))
+    index_source: str = "feed"  # "feed": the simulated provider feed; "admin": quotes via the API
+    rate: float = 200.0  # requests per second per key (0: no limit)
+    burst: int = 400
+    cycle_seconds: float = 1.0  # time, index and mark cycle (0: none)
+    gate: object = None
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    service = Service(settings.journal, gate=settings.gate, index_source=settings.index_source)
+    keys = KeyStore(settings.journal)
+    admin = AdminKey(settings.admin_key)
+    limiter = RateLimiter(settings.rate, settings.burst)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        revealed = admin.reveal_once()
+        if revealed:
+            print(f"sitex: SITEX_ADMIN_KEY not set; admin key for this run: {revealed}", flush=True)
+        await service.start(settings.cycle_seconds)
+        yield
+        await service.stop()
+        keys.close()
+
+    app = FastAPI(title="sitex", version="1", lifespan=lifespan,
+                  description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.")
+    app.state.service, app.state.keys, app.state.admin = service, keys, admin
+    errors.install(app)
+
+    @app.exception_handler(ServiceStopped)
+    async def _stopped(request: Request, exc: ServiceStopped):
+        return errors.problem(Reason.INVALID_COMMAND, f"the service has stopped: {exc}", 503)
+
+    def limited(key: str) -> None:
+        wait = limiter.check(key)
+        if wait:
+            raise ApiError(429, Reason.INVALID_COMMAND, f"rate limit: retry after {wait} s",
+                           {"Retry-After": str(wait)})
+
+    def account_of(x_api_key: Annotated[str | None, Header()] = None) -> str:
+        account = keys.account_for(x_api_key)
+        if account is None:
+            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "a valid X-API-Key header is required")
+        limited(account)
+        return account
+
+    def admin_only(x_api_key: Annotated[str | None, Header()] = None) -> None:
+        if not admin.matches(x_api_key):
+            raise ApiError(403, Reason.UNKNOWN_ACCOUNT, "this endpoint needs the admin key")
+        limited("admin")
+
+    Account = Annotated[str, Depends(account_of)]
+    Admin = Depends(admin_only)
+    fmt = service.fmt
+
+    # ------------------------------------------------------------------ market data
+
+    @app.get("/v1/health", tags=["public"])
+    async def health() -> dict:
+        return {"status": "ok", "sequence": service.hub.seq, "replayed": service.replayed}
+
+    @app.get("/v1/contracts", tags=["public"], response_model=list[wire.ContractView])
+    async def contracts():
+        out = []
+        for spec in service.venue.contracts():
+            d = spec.describe()
+            out.append({k: d[k] for k in ("symbol", "product", "name", "tick_size", "contract_size",
+                                          "expiry", "last_trade_ts", "min_qty", "max_qty", "quote_unit")}
+                       | {"trading_state": service.venue.trading_state(spec.symbol)})
+        return out
+
+    def known(symbol: str) -> None:
+        if symbol not in service.venue._markets:
+            raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}")
+
+    @app.get("/v1/book/{symbol}", tags=["public"], response_model=wire.BookView, responses=PROBLEMS)
+    async def book(symbol: str, depth: Annotated[int, Query(ge=1, le=1000)] = 20):
+        known(symbol)
+        bids, asks = service.hub.depth(symbol, depth)
+        return {"symbol": symbol, "sequence": service.hub.book_seq[symbol],
+                "bids": [[fmt.price(symbol, p), q] for p, q in bids],
+                "asks": [[fmt.price(symbol, p), q] for p, q in asks]}
+
+    @app.get("/v1/trades/{symbol}", tags=["public"], response_model=list[wire.TradeView],
+             responses=PROBLEMS)
+    async def trades(symbol: str, limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+        known(symbol)
+        recent = list(service.store.trades.get(symbol, ()))[-limit:]
+        return [dict(t, price=fmt.price(symbol, t["price"])) for t in reversed(recent)]
+
+    @app.get("/v1/ticker/{symbol}", tags=["public"], response_model=wire.TickerView,
+             responses=PROBLEMS)
+    async def ticker(symbol: str):
+        known(symbol)
+        return fmt.ticker(symbol)
+
+    @app.get("/v1/index/{name}", tags=["public"], response_model=wire.IndexView, responses=PROBLEMS)
+    async def index(name: str, history: Annotated[int, Query(ge=0, le=500)] = 50):
+        if name not in ("SIT", "GPU"):
+            raise Rejection(Reason.UNKNOWN_SYMBOL, f"no index {name!r} (SIT or GPU)")
+        points = list(service.index_history.get(name, ()))
+        last = points[-1] if points else (None, None)
+        return {"name": name, "value": wire.micro_to_index(last[1]), "timestamp": last[0],
+                "history": [{"value": wire.micro_to_index(v), "timestamp": t}
+                            for t, v in points[-history:]] if history else []}
+
+    # ------------------------------------------------------------------ orders
+
+    @app.post("/v1/orders", tags=["orders"], response_model=wire.OrderResult, responses=PROBLEMS)
+    async def create_order(body: wire.OrderRequest, account: Account):
+        return await service.place(account, body)
+
+    @app.get("/v1/orders", tags=["orders"], response_model=list[wire.OrderView], responses=PROBLEMS)
+    async def open_orders(account: Account, symbol: str | None = None):
+        return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
+
+    def own(account: str, order_id: int) -> dict:
+        o = service.store.order_of(account, order_id)
+        if o is None:
+            raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
+        return o
+
+    @app.get("/v1/orders/{order_id}", tags=["orders"], response_model=wire.OrderView,
+             responses=PROBLEMS)
+    async def get_order(order_id: int, account: Account):
+        return fmt.order(own(account, order_id))
+
+    @app.patch("/v1/orders/{order_id}", tags=["orders"], response_model=wire.OrderResult,
+               responses=PROBLEMS)
+    async def amend_order(order_id: int, body: wire.AmendRequest, account: Account):
+        return await service.amend(account, order_id, body)
+
+    @app.delete("/v1/orders/{order_id}", tags=["orders"], response_model=wire.OrderView,
+                responses=PROBLEMS)
+    async def cancel_order(order_id: int, account: Account):
+        return await service.cancel(account, order_id)
+
+    @app.delete("/v1/orders", tags=["orders"], responses=PROBLEMS)
+    async def cancel_all(account: Account, symbol: str | None = None) -> dict:
+        return {"cancelled": await service.cancel_all(account, symbol)}
+
+    # ------------------------------------------------------------------ account
+
+    @app.get("/v1/account", tags=["account"], response_model=wire.AccountView, responses=PROBLEMS)
+    async def get_account(account: Account):
+        return service.account_summary(account)
+
+    @app.get("/v1/positions", tags=["account"], response_model=list[wire.PositionView],
+             responses=PROBLEMS)
+    async def positions(account: Account):
+        return service.account_summary(account)["positions"]
+
+    @app.get("/v1/fills", tags=["account"], response_model=list[wire.FillView], responses=PROBLEMS)
+    async def fills(account: Account, after_seq: Annotated[int, Query(ge=0)] = 0,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+        """Oldest first; page with `after_seq` = the last `seq` you have."""
+        mine = service.store.fills.get(account, [])
+        lo, hi = 0, len(mine)
+        while lo < hi:  # fills are in seq order: bisect for the page start
+            mid = (lo + hi) // 2
+            if mine[mid]["seq"] <= after_seq:
+                lo = mid + 1
+            else:
+                hi = mid
+        return [fmt.fill(f) for f in mine[lo:lo + limit]]
+
+    @app.post("/v1/withdrawals", tags=["account"], responses=PROBLEMS)
+    async def withdraw(body: wire.AmountRequest, account: Account) -> dict:
+        cents = wire.amount_to_cents(body.amount)
+        await service.cash("withdraw", account, cents)
+        return {"account_id": account, "amount": wire.cents_to_amount(cents)}
+
+    # ------------------------------------------------------------------ admin
+
+    @app.post("/v1/admin/accounts", tags=["admin"], status_code=201,
+              response_model=wire.AccountCreated, responses=PROBLEMS, dependencies=[Admin])
+    async def create_account(body: wire.AccountCreate | None = None):
+        body = body or wire.AccountCreate()
+        account = body.account_id or f"acct-{len(service.accounts) + 1}"
+        await service.open_account(account, body.market_maker)
+        key = new_key()
+        keys.add(account, key)
+        return {"account_id": account, "api_key": key}
+
+    @app.get("/v1/admin/accounts", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def list_accounts() -> dict:
+        ledger = getattr(service.venue.gate, "ledger_summary", None)
+        return {"accounts": [service.account_summary(a) for a in sorted(service.accounts)],
+                "clearinghouse": ledger() if ledger is not None else None}
+
+    @app.post("/v1/admin/deposits", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def deposit(body: wire.DepositRequest) -> dict:
+        cents = wire.amount_to_cents(body.amount)
+        await service.cash("deposit", body.account_id, cents)
+        return {"account_id": body.account_id, "amount": wire.cents_to_amount(cents)}
+
+    @app.post("/v1/admin/trading-state", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def trading_state(body: wire.TradingStateRequest) -> dict:
+        if body.symbol is not None:
+            known(body.symbol)
+        await service.command(lambda ts: C.SetTradingState(ts, body.symbol, body.state, body.reason))
+        return {"symbol": body.symbol, "state": body.state}
+
+    @app.post("/v1/admin/index-quotes", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def index_quote(body: wire.IndexQuote) -> dict:
+        """A provider's index quote (with `--index-source admin` it is published as the index)."""
+        if service.index_source != "admin":
+            raise Rejection(Reason.INVALID_COMMAND,
+                            "this server publishes indices from the provider feed (--index-source feed)")
+        micro = wire.index_to_micro(body.value)
+        await service.command(lambda ts: C.PublishIndex(ts, body.name, micro))
+        return {"name": body.name, "value": wire.micro_to_index(micro)}
+
+    # ------------------------------------------------------------------ websocket
+
+    @app.websocket("/v1/ws")
+    async def ws(socket: WebSocket):
+        await socket.accept()
+        session = WsSession(socket, service, keys, limiter)
+        session.account = keys.account_for(socket.headers.get("x-api-key"))
+        await session.run()
+
+    return app
+
+
+class WsSession:
+    """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect."""
+
+    def __init__(self, socket: WebSocket, service: Service, keys: KeyStore, limiter: RateLimiter):
+        self.socket, self.service, self.keys, self.limiter = socket, service, keys, limiter
+        self.account: str | None = None
+        self.sub: Subscriber | None = None
+        self.cancel_on_disconnect = False
+
+    async def run(self) -> None:
+        self.sub = Subscriber(self.account)
+        self.service.hub.add(self.sub)
+        sender = asyncio.create_task(self._send_loop())
+        pending: set[asyncio.Task] = set()
+        try:
+            while True:
+                text = await self.socket.receive_text()
+                task = asyncio.create_task(self._handle(text))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            self.service.hub.remove(self.sub)
+            sender.cancel()
+            if self.cancel_on_disconnect and self.account is not None:
+                with contextlib.suppress(Exception):
+                    await self.service.cancel_all(self.account, None)
+
+    async def _send_loop(self) -> None:
+        q = self.sub.queue
+        with contextlib.suppress(Exception):
+            while True:
+                msg = await q.get()
+                batch = [msg]
+                while not q.empty() and len(batch) < 500:
+                    batch.append(q.get_nowait())
+                for m in batch:
+                    await self.socket.send_text(json.dumps(m))
+                if self.sub.overflowed:
+                    await self.socket.close(1013, "too slow: resubscribe")
+                    return
+
+    def _reply(self, msg: dict) -> None:
+        self.sub.send(msg)
+
+    def _error(self, req_id, reason: Reason, detail: str, status: int | None = None) -> None:
+        status = errors.http_status(reason) if status is None else status
+        self._reply({"id": req_id, "type": "error",
+                     "error": {"type": reason.problem_type, "title": reason.sentence,
+                               "status": status, "detail": detail, "code": reason.name}})
+
+    async def _handle(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except ValueError:
+            return self._error(None, Reason.INVALID_COMMAND, "messages are JSON objects", 400)
+        if not isinstance(msg, dict):
+            return self._error(None, Reason.INVALID_COMMAND, "messages are JSON objects", 400)
+        req_id = msg.get("id")
+        op = msg.get("op")
+        try:
+            handler = getattr(self, f"op_{op}", None) if isinstance(op, str) else None
+            if handler is None:
+                return self._error(req_id, Reason.INVALID_COMMAND, f"unknown op {op!r}", 400)
+            result = await handler(msg)
+            if result is not None:
+                self._reply({"id": req_id, "type": "result", "op": op, "data": result})
+        except Rejection as r:
+            self._error(req_id, r.reason, r.text)
+        except ApiError as e:
+            self._error(req_id, e.reason, e.detail, e.status)
+        except ValidationError as e:
+            self._error(req_id, Reason.INVALID_COMMAND, describe_validation(e.errors()), 422)
+        except ServiceStopped as e:
+            self._error(req_id, Reason.INVALID_COMMAND, str(e), 503)
+
+    def _private(self) -> str:
+        if self.account is None:
+            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "authenticate first (op auth or X-API-Key)")
+        wait = self.limiter.check(self.account)
+        if wait:
+            raise ApiError(429, Reason.INVALID_COMMAND, f"rate limit: retry after {wait} s")
+        return self.account
+
+    async def op_ping(self, msg):
+        return {"pong": msg.get("ts")}
+
+    async def op_auth(self, msg):
+        account = self.keys.account_for(msg.get("api_key"))
+        if account is None:
+            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "unknown API key")
+        hub = self.service.hub
+        for ch in [c for c in self.sub.channels if "@" in c]:
+            hub.by_channel[ch].discard(self.sub)
+            self.sub.channels.discard(ch)
+        self.account = self.sub.account = account
+        return {"account_id": account}
+
+    async def op_subscribe(self, msg):
+        channels = msg.get("channels")
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            raise ApiError(400, Reason.INVALID_COMMAND, "channels is a list of strings")
+        s = self.service
+        for ch in channels:
+            kind, _, arg = ch.partition(".")
+            if ch in PRIVATE:
+                if self.account is None:
+                    raise ApiError(401, Reason.UNKNOWN_ACCOUNT, f"{ch} is private: authenticate first")
+            elif kind in ("book", "trades", "ticker"):
+                if arg not in s.venue._markets:
+                    raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {arg!r}")
+            elif kind != "index" or arg not in ("SIT", "GPU"):
+                raise ApiError(400, Reason.INVALID_COMMAND, f"unknown channel {ch!r}")
+        for ch in channels:
+            s.hub.subscribe(self.sub, ch)
+            kind, _, arg = ch.partition(".")
+            # the first message of a channel is its snapshot, taken now, before any later delta
+            if kind == "book":
+                depth = msg.get("depth", 50) if isinstance(msg.get("depth"), int) else 50
+                bids, asks = s.hub.depth(arg, max(1, min(depth, 1000)))
+                fmt = s.fmt
+                self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.book_seq[arg],
+                             "data": {"bids": [[fmt.price(arg, p), q] for p, q in bids],
+                                      "asks": [[fmt.price(arg, p), q] for p, q in asks]}})
+            elif kind == "ticker":
+                self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
+                             "data": s.fmt.ticker(arg)})
+            elif ch == "positions":
+                self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
+                             "data": s.account_summary(self.account)["positions"]})
+            elif ch == "orders":
+                self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
+                             "data": [s.fmt.order(o) for o in s.store.open_orders(self.account)]})
+        return {"subscribed": channels}
+
+    async def op_unsubscribe(self, msg):
+        channels = msg.get("channels") or []
+        for ch in channels if isinstance(channels, list) else []:
+            if isinstance(ch, str):
+                self.service.hub.unsubscribe(self.sub, ch)
+        return {"unsubscribed": channels}
+
+    async def op_cancel_on_disconnect(self, msg):
+        self._private()
+        self.cancel_on_disconnect = bool(msg.get("enabled", True))
+        return {"cancel_on_disconnect": self.cancel_on_disconnect}
+
+    async def op_order(self, msg):
+        account = self._private()
+        return await self.service.place(account, wire.OrderRequest.model_validate(msg.get("params")))
+
+    async def op_cancel(self, msg):
+        account = self._private()
+        oid = msg.get("order_id")
+        if type(oid) is not int:
+            raise ApiError(400, Reason.INVALID_COMMAND, "order_id is an integer")
+        return await self.service.cancel(account, oid)
+
+    async def op_amend(self, msg):
+        account = self._private()
+        oid = msg.get("order_id")
+        if type(oid) is not int:
+            raise ApiError(400, Reason.INVALID_COMMAND, "order_id is an integer")
+        return await self.service.amend(account, oid, wire.AmendRequest.model_validate(msg.get("params") or {}))
+
+    async def op_cancel_all(self, msg):
+        account = self._private()
+        symbol = msg.get("symbol")
+        if symbol is not None and not isinstance(symbol, str):
+            raise ApiError(400, Reason.INVALID_COMMAND, "symbol is a string")
+        return {"cancelled": await self.service.cancel_all(account, symbol)}

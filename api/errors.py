@@ -1,0 +1,75 @@
+"""RFC 9457 problem+json for every error the API answers.
+
+A venue rejection keeps its stable reason code: `type` is `Reason.problem_type`, `code` is the
+Reason's name. Malformed requests (schema violations, bad JSON) are 4xx with code
+INVALID_COMMAND and a sentence naming the bad field; no error path answers a 500.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from clearing.reasons import Reason, Rejection
+
+PROBLEM_JSON = "application/problem+json"
+
+_STATUS_BY_REASON = {
+    Reason.UNKNOWN_SYMBOL: 404,
+    Reason.UNKNOWN_ACCOUNT: 404,
+    Reason.UNKNOWN_ORDER: 404,
+    Reason.NOT_ORDER_OWNER: 404,  # never confirm that someone else's order exists
+    Reason.ACCOUNT_EXISTS: 409,
+    Reason.DUPLICATE_CLIENT_ORDER_ID: 409,
+}
+_STATUS_BY_SUBSYSTEM = {1: 400, 2: 422, 3: 409, 4: 422, 5: 409}
+
+
+def http_status(reason: Reason) -> int:
+    return _STATUS_BY_REASON.get(reason, _STATUS_BY_SUBSYSTEM[reason.value // 1000])
+
+
+def problem(reason: Reason, detail: str, status: int | None = None, headers=None) -> JSONResponse:
+    status = http_status(reason) if status is None else status
+    body = {"type": reason.problem_type, "title": reason.sentence, "status": status,
+            "detail": detail, "code": reason.name}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class ApiError(Exception):
+    """An HTTP-level refusal (auth, rate limit, not found) with a reason code."""
+
+    def __init__(self, status: int, reason: Reason, detail: str, headers: dict | None = None):
+        super().__init__(detail)
+        self.status, self.reason, self.detail, self.headers = status, reason, detail, headers
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "request"
+
+
+def describe_validation(errors) -> str:
+    return "; ".join(f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors[:5])
+
+
+def install(app: FastAPI) -> None:
+    """Route every error through `problem`."""
+
+    @app.exception_handler(Rejection)
+    async def _rejection(request: Request, exc: Rejection):
+        return problem(exc.reason, exc.text)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        return problem(exc.reason, exc.detail, exc.status, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return problem(Reason.INVALID_COMMAND, describe_validation(exc.errors()), 422)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException):
+        return problem(Reason.INVALID_COMMAND, str(exc.detail), exc.status_code, exc.headers)

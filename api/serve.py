@@ -1,0 +1,43 @@
+"""`sitex serve`: run the REST and WebSocket service under uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=8000)
+    ap.add_argument("--journal", default=None, help="SQLite journal path (durable; replayed on start)")
+    ap.add_argument("--index-source", choices=("feed", "admin"), default="feed",
+                    help="feed: the simulated provider feed publishes SIT and GPU; "
+                         "admin: providers submit quotes through POST /v1/admin/index-quotes")
+    ap.add_argument("--rate-limit", type=float, default=200.0, help="requests/s per API key (0: off)")
+    ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
+    ap.add_argument("--agents", action="store_true",
+                    help="also run the market-making agents in-process (needs marketmakers)")
+    ap.add_argument("--log-level", default="warning")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    import uvicorn
+
+    from api.app import Settings, create_app
+
+    if args.agents:
+        try:
+            import marketmakers.simulate  # noqa: F401
+        except ImportError:
+            print("sitex serve: --agents needs marketmakers.simulate, which this build lacks")
+            return 2
+    settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
+                        burst=args.burst, cycle_seconds=args.cycle)
+    app = create_app(settings)
+    print(f"sitex: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                ws_max_size=1 << 20)
+    return 0

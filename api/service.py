@@ -1,0 +1,383 @@
+"""The asyncio service around the Venue: one writer task, a command queue, group commit.
+
+Every request becomes a command stamped with the wall clock at the service edge (never going
+backwards) and queued. The writer takes whatever is queued, applies it to the venue in order,
+makes the journal durable once for the whole batch (group commit, off the event loop), and only
+then resolves the waiting requests and fans the events out. So a client never hears of a
+command that a crash could lose, and the venue stays single-threaded and deterministic.
+On start the journal is replayed through the same path, which rebuilds the identical state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict, deque
+from decimal import Decimal
+
+from api import wire
+from api.hub import Hub
+from api.store import OrderStore
+from clearing.reasons import Reason, Rejection
+from exchange import commands as C
+from exchange.journal import Journal
+from exchange.orders import OrderType, Side, TimeInForce
+from exchange.venue import Venue
+
+_SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+_TYPES = {t.wire: t for t in OrderType}
+_TIFS = {t.wire: t for t in TimeInForce}
+SEED_INDEX = {"SIT": 2_000_000, "GPU": 2_500_000}  # micro-USD: 2.000 and 2.500 USD
+
+
+class SeededWalk:
+    """A stand-in provider feed: a seeded multiplicative random walk per index (micro-USD).
+
+    Used when `marketmakers.feeds` is not available; deterministic for a given seed.
+    """
+
+    def __init__(self, seed: int = 7, start: dict[str, int] | None = None, vol_bps: int = 20):
+        self.rng = random.Random(seed)
+        self.values = dict(start or SEED_INDEX)
+        self.vol_bps = vol_bps
+
+    def next(self) -> dict[str, int]:
+        for name, v in self.values.items():
+            step = self.rng.randint(-self.vol_bps, self.vol_bps)
+            self.values[name] = max(1_000, v + v * step // 10_000)
+        return dict(self.values)
+
+
+class Formatter:
+    """Ticks -> wire strings for the hub and the REST views."""
+
+    def __init__(self, service: Service):
+        self.s = service
+        self._tick: dict[str, Decimal] = {}
+
+    def tick(self, symbol: str) -> Decimal:
+        t = self._tick.get(symbol)
+        if t is None:
+            t = self._tick[symbol] = self.s.venue.market(symbol).spec.product.tick_size
+        return t
+
+    def price(self, symbol: str, ticks: int | None) -> str | None:
+        return None if ticks is None else str(ticks * self.tick(symbol))
+
+    def order(self, o: dict) -> dict:
+        return dict(o, price=self.price(o["symbol"], o["price"]),
+                    stop_price=self.price(o["symbol"], o["stop_price"]))
+
+    def fill(self, f: dict) -> dict:
+        return dict(f, price=self.price(f["symbol"], f["price"]))
+
+    def event(self, e) -> dict:
+        d = e.to_dict()
+        symbol = d.get("symbol")
+        if symbol is not None and symbol in self.s.venue._markets:
+            for k in ("price", "stop_price", "trigger_price"):
+                if isinstance(d.get(k), int):
+                    d[k] = self.price(symbol, d[k])
+        if isinstance(d.get("side"), int):
+            d["side"] = "buy" if d["side"] > 0 else "sell"
+        return d
+
+    def position(self, account: str, symbol: str) -> dict:
+        return {"symbol": symbol, "qty": self.s.store.positions.get(account, {}).get(symbol, 0)}
+
+    def ticker(self, symbol: str) -> dict:
+        s = self.s
+        bids, asks = s.hub.depth(symbol, 1)
+        m = s.venue.market(symbol)
+        return {"symbol": symbol,
+                "best_bid": self.price(symbol, bids[0][0]) if bids else None,
+                "best_ask": self.price(symbol, asks[0][0]) if asks else None,
+                "last": self.price(symbol, m.last_trade),
+                "reference": self.price(symbol, s.venue.reference_price(symbol)),
+                "volume": s.store.volume.get(symbol, 0),
+                "trading_state": m.state}
+
+
+class ServiceStopped(Exception):
+    pass
+
+
+class Service:
+    def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
+                 index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192):
+        self.venue = Venue(gate=gate)
+        self.journal = Journal(journal_path) if journal_path else None
+        self.journal_path = journal_path
+        self.clock = clock
+        self.index_source = index_source
+        self.feed = SeededWalk(feed_seed) if index_source == "feed" else None
+        self.batch_max = batch_max
+        self.store = OrderStore()
+        self.hub = Hub()
+        self.fmt = Formatter(self)
+        self.hub.formatter = self.fmt
+        self.accounts: dict[str, bool] = {}  # account -> market maker
+        self.index_history: dict[str, deque] = defaultdict(lambda: deque(maxlen=500))
+        self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
+        self._last_ts = 0
+        self._queue: asyncio.Queue | None = None
+        self._writer: asyncio.Task | None = None
+        self._cycles: asyncio.Task | None = None
+        self.failed: BaseException | None = None
+        self.replayed = 0
+        self.commands = 0
+
+    # ---------------------------------------------------------------- life cycle
+
+    def replay(self) -> int:
+        """Rebuild state from the journal (the venue's own journal detached while replaying)."""
+        n = 0
+        if self.journal is not None:
+            for cmd in self.journal.replay():
+                self._apply(cmd)
+                n += 1
+            self._last_ts = self.venue.clock
+        self.venue.journal = self.journal
+        self.hub.load_books(self.venue)
+        self.replayed = n
+        return n
+
+    async def start(self, cycle_seconds: float = 0.0) -> None:
+        self.replay()
+        self._queue = asyncio.Queue()
+        self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
+        await self.execute(C.ListContracts)
+        if self.feed is not None and not self.venue._index:
+            await self.publish_indices(SEED_INDEX)
+        if cycle_seconds > 0:
+            self._cycles = asyncio.create_task(self._cycle_loop(cycle_seconds), name="sitex-cycles")
+
+    async def stop(self) -> None:
+        for task in (self._cycles, self._writer):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        if self.journal is not None:
+            self.journal.close()
+
+    def now(self) -> int:
+        ts = self.clock()
+        if ts < self._last_ts:
+            ts = self._last_ts
+        self._last_ts = ts
+        return ts
+
+    # ---------------------------------------------------------------- the writer
+
+    async def execute(self, build) -> list:
+        """Stamp, queue and wait until durable: `build(ts)` makes the command."""
+        if self.failed is not None:
+            raise ServiceStopped(str(self.failed))
+        fut = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((build(self.now()), fut))
+        return await fut
+
+    async def _write_loop(self) -> None:
+        q = self._queue
+        while True:
+            batch = [await q.get()]
+            while len(batch) < self.batch_max and not q.empty():
+                batch.append(q.get_nowait())
+            done = [(fut, self._apply(cmd)) for cmd, fut in batch]
+            try:
+                if self.journal is not None and self.journal.pending:
+                    await asyncio.to_thread(self.journal.flush)
+            except BaseException as exc:  # the journal is gone: acknowledge nothing more
+                self.failed = exc
+                for fut, _ in done:
+                    if not fut.done():
+                        fut.set_exception(ServiceStopped(f"journal write failed: {exc}"))
+                raise
+            for fut, events in done:
+                self.hub.publish(events)
+                if not fut.done():
+                    fut.set_result(events)
+
+    def _apply(self, cmd) -> list:
+        """One command into the venue, and its events into the API's views."""
+        events = self.venue.submit(cmd)
+        self.commands += 1
+        self.store.apply(events)
+        tag = cmd.tag
+        if tag == "open_account":
+            if not _rejected(events) or not hasattr(self.venue.gate, "open_account"):
+                self.accounts.setdefault(cmd.account, cmd.market_maker)
+        elif tag == "index" and not _rejected(events):
+            self.index_history[cmd.name].append((cmd.ts, cmd.value))
+            self.hub.publish_index(cmd.name, wire.micro_to_index(cmd.value), cmd.ts)
+        return events
+
+    async def _cycle_loop(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.cycle()
+
+    async def cycle(self) -> None:
+        """One scheduled round: let time pass, list new expiries, publish indices, mark."""
+        await self.execute(C.AdvanceTime)
+        await self.execute(C.ListContracts)
+        if self.feed is not None:
+            await self.publish_indices(self.feed.next())
+        if hasattr(self.venue.gate, "mark_cycle"):
+            await self.execute(C.MarkCycle)
+
+    async def publish_indices(self, values: dict[str, int]) -> None:
+        for name, value in values.items():
+            await self.execute(lambda ts, n=name, v=value: C.PublishIndex(ts, n, v))
+
+    # ---------------------------------------------------------------- order entry
+
+    def _spec(self, symbol: str):
+        try:
+            return self.venue.contract(symbol)
+        except KeyError:
+            raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}") from None
+
+    def order_command(self, account: str, r: wire.OrderRequest):
+        tick = self._spec(r.symbol).product.tick_size
+        price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
+        stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
+        args = (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
+                _TIFS[r.time_in_force], stop, r.display_qty, r.expire_at, r.post_only,
+                r.reduce_only, r.client_order_id)
+        return lambda ts: C.NewOrder(ts, *args)
+
+    async def place(self, account: str, r: wire.OrderRequest) -> dict:
+        key = (account, r.client_order_id)
+        if r.client_order_id is not None:
+            earlier = self._earlier_result(key)
+            if earlier is not None:
+                return earlier
+        events = await self.execute(self.order_command(account, r))
+        oid = next((e.order_id for e in events
+                    if e.kind == "order_accepted" and e.account == account), None)
+        if oid is None:
+            rej = _rejected(events)
+            if rej is not None and rej.reason == Reason.DUPLICATE_CLIENT_ORDER_ID:
+                earlier = self._earlier_result(key)
+                if earlier is not None:  # a concurrent retry of the same order
+                    return earlier
+            raise _as_rejection(rej)
+        result = self.order_result(oid, [e for e in events if e.kind == "fill"])
+        if r.client_order_id is not None:
+            self.results[key] = result
+        return result
+
+    def _earlier_result(self, key) -> dict | None:
+        if key in self.results:
+            return self.results[key]
+        oid = self.store.by_client_id.get(key)
+        if oid is None:
+            return None
+        return self.order_result(oid, None)
+
+    def order_result(self, oid: int, fill_events) -> dict:
+        o = self.fmt.order(self.store.orders[oid])
+        account = o["account"]
+        mine = self.store.fills.get(account, ())
+        if fill_events is None:
+            fills = [f for f in mine if f["order_id"] == oid]
+        else:  # this command's fills are the newest ones: walk back only as far as they go
+            trades = {e.trade_id for e in fill_events}
+            first = min(trades, default=0)
+            fills = []
+            for f in reversed(mine):
+                if not trades or f["trade_id"] < first:
+                    break
+                if f["order_id"] == oid and f["trade_id"] in trades:
+                    fills.append(f)
+            fills.reverse()
+        return {"order": o, "fills": [self.fmt.fill(f) for f in fills], "order_id": oid,
+                "status": o["status"], "filled_qty": o["filled_qty"],
+                "remaining_qty": o["remaining_qty"]}
+
+    async def cancel(self, account: str, order_id: int) -> dict:
+        if self.store.order_of(account, order_id) is None:
+            raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
+        events = await self.execute(lambda ts: C.CancelOrder(ts, account, order_id))
+        rej = _rejected(events)
+        if rej is not None:
+            raise _as_rejection(rej)
+        return self.fmt.order(self.store.orders[order_id])
+
+    async def amend(self, account: str, order_id: int, r: wire.AmendRequest) -> dict:
+        o = self.store.order_of(account, order_id)
+        if o is None:
+            raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
+        tick = self.fmt.tick(o["symbol"])
+        price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
+        stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
+        events = await self.execute(lambda ts: C.AmendOrder(ts, account, order_id, r.qty, price, stop))
+        rej = _rejected(events)
+        if rej is not None:
+            raise _as_rejection(rej)
+        return self.order_result(order_id, [e for e in events if e.kind == "fill"])
+
+    async def cancel_all(self, account: str, symbol: str | None) -> list[int]:
+        events = await self.execute(lambda ts: C.CancelAll(ts, account, symbol))
+        rej = _rejected(events)
+        if rej is not None:
+            raise _as_rejection(rej)
+        return [e.order_id for e in events if e.kind == "order_cancelled" and e.account == account]
+
+    # ---------------------------------------------------------------- accounts and admin
+
+    async def open_account(self, account: str, market_maker: bool) -> None:
+        if account in self.accounts:
+            raise Rejection(Reason.ACCOUNT_EXISTS, f"account {account!r} already exists")
+        events = await self.execute(lambda ts: C.OpenAccount(ts, account, market_maker))
+        if account not in self.accounts:
+            raise _as_rejection(_rejected(events))
+
+    async def cash(self, kind: str, account: str, cents: int) -> None:
+        if account not in self.accounts:
+            raise Rejection(Reason.UNKNOWN_ACCOUNT, f"no account {account!r}")
+        cls = C.Deposit if kind == "deposit" else C.Withdraw
+        events = await self.execute(lambda ts: cls(ts, account, cents))
+        rej = _rejected(events)
+        if rej is not None:
+            raise _as_rejection(rej)
+
+    async def command(self, build) -> list:
+        """An operator command; refused ones raise their Rejection."""
+        events = await self.execute(build)
+        rej = _rejected(events)
+        if rej is not None:
+            raise _as_rejection(rej)
+        return events
+
+    def account_summary(self, account: str) -> dict:
+        summary = getattr(self.venue.gate, "account_summary", None)
+        s = summary(account) if summary is not None else {}
+        positions = [{"symbol": k, "qty": v}
+                     for k, v in sorted(self.store.positions.get(account, {}).items()) if v]
+        return {"account_id": account,
+                "cash": wire.cents_to_amount(s.get("cash")),
+                "equity": wire.cents_to_amount(s.get("equity")),
+                "initial_margin": wire.cents_to_amount(s.get("initial_margin")),
+                "maintenance_margin": wire.cents_to_amount(s.get("maintenance_margin")),
+                "excess": wire.cents_to_amount(s.get("excess")),
+                "margin_call": s.get("margin_call"),
+                "positions": positions}
+
+
+def _rejected(events):
+    for e in reversed(events):
+        if e.kind == "rejected":
+            return e
+    return None
+
+
+def _as_rejection(rej) -> Rejection:
+    if rej is None:
+        return Rejection(Reason.INVALID_COMMAND, "the venue did not accept the command")
+    return Rejection(Reason(rej.reason), rej.text)

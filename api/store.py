@@ -1,0 +1,115 @@
+"""What the API remembers beyond the venue's live state, built only from events.
+
+The venue keeps live orders; clients also ask about filled and cancelled ones, their fills,
+recent trades and positions. `OrderStore.apply(events)` folds the event stream into those
+views (wire-ready dicts, prices still in ticks), so replaying the journal rebuilds them too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+
+from exchange.orders import OrderType, Side, TimeInForce
+
+_TYPE = {int(t): t.wire for t in OrderType}
+_TIF = {int(t): t.wire for t in TimeInForce}
+_SIDE = {int(s): s.wire for s in Side}
+
+
+class OrderStore:
+    def __init__(self, trades_kept: int = 1000):
+        self.orders: dict[int, dict] = {}
+        self.by_account: dict[str, list[int]] = defaultdict(list)
+        self.fills: dict[str, list[dict]] = defaultdict(list)
+        self.trades: dict[str, deque] = defaultdict(lambda: deque(maxlen=trades_kept))
+        self.positions: dict[str, dict[str, int]] = defaultdict(dict)
+        self.volume: dict[str, int] = defaultdict(int)
+        self.by_client_id: dict[tuple[str, str], int] = {}
+        self._handlers = {
+            "order_accepted": self._accepted,
+            "fill": self._fill,
+            "order_cancelled": self._gone,
+            "order_expired": self._gone,
+            "order_amended": self._amended,
+            "order_triggered": self._triggered,
+        }
+
+    def apply(self, events) -> None:
+        handlers = self._handlers
+        for e in events:
+            h = handlers.get(e.kind)
+            if h is not None:
+                h(e)
+
+    def _accepted(self, e) -> None:
+        self.orders[e.order_id] = {
+            "order_id": e.order_id, "account": e.account, "symbol": e.symbol,
+            "side": _SIDE[int(e.side)], "type": _TYPE[int(e.type)], "price": e.price,
+            "stop_price": e.stop_price, "qty": e.qty, "filled_qty": 0, "remaining_qty": e.qty,
+            "display_qty": e.display_qty, "time_in_force": _TIF[int(e.tif)], "expire_at": None,
+            "post_only": False, "reduce_only": False, "client_order_id": e.client_order_id,
+            "status": e.status, "ts": e.ts,
+        }
+        self.by_account[e.account].append(e.order_id)
+        if e.client_order_id is not None:
+            self.by_client_id[(e.account, e.client_order_id)] = e.order_id
+
+    def _fill(self, e) -> None:
+        taker_side = _SIDE[e.aggressor]
+        maker_side = _SIDE[-e.aggressor]
+        for oid, account, remaining, side, role in (
+            (e.maker_order_id, e.maker_account, e.maker_remaining, maker_side, "maker"),
+            (e.taker_order_id, e.taker_account, e.taker_remaining, taker_side, "taker"),
+        ):
+            o = self.orders.get(oid)
+            if o is not None:
+                o["remaining_qty"] = remaining
+                o["filled_qty"] = o["qty"] - remaining
+                o["status"] = "filled" if remaining == 0 else "partially_filled"
+            self.fills[account].append({
+                "trade_id": e.trade_id, "order_id": oid, "symbol": e.symbol, "side": side,
+                "price": e.price, "qty": e.qty, "role": role, "ts": e.ts, "seq": e.seq})
+            pos = self.positions[account]
+            pos[e.symbol] = pos.get(e.symbol, 0) + (e.qty if side == "buy" else -e.qty)
+        self.trades[e.symbol].append({"trade_id": e.trade_id, "symbol": e.symbol, "price": e.price,
+                                      "qty": e.qty, "side": taker_side, "ts": e.ts})
+        self.volume[e.symbol] += e.qty
+
+    def _gone(self, e) -> None:
+        o = self.orders.get(e.order_id)
+        if o is not None:
+            o["remaining_qty"] = 0
+            o["status"] = "expired" if e.kind == "order_expired" else "cancelled"
+
+    def _amended(self, e) -> None:
+        o = self.orders.get(e.order_id)
+        if o is not None:
+            o.update(price=e.price, qty=e.qty, remaining_qty=e.remaining,
+                     filled_qty=e.qty - e.remaining, stop_price=e.stop_price)
+
+    def _triggered(self, e) -> None:
+        o = self.orders.get(e.order_id)
+        if o is not None and o["status"] == "pending_trigger":
+            o["status"] = "new"
+
+    def order_of(self, account: str, order_id: int) -> dict | None:
+        """The order if it belongs to `account` (someone else's order does not exist for you)."""
+        o = self.orders.get(order_id)
+        return o if o is not None and o["account"] == account else None
+
+    def open_orders(self, account: str, symbol: str | None = None) -> list[dict]:
+        out = []
+        for oid in self.by_account.get(account, ()):
+            o = self.orders[oid]
+            if o["remaining_qty"] > 0 and o["status"] in ("new", "partially_filled", "pending_trigger"):
+                if symbol is None or o["symbol"] == symbol:
+                    out.append(o)
+        return out
+
+    def check(self) -> None:
+        """Positions sum to zero per symbol (every fill has a buyer and a seller)."""
+        totals: dict[str, int] = defaultdict(int)
+        for pos in self.positions.values():
+            for symbol, qty in pos.items():
+                totals[symbol] += qty
+        assert all(v == 0 for v in totals.values()), totals

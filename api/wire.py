@@ -1,0 +1,258 @@
+"""The wire format: pydantic models and exact conversions between decimal strings and integers.
+
+Prices and cash travel as decimal strings in USD ("2.125", "100000.00"); inside they are integer
+ticks and integer cents. Conversions go through `Decimal` and refuse anything that is not
+exactly on the grid (no rounding, no float anywhere), with the venue's own reason codes.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+
+from clearing.reasons import Reason, Rejection
+from clearing.types import CASH_SCALE, INDEX_SCALE
+
+DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,12})?$"
+_DECIMAL_RE = re.compile(DECIMAL_PATTERN)
+
+DecimalStr = Annotated[str, StringConstraints(pattern=DECIMAL_PATTERN)]
+Symbol = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+ClientOrderId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
+Qty = Annotated[StrictInt, Field(ge=1, le=10**9)]
+Nanos = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+
+
+def parse_decimal(text: str, reason: Reason = Reason.INVALID_PRICE) -> Decimal:
+    if not isinstance(text, str) or not _DECIMAL_RE.match(text):
+        raise Rejection(reason, f"{text!r} is not a decimal string such as \"2.125\"")
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the pattern already excludes this
+        raise Rejection(reason, f"{text!r} is not a decimal number") from None
+
+
+def price_to_ticks(text: str, tick_size: Decimal) -> int:
+    """'2.125' with tick 0.001 -> 2125; off-tick or non-positive prices are refused."""
+    value = parse_decimal(text)
+    if value <= 0:
+        raise Rejection(Reason.INVALID_PRICE, f"the price {text} must be positive")
+    ticks = value / tick_size
+    if ticks != ticks.to_integral_value():
+        raise Rejection(Reason.PRICE_NOT_ON_TICK, f"{text} is not a multiple of the tick {tick_size}")
+    return int(ticks)
+
+
+def ticks_to_price(ticks: int | None, tick_size: Decimal) -> str | None:
+    if ticks is None:
+        return None
+    return str(ticks * tick_size)
+
+
+def amount_to_cents(text: str) -> int:
+    """'100000.00' -> 10000000 cents; fractions of a cent and non-positive amounts are refused."""
+    value = parse_decimal(text, Reason.INVALID_AMOUNT)
+    cents = value * CASH_SCALE
+    if cents != cents.to_integral_value():
+        raise Rejection(Reason.INVALID_AMOUNT, f"{text} is not a whole number of cents")
+    if cents <= 0:
+        raise Rejection(Reason.INVALID_AMOUNT, f"the amount {text} must be positive")
+    return int(cents)
+
+
+def cents_to_amount(cents: int | None) -> str | None:
+    if cents is None:
+        return None
+    return str((Decimal(cents) / CASH_SCALE).quantize(Decimal("0.01")))
+
+
+def index_to_micro(text: str) -> int:
+    """An index value in USD -> integer micro-USD (exact, positive)."""
+    value = parse_decimal(text, Reason.INVALID_AMOUNT)
+    micro = value * INDEX_SCALE
+    if micro != micro.to_integral_value() or micro <= 0:
+        raise Rejection(Reason.INVALID_AMOUNT, f"{text} is not a positive whole number of micro-USD")
+    return int(micro)
+
+
+def micro_to_index(micro: int | None) -> str | None:
+    if micro is None:
+        return None
+    return str((Decimal(micro) / INDEX_SCALE).quantize(Decimal("0.000001")))
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class OrderRequest(Wire):
+    symbol: Symbol
+    side: Literal["buy", "sell"]
+    type: Literal["limit", "market", "stop", "stop_limit"] = "limit"
+    qty: Qty
+    price: DecimalStr | None = None
+    time_in_force: Literal["GTC", "DAY", "GTD", "IOC", "FOK"] = "GTC"
+    post_only: StrictBool = False
+    reduce_only: StrictBool = False
+    stop_price: DecimalStr | None = None
+    display_qty: Qty | None = None
+    expire_at: Nanos | None = Field(None, description="GTD expiry, ns since the epoch")
+    client_order_id: ClientOrderId | None = None
+
+
+class AmendRequest(Wire):
+    qty: Qty | None = None
+    price: DecimalStr | None = None
+    stop_price: DecimalStr | None = None
+
+
+class AccountCreate(Wire):
+    account_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")] | None = None
+    market_maker: StrictBool = False
+
+
+class AmountRequest(Wire):
+    amount: DecimalStr
+
+
+class DepositRequest(AmountRequest):
+    account_id: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class TradingStateRequest(Wire):
+    symbol: Symbol | None = None
+    state: Literal["pre_open", "open", "halted", "closed"]
+    reason: Annotated[str, StringConstraints(max_length=80)] = "operator"
+
+
+class IndexQuote(Wire):
+    name: Literal["SIT", "GPU"]
+    value: DecimalStr
+    provider: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "admin"
+
+
+class AccountCreated(BaseModel):
+    account_id: str
+    api_key: str
+
+
+class OrderView(BaseModel):
+    order_id: int
+    account: str
+    symbol: str
+    side: str
+    type: str
+    price: str | None
+    stop_price: str | None
+    qty: int
+    filled_qty: int
+    remaining_qty: int
+    display_qty: int | None
+    time_in_force: str
+    expire_at: int | None
+    post_only: bool
+    reduce_only: bool
+    client_order_id: str | None
+    status: str
+    ts: int
+
+
+class FillView(BaseModel):
+    trade_id: int
+    order_id: int
+    symbol: str
+    side: str
+    price: str
+    qty: int
+    role: Literal["maker", "taker"]
+    ts: int
+    seq: int
+
+
+class OrderResult(BaseModel):
+    order: OrderView
+    fills: list[FillView]
+    # flat copies of the order's key fields, so a client need not dig
+    order_id: int
+    status: str
+    filled_qty: int
+    remaining_qty: int
+
+
+class BookView(BaseModel):
+    symbol: str
+    sequence: int
+    bids: list[tuple[str, int]]
+    asks: list[tuple[str, int]]
+
+
+class ContractView(BaseModel):
+    symbol: str
+    product: str
+    name: str
+    tick_size: str
+    contract_size: int
+    expiry: str
+    last_trade_ts: int
+    trading_state: str
+    min_qty: int
+    max_qty: int
+    quote_unit: str
+
+
+class TradeView(BaseModel):
+    trade_id: int
+    symbol: str
+    price: str
+    qty: int
+    side: str  # the aggressor's side
+    ts: int
+
+
+class TickerView(BaseModel):
+    symbol: str
+    best_bid: str | None
+    best_ask: str | None
+    last: str | None
+    reference: str | None
+    volume: int
+    trading_state: str
+
+
+class IndexPoint(BaseModel):
+    value: str
+    timestamp: int
+
+
+class IndexView(BaseModel):
+    name: str
+    value: str | None
+    timestamp: int | None
+    history: list[IndexPoint]
+
+
+class PositionView(BaseModel):
+    symbol: str
+    qty: int
+
+
+class AccountView(BaseModel):
+    account_id: str
+    cash: str | None
+    equity: str | None
+    initial_margin: str | None
+    maintenance_margin: str | None
+    excess: str | None
+    margin_call: bool | None
+    positions: list[PositionView]
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
