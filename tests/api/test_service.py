@@ -1,0 +1,163 @@
+"""The service in-process: group commit, replay equality, idempotent retries, scheduled cycles."""
+
+import asyncio
+
+import pytest
+
+from api import wire
+from api.service import SEED_INDEX, Service, ServiceStopped
+from clearing.reasons import Reason, Rejection
+
+T0 = 1_795_000_000 * 1_000_000_000
+
+
+class Clock:
+    """A wall clock that the test moves (1 ms per reading), and can turn back."""
+
+    def __init__(self):
+        self.t = T0
+
+    def __call__(self):
+        self.t += 1_000_000
+        return self.t
+
+
+def req(symbol, side, qty, price, **kw):
+    return wire.OrderRequest(symbol=symbol, side=side, qty=qty, price=price, **kw)
+
+
+async def session(svc: Service) -> str:
+    await svc.start()
+    sym = svc.venue.contracts()[1].symbol
+    for a in ("a", "b", "c"):
+        await svc.open_account(a, False)
+    for i in range(20):
+        side = "buy" if i % 2 else "sell"
+        await svc.place("abc"[i % 3], req(sym, side, 1 + i % 4, f"2.{i % 5:03d}"))
+    await asyncio.gather(*[svc.place("c", req(sym, "buy", 2, "2.010", client_order_id=f"c{i}"))
+                           for i in range(10)])
+    await svc.cycle()
+    return sym
+
+
+def test_replay_rebuilds_the_identical_state(tmp_path):
+    path = str(tmp_path / "j.db")
+
+    async def live():
+        svc = Service(path, clock=Clock())
+        sym = await session(svc)
+        state = (svc.venue.digest(), svc.store.orders, dict(svc.store.positions), svc.accounts,
+                 {k: list(v) for k, v in svc.index_history.items()})
+        n = svc.commands
+        await svc.stop()
+        return n, state
+
+    n, state = asyncio.run(live())
+    again = Service(path, clock=Clock())
+    assert again.replay() == n >= 40
+    assert (again.venue.digest(), again.store.orders, dict(again.store.positions), again.accounts,
+            {k: list(v) for k, v in again.index_history.items()}) == state
+    again.store.check()
+    again.venue.check()
+
+
+def test_an_order_is_answered_only_once_durable(tmp_path):
+    path = str(tmp_path / "j.db")
+
+    async def scenario():
+        svc = Service(path, clock=Clock())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+        flushed = []
+        real_flush = svc.journal.flush
+        svc.journal.flush = lambda: flushed.append(svc.journal.pending) or real_flush()
+        results = await asyncio.gather(*[svc.place("x", req(sym, "buy", 1, "1.950")) for _ in range(50)])
+        durable = svc.journal.flushed
+        await svc.stop()
+        return results, flushed, durable
+
+    results, flushed, durable = asyncio.run(scenario())
+    assert len({r["order_id"] for r in results}) == 50
+    assert sum(flushed) == 50 and len(flushed) < 50  # grouped: fewer commits than orders
+    assert durable >= 50
+
+
+def test_retry_with_client_order_id_after_restart(tmp_path):
+    path = str(tmp_path / "j.db")
+
+    async def first():
+        svc = Service(path, clock=Clock())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+        r = await svc.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
+        await svc.stop()
+        return sym, r
+
+    async def second(sym):
+        svc = Service(path, clock=Clock())
+        await svc.start()
+        r = await svc.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
+        n = len(svc.store.open_orders("x"))
+        await svc.stop()
+        return r, n
+
+    sym, r1 = asyncio.run(first())
+    r2, n = asyncio.run(second(sym))
+    assert r2["order_id"] == r1["order_id"] and n == 1
+
+
+def test_time_never_goes_backwards_at_the_edge():
+    times = iter([T0 + 10, T0 + 5, T0 + 20])
+    svc = Service(None, clock=lambda: next(times))
+    assert [svc.now(), svc.now(), svc.now()] == [T0 + 10, T0 + 10, T0 + 20]
+
+
+def test_fresh_server_has_contracts_and_indices():
+    async def scenario():
+        svc = Service(None, clock=Clock())
+        await svc.start()
+        refs = {c.symbol: svc.venue.reference_price(c.symbol) for c in svc.venue.contracts()}
+        idx = {n: svc.venue.index_value(n) for n in SEED_INDEX}
+        await svc.cycle()
+        moved = {n: svc.venue.index_value(n) for n in SEED_INDEX}
+        await svc.stop()
+        return refs, idx, moved
+
+    refs, idx, moved = asyncio.run(scenario())
+    assert len(refs) >= 20 and all(v is not None for v in refs.values())
+    assert idx == SEED_INDEX and all(v > 0 for v in moved.values())
+
+
+def test_rejections_raise_with_the_venue_reason():
+    async def scenario():
+        svc = Service(None, clock=Clock())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+        with pytest.raises(Rejection) as e:
+            await svc.place("x", req(sym, "buy", 1, "9.000"))
+        with pytest.raises(Rejection) as u:
+            await svc.cancel("x", 12345)
+        await svc.stop()
+        return e.value.reason, u.value.reason
+
+    assert asyncio.run(scenario()) == (Reason.OUTSIDE_DAILY_LIMIT, Reason.UNKNOWN_ORDER)
+
+
+def test_a_failed_journal_stops_acknowledgements(tmp_path):
+    async def scenario():
+        svc = Service(str(tmp_path / "j.db"), clock=Clock())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+
+        def broken():
+            raise OSError("disk full")
+
+        svc.journal.flush = broken
+        with pytest.raises(ServiceStopped):
+            await svc.place("x", req(sym, "buy", 1, "1.950"))
+        with pytest.raises(ServiceStopped):
+            await svc.place("x", req(sym, "buy", 1, "1.950"))
+        svc.journal.flush = lambda: 0
+        await svc.stop()
+
+    asyncio.run(scenario())
