@@ -222,6 +222,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"accounts": [service.account_summary(a) for a in sorted(service.accounts)],
                 "clearinghouse": ledger() if ledger is not None else None}
 
+    @app.get("/v1/admin/state", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def state() -> dict:
+        """The venue's state digest: equal digests, equal state (replay checks)."""
+        return {"sequence": service.venue.seq, "digest": service.venue.digest(),
+                "commands": service.commands, "replayed": service.replayed}
+
     @app.post("/v1/admin/deposits", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def deposit(body: wire.DepositRequest) -> dict:
         cents = wire.amount_to_cents(body.amount)

@@ -201,6 +201,9 @@ class Service:
                 self.hub.publish(events)
                 if not fut.done():
                     fut.set_result(events)
+            # let the acknowledged requests build their answers now, before the next batch
+            # changes the venue (an answer must not show state that is not yet durable)
+            await asyncio.sleep(0)
 
     def _apply(self, cmd) -> list:
         """One command into the venue, and its events into the API's views."""

@@ -84,3 +84,8 @@ def make_server():
 @pytest.fixture(scope="session")
 def admin_key():
     return ADMIN
+
+
+@pytest.fixture
+def port():
+    return free_port()
