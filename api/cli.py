@@ -17,6 +17,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("marketmakers.simulate:main", "an agent-based market session with a report"),
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),
+    "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
+    "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
 }
 
 
