@@ -1,0 +1,39 @@
+import pytest
+
+from exchange.commands import (COMMAND_TYPES, AmendOrder, ExpireContract, NewOrder,
+                               SetTradingState, command_from_record)
+from exchange.orders import STP, OrderType, TimeInForce
+
+
+def test_every_command_tag_is_registered_once():
+    assert sorted(COMMAND_TYPES) == sorted([
+        "new", "cancel", "amend", "cancel_all", "state", "time", "reference", "list", "expire",
+        "open_account", "deposit", "withdraw", "index", "mark"])
+    assert all(cls.tag == tag for tag, cls in COMMAND_TYPES.items())
+
+
+def test_record_is_flat_with_enums_as_ints():
+    c = NewOrder(5, "alice", "SITF27", -1, 3, 2_000, OrderType.STOP_LIMIT, TimeInForce.GTD,
+                 stop_price=1_990, expire_at=9, stp=STP.CANCEL_BOTH, client_order_id="x")
+    rec = c.to_record()
+    assert rec == ("new", 5, "alice", "SITF27", -1, 3, 2_000, 4, 3, 1_990, None, 9, False,
+                   False, "x", 3, None)
+    assert all(type(v) in (str, int, bool, type(None)) for v in rec)
+
+
+@pytest.mark.parametrize("cmd", [
+    NewOrder(1, "a", "SITF27", 1, 2, 2_000, display_qty=1, post_only=True, stp_group="g"),
+    AmendOrder(2, "a", 7, qty=3),
+    SetTradingState(3, None, "halted", "operator"),
+    ExpireContract(4, "SITF27", 2_010),
+])
+def test_record_round_trip(cmd):
+    back = command_from_record(cmd.to_record())
+    assert type(back) is type(cmd) and back == cmd
+    assert back.to_record() == cmd.to_record()
+
+
+def test_new_order_defaults():
+    c = NewOrder(1, "a", "SITF27", 1, 2, 2_000)
+    assert (c.type, c.tif, c.stp, c.stp_group, c.post_only) == (
+        OrderType.LIMIT, TimeInForce.GTC, STP.CANCEL_NEWEST, None, False)
