@@ -1,0 +1,162 @@
+"""`sitex bench api`: order entry through the real service, REST and WebSocket, journal on.
+
+Starts `sitex serve` in its own process (journal in a temporary directory, rate limits off),
+then drives it from this process for a few seconds per mode: N REST clients, each a keep-alive
+HTTP/1.1 connection with one request in flight (a minimal client, so that the client's own cost
+does not hide the server's), and N WebSocket sessions, each with a window of orders in flight.
+Orders are limit orders around the index, so about a third of them trade. Prints orders/s and
+p50/p99 latency (send to acknowledgement, which is after the journal commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import httpx
+
+ADMIN = "bench-admin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, journal: str) -> subprocess.Popen:
+    env = dict(os.environ, SITEX_ADMIN_KEY=ADMIN)
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+                             "--journal", journal, "--rate-limit", "0", "--cycle", "0"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def order_body(rng: random.Random, symbol: str, mid: int) -> dict:
+    side = rng.choice(("buy", "sell"))
+    ticks = mid + rng.randint(-8, 4) if side == "buy" else mid + rng.randint(-4, 8)
+    return {"symbol": symbol, "side": side, "qty": rng.randint(1, 5), "price": f"{ticks / 1000:.3f}"}
+
+
+async def rest_client(port, key, symbol, mid, stop, seed, lat: list) -> None:
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (f"POST /v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+            "Content-Type: application/json\r\n").encode()
+    while time.perf_counter() < stop:
+        body = json.dumps(order_body(rng, symbol, mid)).encode()
+        t0 = time.perf_counter()
+        writer.write(head + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        status = await reader.readline()
+        length = 0
+        while (line := await reader.readline()) != b"\r\n":
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        await reader.readexactly(length)
+        lat.append(time.perf_counter() - t0)
+        if b" 200 " not in status:
+            raise RuntimeError(f"order refused: {status!r}")
+    writer.close()
+
+
+async def ws_client(port, key, symbol, mid, stop, seed, lat: list, window: int) -> None:
+    import websockets
+
+    rng = random.Random(seed)
+    sent: dict[int, float] = {}
+    async with websockets.connect(f"ws://127.0.0.1:{port}/v1/ws",
+                                  additional_headers={"X-API-Key": key}) as ws:
+        next_id = 0
+
+        async def send_one():
+            nonlocal next_id
+            next_id += 1
+            sent[next_id] = time.perf_counter()
+            await ws.send(json.dumps({"op": "order", "id": next_id,
+                                      "params": order_body(rng, symbol, mid)}))
+
+        for _ in range(window):
+            await send_one()
+        while sent:
+            msg = json.loads(await ws.recv())
+            t0 = sent.pop(msg.get("id"), None)
+            if t0 is None:
+                continue
+            if msg["type"] != "result":
+                raise RuntimeError(f"order refused: {msg}")
+            lat.append(time.perf_counter() - t0)
+            if time.perf_counter() < stop:
+                await send_one()
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * len(s)))] * 1000 if s else float("nan")
+
+
+async def run_mode(mode, port, keys, symbol, mid, seconds, window) -> dict:
+    lat: list[float] = []
+    stop = time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    if mode == "rest":
+        jobs = [rest_client(port, k, symbol, mid, stop, i, lat) for i, k in enumerate(keys)]
+    else:
+        jobs = [ws_client(port, k, symbol, mid, stop, i, lat, window) for i, k in enumerate(keys)]
+    await asyncio.gather(*jobs)
+    elapsed = time.perf_counter() - t0
+    return {"mode": mode, "clients": len(keys), "orders": len(lat), "seconds": round(elapsed, 2),
+            "orders_per_s": round(len(lat) / elapsed), "p50_ms": round(pct(lat, 0.50), 2),
+            "p99_ms": round(pct(lat, 0.99), 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="sitex bench api", description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--window", type=int, default=8, help="WebSocket orders in flight per client")
+    ap.add_argument("--modes", default="rest,ws")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc = start_server(port, os.path.join(tmp, "journal.db"))
+        try:
+            url = f"http://127.0.0.1:{port}"
+            admin = httpx.Client(base_url=url, headers={"X-API-Key": ADMIN})
+            keys = [admin.post("/v1/admin/accounts", json={}).json()["api_key"] for _ in range(args.clients)]
+            contract = [c for c in httpx.get(url + "/v1/contracts").json() if c["product"] == "SIT"][1]
+            symbol = contract["symbol"]
+            mid = int(round(float(httpx.get(url + "/v1/index/SIT").json()["value"]) * 1000))
+            rows = [asyncio.run(run_mode(m, port, keys, symbol, mid, args.seconds, args.window))
+                    for m in args.modes.split(",")]
+            state = admin.get("/v1/admin/state").json()
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(20)
+    if args.json:
+        print(json.dumps({"rows": rows, "commands": state["commands"]}))
+        return 0
+    print(f"sitex bench api: {args.clients} clients, {args.seconds:g} s per mode, journal on "
+          f"(SQLite WAL, synchronous=FULL, group commit), {os.cpu_count()} CPUs")
+    print(f"{'mode':<5} {'clients':>7} {'orders':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for r in rows:
+        print(f"{r['mode']:<5} {r['clients']:>7} {r['orders']:>8} {r['orders_per_s']:>9} "
+              f"{r['p50_ms']:>8} {r['p99_ms']:>8}")
+    print(f"{state['commands']} commands journaled")
+    return 0
