@@ -24,8 +24,9 @@ from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 
-PROBLEMS = {code: {"model": wire.Problem, "description": "problem+json"}
-            for code in (400, 401, 403, 404, 409, 422, 429)}
+_PROBLEM = {"application/problem+json": {"schema": wire.Problem.model_json_schema()}}
+PROBLEMS = {code: {"description": "RFC 9457 problem", "content": _PROBLEM}
+            for code in (400, 401, 403, 404, 409, 422, 429, 503)}
 
 
 @dataclass
@@ -89,11 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # ------------------------------------------------------------------ market data
 
-    @app.get("/v1/health", tags=["public"])
+    @app.get("/v1/health", tags=["public"], responses=PROBLEMS)
     async def health() -> dict:
         return {"status": "ok", "sequence": service.hub.seq, "replayed": service.replayed}
 
-    @app.get("/v1/contracts", tags=["public"], response_model=list[wire.ContractView])
+    @app.get("/v1/contracts", tags=["public"], response_model=list[wire.ContractView], responses=PROBLEMS)
     async def contracts():
         out = []
         for spec in service.venue.contracts():
