@@ -276,10 +276,13 @@ class AsyncClient:
                    "asks": sorted([p, q] for p, q in book["ask"].items())}
 
     async def _watch(self, channel: str):
+        """Updates on one channel (its snapshot, if any, is skipped: fetch_* gives that)."""
         if channel not in self._streams:
             await self.subscribe(channel)
         while True:
-            yield (await self._streams[channel].get())["data"]
+            msg = await self._streams[channel].get()
+            if msg["type"] != "snapshot":
+                yield msg["data"]
 
     def watch_trades(self, symbol: str):
         return self._watch("trades." + symbol)

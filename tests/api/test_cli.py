@@ -1,0 +1,38 @@
+"""The API's subcommands of `sitex`: serve, agents, bench api."""
+
+import json
+
+import pytest
+
+from api import cli
+
+
+def test_api_subcommands_are_in_the_table():
+    for name in ("serve", "agents", "bench api"):
+        module, func = cli.COMMANDS[name][0].split(":")
+        assert callable(getattr(__import__(module, fromlist=[func]), func))
+
+
+def test_serve_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        cli.main(["serve", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--host", "--port", "--journal", "--agents", "--index-source"):
+        assert flag in out
+
+
+def test_agents_need_the_admin_key(capsys, monkeypatch):
+    monkeypatch.delenv("SITEX_ADMIN_KEY", raising=False)
+    assert cli.main(["agents", "--server", "http://127.0.0.1:9"]) == 2
+    assert "admin key" in capsys.readouterr().out
+
+
+def test_bench_api_reports_both_modes(capsys):
+    assert cli.main(["bench", "api", "--seconds", "0.5", "--clients", "2", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    modes = {r["mode"]: r for r in result["rows"]}
+    assert set(modes) == {"rest", "ws"}
+    for r in modes.values():
+        assert r["orders"] > 0 and r["orders_per_s"] > 0 and 0 < r["p50_ms"] <= r["p99_ms"]
+    assert result["commands"] >= sum(r["orders"] for r in modes.values())

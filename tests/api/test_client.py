@@ -1,0 +1,102 @@
+"""The Python clients against a live server: ccxt-like names, errors, streams."""
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from api.client import AsyncClient, Client, SitexError
+
+ADMIN = "test-admin-key"
+
+
+def test_sync_client_round_trip(server):
+    with Client(server.url, ADMIN) as admin:
+        a = admin.create_account()
+        b = admin.create_account()
+        assert len(admin.fetch_accounts()["accounts"]) >= 2
+    sym = server.front()
+    with Client(server.url, a["api_key"]) as ca, Client(server.url, b["api_key"]) as cb:
+        maker = ca.create_order(sym, "limit", "sell", 4, Decimal("2.050"))
+        assert maker["status"] == "new"
+        taker = cb.create_order(sym, "limit", "buy", 4, "2.050", params={"client_order_id": "t1"})
+        assert taker["status"] == "filled" and taker["fills"][0]["price"] == "2.050"
+        assert ca.fetch_order(maker["order_id"])["status"] == "filled"
+        book = ca.fetch_order_book(sym, 5)
+        assert book["symbol"] == sym and ["2.050", 4] not in book["asks"]
+        assert {"symbol": sym, "qty": 4} in cb.fetch_positions()
+        assert cb.fetch_balance()["account_id"] == b["account_id"]
+        assert cb.fetch_my_trades()[-1]["order_id"] == taker["order_id"]
+        assert ca.fetch_trades(sym)[0]["qty"] == 4
+        assert ca.fetch_ticker(sym)["last"] == "2.050"
+        assert any(m["symbol"] == sym for m in ca.fetch_markets())
+        assert ca.fetch_index("SIT")["value"]
+        resting = ca.create_order(sym, "limit", "buy", 2, "1.990")
+        assert ca.edit_order(resting["order_id"], amount=1)["order"]["qty"] == 1
+        assert [o["order_id"] for o in ca.fetch_open_orders(sym)] == [resting["order_id"]]
+        assert ca.cancel_order(resting["order_id"])["status"] == "cancelled"
+        assert ca.cancel_all_orders() == {"cancelled": []}
+        with pytest.raises(SitexError) as e:
+            ca.create_order(sym, "limit", "buy", 1, "1.9905")
+        assert e.value.status == 400 and e.value.code == "PRICE_NOT_ON_TICK"
+        with pytest.raises(TypeError):
+            ca.create_order(sym, "limit", "buy", 1, 1.99)  # floats never reach the wire
+
+
+def test_async_client_streams_and_socket_orders(server):
+    with Client(server.url, ADMIN) as admin:
+        key = admin.create_account()["api_key"]
+        other = admin.create_account()["api_key"]
+    sym = server.front("GPU")
+
+    async def scenario():
+        async with AsyncClient(server.url, key) as c, AsyncClient(server.url, other) as d:
+            books = c.watch_order_book(sym)
+            first = await asyncio.wait_for(books.__anext__(), 5)
+            placed = await c.create_order_ws(sym, "limit", "buy", 3, "2.410")
+            after = await asyncio.wait_for(books.__anext__(), 5)
+            await c.subscribe("trades." + sym, "orders")  # before the trade happens
+            trades = c.watch_trades(sym)
+            mine = c.watch_orders()
+            await d.create_order(sym, "limit", "sell", 1, "2.410")
+            trade = await asyncio.wait_for(trades.__anext__(), 5)
+            cancelled = await c.cancel_order_ws(placed["order_id"])
+            event = await asyncio.wait_for(mine.__anext__(), 5)
+            with pytest.raises(SitexError):
+                await c.create_order_ws(sym, "limit", "buy", 1, "2.4105")
+            return first, placed, after, trade, cancelled, event
+
+    first, placed, after, trade, cancelled, event = asyncio.run(scenario())
+    assert placed["status"] == "new"
+    assert [Decimal("2.410"), 3] in after["bids"] and after["seq"] > first["seq"]
+    assert trade["price"] == "2.410" and trade["qty"] == 1
+    assert cancelled["status"] == "cancelled"
+    assert event["kind"].startswith("order_")
+
+
+def test_watch_order_book_resubscribes_on_a_gap(server):
+    with Client(server.url, ADMIN) as admin:
+        key = admin.create_account()["api_key"]
+    sym = server.front("GPU")
+
+    async def scenario():
+        async with AsyncClient(server.url, key) as c:
+            books = c.watch_order_book(sym)
+            await asyncio.wait_for(books.__anext__(), 5)
+            await c.create_order(sym, "limit", "buy", 1, "2.400")
+            # drop the delta before the watcher sees it: the next one then shows a gap
+            q = c._streams["book." + sym]
+            await asyncio.wait_for(_until(lambda: not q.empty()), 5)
+            q.get_nowait()
+            await c.create_order(sym, "limit", "buy", 1, "2.390")
+            book = await asyncio.wait_for(books.__anext__(), 5)  # a fresh snapshot, both orders
+            return book
+
+    book = asyncio.run(scenario())
+    prices = [p for p, _ in book["bids"]]
+    assert Decimal("2.400") in prices and Decimal("2.390") in prices
+
+
+async def _until(pred):
+    while not pred():
+        await asyncio.sleep(0.01)
