@@ -37,6 +37,7 @@ class Settings:
     rate: float = 200.0  # requests per second per key (0: no limit)
     burst: int = 400
     cycle_seconds: float = 1.0  # time, index and mark cycle (0: none)
+    heartbeat_seconds: float = 10.0  # a WebSocket that has been quiet this long gets a heartbeat
     gate: object = None
 
 
@@ -93,6 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/health", tags=["public"], responses=PROBLEMS)
     async def health() -> dict:
         return {"status": "ok", "sequence": service.hub.seq, "replayed": service.replayed}
+
+    @app.get("/v1/metrics", tags=["public"], responses=PROBLEMS)
+    async def metrics() -> dict:
+        """Counters of the service: commands, events, group commits, queue, subscribers."""
+        return service.metrics()
 
     @app.get("/v1/contracts", tags=["public"], response_model=list[wire.ContractView], responses=PROBLEMS)
     async def contracts():
@@ -257,7 +263,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.websocket("/v1/ws")
     async def ws(socket: WebSocket):
         await socket.accept()
-        session = WsSession(socket, service, keys, limiter)
+        session = WsSession(socket, service, keys, limiter, settings.heartbeat_seconds)
         session.account = keys.account_for(socket.headers.get("x-api-key"))
         await session.run()
 
@@ -267,8 +273,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 class WsSession:
     """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect."""
 
-    def __init__(self, socket: WebSocket, service: Service, keys: KeyStore, limiter: RateLimiter):
+    def __init__(self, socket: WebSocket, service: Service, keys: KeyStore, limiter: RateLimiter,
+                 heartbeat: float = 10.0):
         self.socket, self.service, self.keys, self.limiter = socket, service, keys, limiter
+        self.heartbeat = heartbeat
         self.account: str | None = None
         self.sub: Subscriber | None = None
         self.cancel_on_disconnect = False
@@ -297,7 +305,10 @@ class WsSession:
         q = self.sub.queue
         with contextlib.suppress(Exception):
             while True:
-                msg = await q.get()
+                try:
+                    msg = await asyncio.wait_for(q.get(), self.heartbeat)
+                except asyncio.TimeoutError:
+                    msg = {"type": "heartbeat", "seq": self.service.hub.seq}
                 batch = [msg]
                 while not q.empty() and len(batch) < 500:
                     batch.append(q.get_nowait())

@@ -127,6 +127,8 @@ class Service:
         self.failed: BaseException | None = None
         self.replayed = 0
         self.commands = 0
+        self.commits = 0  # group commits (journal flushes)
+        self.largest_batch = 0
 
     # ---------------------------------------------------------------- life cycle
 
@@ -188,9 +190,11 @@ class Service:
             while len(batch) < self.batch_max and not q.empty():
                 batch.append(q.get_nowait())
             done = [(fut, self._apply(cmd)) for cmd, fut in batch]
+            self.largest_batch = max(self.largest_batch, len(batch))
             try:
                 if self.journal is not None and self.journal.pending:
                     await asyncio.to_thread(self.journal.flush)
+                    self.commits += 1
             except BaseException as exc:  # the journal is gone: acknowledge nothing more
                 self.failed = exc
                 for fut, _ in done:
@@ -236,6 +240,15 @@ class Service:
     async def publish_indices(self, values: dict[str, int]) -> None:
         for name, value in values.items():
             await self.execute(lambda ts, n=name, v=value: C.PublishIndex(ts, n, v))
+
+    def metrics(self) -> dict:
+        hub = self.hub
+        return {"commands": self.commands, "replayed": self.replayed, "sequence": self.venue.seq,
+                "published_sequence": hub.seq, "queued": self._queue.qsize() if self._queue else 0,
+                "group_commits": self.commits, "largest_batch": self.largest_batch,
+                "journaled": self.journal.flushed if self.journal is not None else None,
+                "websocket_sessions": len(hub.subscribers), "orders_known": len(self.store.orders),
+                "accounts": len(self.accounts)}
 
     # ---------------------------------------------------------------- order entry
 

@@ -271,3 +271,19 @@ def test_trading_state_change_is_enforced(server):
         assert r.status_code == 409 and r.json()["code"] == "MARKET_HALTED"
         assert adm.post("/v1/admin/trading-state", json={"symbol": sym, "state": "open"}).status_code == 200
     assert a.post("/v1/orders", json=order(sym, "buy", 1, "2.400")).status_code == 200
+
+
+def test_metrics_count_commands_and_group_commits(server):
+    m = httpx.get(server.url + "/v1/metrics").json()
+    assert m["commands"] >= 1 and m["sequence"] >= m["published_sequence"] >= 0
+    assert m["accounts"] >= 0 and m["queued"] >= 0
+
+
+def test_quiet_websocket_gets_heartbeats(make_server):
+    with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, heartbeat_seconds=0.1)) as s:
+        async def scenario():
+            async with websockets.connect(s.url.replace("http", "ws") + "/v1/ws") as ws:
+                return [json.loads(await asyncio.wait_for(ws.recv(), 2)) for _ in range(2)]
+
+        beats = asyncio.run(scenario())
+    assert [b["type"] for b in beats] == ["heartbeat", "heartbeat"]
