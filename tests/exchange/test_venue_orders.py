@@ -1,8 +1,12 @@
 """Order types and time in force, with the exact fills a trader relies on."""
 
+import pytest
+
+from clearing.reasons import Reason
+from exchange.commands import AmendOrder
 from exchange.orders import OrderStatus
 from tests.exchange.conftest import (BUY, DAY, FOK, GTD, IOC, MARKET, SEC, SELL, STOP, STOP_LIMIT,
-                                     SYM, fills, kinds, of_kind)
+                                     SYM, fills, kinds, of_kind, rejected_with)
 
 
 # --- limit --------------------------------------------------------------------------------
@@ -201,3 +205,23 @@ def test_reduce_only_uses_the_gates_position(desk):
     assert desk.venue.order(r).reduce_only
     c = desk.rest("b", BUY, 1, 1_995, reduce_only=True)
     assert desk.venue.order(c).reduce_only
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: reduce-only is checked only at entry against the "
+                   "position; two resting reduce-only orders together can flip the position")
+def test_reduce_only_orders_never_flip_the_position(desk):
+    desk.rest("b", SELL, 2, 2_000)
+    desk.order("a", BUY, 2, 2_000)  # a long 2
+    desk.rest("a", SELL, 2, 2_005, reduce_only=True)
+    second = desk.order("a", SELL, 2, 2_006, reduce_only=True)
+    desk.order("c", BUY, 4, 2_006)
+    assert desk.venue.gate.position("a", SYM) >= 0, second
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: amending a reduce-only order's quantity up is not "
+                   "checked against the position")
+def test_amend_cannot_grow_a_reduce_only_order_beyond_the_position(desk):
+    desk.rest("b", SELL, 2, 2_000)
+    desk.order("a", BUY, 2, 2_000)  # a long 2
+    r = desk.rest("a", SELL, 1, 2_005, reduce_only=True)
+    rejected_with(desk, AmendOrder(desk.ts, "a", r, qty=5), Reason.REDUCE_ONLY_WOULD_INCREASE)
