@@ -14,6 +14,8 @@ import random
 import time
 from decimal import Decimal
 
+import httpx
+
 from api.client import AsyncClient, SitexError
 
 TICK = Decimal("0.001")
@@ -76,7 +78,14 @@ async def taker(url, key, symbols, rng, stop, stats):
 async def session(url: str, admin_key: str, seconds: float, makers: int, takers: int, seed: int) -> dict:
     rng = random.Random(seed)
     async with AsyncClient(url) as pub:
-        contracts = await pub.fetch_markets()
+        for _ in range(300):  # the server may still be starting (serve --agents, compose)
+            try:
+                contracts = await pub.fetch_markets()
+                break
+            except httpx.HTTPError:
+                await asyncio.sleep(0.1)
+        else:
+            raise SystemExit(f"sitex agents: no server at {url}")
     by_product: dict[str, list[str]] = {}
     for c in contracts:
         by_product.setdefault(c["product"], []).append(c["symbol"])
@@ -109,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         print("sitex agents: the admin key is needed to open accounts (--admin-key or SITEX_ADMIN_KEY)")
         return 2
     seconds = args.seconds if args.seconds > 0 else float("inf")
-    stats = asyncio.run(session(args.server, args.admin_key, seconds, args.makers, args.takers, args.seed))
+    try:
+        stats = asyncio.run(session(args.server, args.admin_key, seconds, args.makers, args.takers,
+                                    args.seed))
+    except (OSError, httpx.HTTPError) as exc:
+        print(f"sitex agents: lost the server at {args.server}: {exc!r}")
+        return 1
     print(f"sitex agents: {stats['orders']} orders, {stats['fills']} fills, "
           f"{stats['rejected']} rejected (last: {stats['last_error']}) on {', '.join(stats['symbols'])}")
     return 0

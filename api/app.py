@@ -12,8 +12,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Header, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse
+from fastapi import (
+    Depends,
+    FastAPI,
+    Header,
+    Query,
+    Request,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from pydantic import ValidationError
 
 from api import errors, wire
@@ -307,7 +314,7 @@ class WsSession:
             while True:
                 try:
                     msg = await asyncio.wait_for(q.get(), self.heartbeat)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     msg = {"type": "heartbeat", "seq": self.service.hub.seq}
                 batch = [msg]
                 while not q.empty() and len(batch) < 500:

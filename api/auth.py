@@ -70,6 +70,11 @@ class AdminKey:
         key, self.generated = self._key, False
         return key
 
+    @property
+    def key(self) -> str:
+        """For processes this server starts itself (`serve --agents`); never logged."""
+        return self._key
+
     def matches(self, key: str | None) -> bool:
         return bool(key) and hmac.compare_digest(key_hash(key), self._hash)
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 
 import httpx
 
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             keys = [admin.post("/v1/admin/accounts", json={}).json()["api_key"] for _ in range(args.clients)]
             contract = [c for c in httpx.get(url + "/v1/contracts").json() if c["product"] == "SIT"][1]
             symbol = contract["symbol"]
-            mid = int(round(float(httpx.get(url + "/v1/index/SIT").json()["value"]) * 1000))
+            mid = int(Decimal(httpx.get(url + "/v1/index/SIT").json()["value"]) * 1000)  # ticks
             rows = [asyncio.run(run_mode(m, port, keys, symbol, mid, args.seconds, args.window))
                     for m in args.modes.split(",")]
             state = admin.get("/v1/admin/state").json()

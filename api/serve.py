@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
+import subprocess
+import sys
 
 
 def parser() -> argparse.ArgumentParser:
@@ -17,7 +21,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--burst", type=int, default=400)
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
     ap.add_argument("--agents", action="store_true",
-                    help="also run the market-making agents in-process (needs marketmakers)")
+                    help="also run a market session against this server (sitex agents)")
+    ap.add_argument("--gate", default=None, metavar="MODULE:FACTORY",
+                    help="the risk gate / clearinghouse to plug in (default: the permissive gate)")
     ap.add_argument("--log-level", default="warning")
     return ap
 
@@ -28,16 +34,25 @@ def main(argv: list[str] | None = None) -> int:
 
     from api.app import Settings, create_app
 
-    if args.agents:
-        try:
-            import marketmakers.simulate  # noqa: F401
-        except ImportError:
-            print("sitex serve: --agents needs marketmakers.simulate, which this build lacks")
-            return 2
+    gate = None
+    if args.gate:
+        module, _, factory = args.gate.partition(":")
+        gate = getattr(importlib.import_module(module), factory)()
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
-                        burst=args.burst, cycle_seconds=args.cycle)
+                        burst=args.burst, cycle_seconds=args.cycle, gate=gate)
     app = create_app(settings)
+    agents = None
+    if args.agents:  # a child process, so the agents cost the venue's process nothing
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        env = dict(os.environ, SITEX_ADMIN_KEY=app.state.admin.key)
+        agents = subprocess.Popen([sys.executable, "-m", "api.cli", "agents", "--server",
+                                   f"http://{host}:{args.port}", "--seconds", "0"], env=env)
     print(f"sitex: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                ws_max_size=1 << 20)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
+                    ws_max_size=1 << 20)
+    finally:
+        if agents is not None:
+            agents.terminate()
+            agents.wait(10)
     return 0

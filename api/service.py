@@ -168,8 +168,7 @@ class Service:
 
     def now(self) -> int:
         ts = self.clock()
-        if ts < self._last_ts:
-            ts = self._last_ts
+        ts = max(ts, self._last_ts)
         self._last_ts = ts
         return ts
 
@@ -215,7 +214,14 @@ class Service:
         self.commands += 1
         self.store.apply(events)
         tag = cmd.tag
-        if tag == "open_account":
+        if tag == "new":  # the options the accepted event does not carry
+            for e in events:
+                if e.kind == "order_accepted" and e.account == cmd.account:
+                    self.store.orders[e.order_id].update(
+                        post_only=bool(cmd.post_only), reduce_only=bool(cmd.reduce_only),
+                        expire_at=cmd.expire_at)
+                    break
+        elif tag == "open_account":
             if not _rejected(events) or not hasattr(self.venue.gate, "open_account"):
                 self.accounts.setdefault(cmd.account, cmd.market_maker)
         elif tag == "index" and not _rejected(events):

@@ -6,6 +6,7 @@ import json
 import httpx
 import pytest
 import websockets
+
 from api.app import Settings
 
 ADMIN = "test-admin-key"  # the key tests/api/conftest.py starts its servers with
@@ -28,8 +29,8 @@ def test_contracts_index_and_book_are_public(server):
 
 def test_order_rests_trades_and_reports_fills(server):
     sym = server.front()
-    a_id, a = server.new_account()
-    b_id, b = server.new_account()
+    _, a = server.new_account()
+    _, b = server.new_account()
     r = a.post("/v1/orders", json=order(sym, "sell", 5, "2.010"))
     assert r.status_code == 200, r.text
     maker = r.json()
@@ -207,7 +208,7 @@ def test_websocket_book_snapshot_then_chained_deltas(server):
 
 def test_websocket_order_entry_private_channels_and_cancel_on_disconnect(server):
     sym = server.front("GPU")
-    acct, a = server.new_account()
+    _, a = server.new_account()
     key = a.headers["X-API-Key"]
     url = server.url.replace("http", "ws") + "/v1/ws"
 

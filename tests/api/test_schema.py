@@ -6,8 +6,8 @@ Bounded: a few examples per operation (about a minute in all).
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from api.app import Settings
 
@@ -47,7 +47,7 @@ def test_no_server_error_and_answers_match_the_schema(live, user_key):
 
         @given(case=op.as_strategy())
         @settings(max_examples=40, suppress_health_check=list(HealthCheck))
-        def check(case):
+        def check(case, key=key):
             case.call_and_validate(headers={"X-API-Key": key}, checks=CHECKS)
 
         check()

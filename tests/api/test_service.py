@@ -45,7 +45,7 @@ def test_replay_rebuilds_the_identical_state(tmp_path):
 
     async def live():
         svc = Service(path, clock=Clock())
-        sym = await session(svc)
+        await session(svc)
         state = (svc.venue.digest(), svc.store.orders, dict(svc.store.positions), svc.accounts,
                  {k: list(v) for k, v in svc.index_history.items()})
         n = svc.commands
