@@ -137,7 +137,7 @@ class Service:
         n = 0
         if self.journal is not None:
             for cmd in self.journal.replay():
-                self._apply(cmd)
+                self._record(cmd, self._apply(cmd))
                 n += 1
             self._last_ts = self.venue.clock
         self.venue.journal = self.journal
@@ -188,7 +188,7 @@ class Service:
             batch = [await q.get()]
             while len(batch) < self.batch_max and not q.empty():
                 batch.append(q.get_nowait())
-            done = [(fut, self._apply(cmd)) for cmd, fut in batch]
+            done = [(cmd, fut, self._apply(cmd)) for cmd, fut in batch]
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
                 if self.journal is not None and self.journal.pending:
@@ -196,11 +196,12 @@ class Service:
                     self.commits += 1
             except BaseException as exc:  # the journal is gone: acknowledge nothing more
                 self.failed = exc
-                for fut, _ in done:
+                for _, fut, _ in done:
                     if not fut.done():
                         fut.set_exception(ServiceStopped(f"journal write failed: {exc}"))
                 raise
-            for fut, events in done:
+            for cmd, fut, events in done:
+                self._record(cmd, events)
                 self.hub.publish(events)
                 if not fut.done():
                     fut.set_result(events)
@@ -209,9 +210,12 @@ class Service:
             await asyncio.sleep(0)
 
     def _apply(self, cmd) -> list:
-        """One command into the venue, and its events into the API's views."""
-        events = self.venue.submit(cmd)
+        """One command into the venue (its events reach the API's views in `_record`)."""
         self.commands += 1
+        return self.venue.submit(cmd)
+
+    def _record(self, cmd, events) -> None:
+        """A durable command's events into the API's views: what clients read is durable."""
         self.store.apply(events)
         tag = cmd.tag
         if tag == "new":  # the options the accepted event does not carry
@@ -227,7 +231,6 @@ class Service:
         elif tag == "index" and not _rejected(events):
             self.index_history[cmd.name].append((cmd.ts, cmd.value))
             self.hub.publish_index(cmd.name, wire.micro_to_index(cmd.value), cmd.ts)
-        return events
 
     async def _cycle_loop(self, seconds: float) -> None:
         while True:
