@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return out
 
     def known(symbol: str) -> None:
-        if symbol not in service.venue._markets:
+        if not fmt.knows(symbol):
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}")
 
     @app.get("/v1/book/{symbol}", tags=["public"], response_model=wire.BookView, responses=PROBLEMS)
@@ -224,7 +224,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               response_model=wire.AccountCreated, responses=PROBLEMS, dependencies=[Admin])
     async def create_account(body: wire.AccountCreate | None = None):
         body = body or wire.AccountCreate()
-        account = body.account_id or f"acct-{len(service.accounts) + 1}"
+        account = body.account_id
+        n = len(service.accounts)
+        while account is None or (body.account_id is None and account in service.accounts):
+            n += 1
+            account = f"acct-{n}"
         await service.open_account(account, body.market_maker)
         key = new_key()
         keys.add(account, key)
@@ -392,7 +396,7 @@ class WsSession:
                 if self.account is None:
                     raise ApiError(401, Reason.UNKNOWN_ACCOUNT, f"{ch} is private: authenticate first")
             elif kind in ("book", "trades", "ticker"):
-                if arg not in s.venue._markets:
+                if not s.fmt.knows(arg):
                     raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {arg!r}")
             elif kind != "index" or arg not in ("SIT", "GPU"):
                 raise ApiError(400, Reason.INVALID_COMMAND, f"unknown channel {ch!r}")

@@ -56,6 +56,14 @@ class Formatter:
         self.s = service
         self._tick: dict[str, Decimal] = {}
 
+    def knows(self, symbol: str) -> bool:
+        """Listed at some point (expired contracts still answer with their history)."""
+        try:
+            self.s.venue.market(symbol)
+        except KeyError:
+            return False
+        return True
+
     def tick(self, symbol: str) -> Decimal:
         t = self._tick.get(symbol)
         if t is None:
@@ -75,7 +83,7 @@ class Formatter:
     def event(self, e) -> dict:
         d = e.to_dict()
         symbol = d.get("symbol")
-        if symbol is not None and symbol in self.s.venue._markets:
+        if symbol is not None and self.knows(symbol):
             for k in ("price", "stop_price", "trigger_price"):
                 if isinstance(d.get(k), int):
                     d[k] = self.price(symbol, d[k])
@@ -150,7 +158,7 @@ class Service:
         self._queue = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
         await self.execute(C.ListContracts)
-        if self.feed is not None and not self.venue._index:
+        if self.feed is not None and all(self.venue.index_value(n) is None for n in SEED_INDEX):
             await self.publish_indices(SEED_INDEX)
         if cycle_seconds > 0:
             self._cycles = asyncio.create_task(self._cycle_loop(cycle_seconds), name="sitex-cycles")
