@@ -62,6 +62,7 @@ class Matching:
         orders = level.orders
         group = o.stp_group
         alive = True
+        start_qty = level.qty
         while o.remaining and orders:
             maker = next(iter(orders.values()))
             if maker.stp_group == group:
@@ -71,7 +72,8 @@ class Matching:
                 continue
             qty = o.remaining if o.remaining < maker.visible else maker.visible
             self._fill(m, o, maker, level, qty, ts, out)
-        self._level_done(m, level, -o.side, ts, out)
+        if level.qty != start_qty or not orders:
+            self._level_done(m, level, -o.side, ts, out)
         return alive
 
     def _fill(self, m, o: Order, maker: Order, level, qty: int, ts: int, out: list) -> None:
@@ -111,6 +113,8 @@ class Matching:
         m.volume += qty
         m.trades += 1
         self._traded = True
+        if self._reduce_only:
+            self._ro_touched += ((o.account, m.symbol), (maker.account, m.symbol))
 
     def _level_done(self, m, level, side: int, ts: int, out: list) -> None:
         """Emit the level's new visible size; drop it if empty."""
@@ -148,13 +152,11 @@ class Matching:
                 out.append(OrderAmended(seq.last, ts, maker.order_id, maker.account, m.symbol,
                                         maker.side, maker.price, maker.qty, maker.remaining,
                                         None, True))
-            if o.remaining == 0:
-                return False
             seq = self._seq
             seq.last += 1
             out.append(OrderAmended(seq.last, ts, o.order_id, o.account, m.symbol, o.side,
                                     o.price, o.qty, o.remaining, None, True))
-            return True
+            return o.remaining > 0
         return False  # CANCEL_NEWEST: the caller cancels the incoming remainder
 
     def _cancel_resting_in_level(self, m, maker: Order, level, why: str, ts: int, out: list):

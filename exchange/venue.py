@@ -83,6 +83,8 @@ class Venue(Matching):
         self._orders: dict[int, Order] = {}  # live: resting or pending trigger
         self._by_account: dict[str, dict[int, Order]] = {}
         self._client_ids: set[tuple[str, str]] = set()
+        self._reduce_only: dict[tuple[str, str], int] = {}  # live reduce-only orders per account and symbol
+        self._ro_touched: list[tuple[str, str]] = []  # who traded while reduce-only orders live
         self._index: dict[str, int] = {}  # latest index values (micro-USD)
         self._timers: list[tuple[int, int, object]] = []  # (due ts, kind, key)
         self._next_timer: int = _NEVER
@@ -216,13 +218,19 @@ class Venue(Matching):
             if price is None:
                 raise Rejection(Reason.MISSING_PRICE)
             self._check_price(m, side, price)
-        elif typ == _MARKET or typ == _STOP:
+        elif typ == _MARKET:
             if price is not None:
-                raise Rejection(Reason.INVALID_PRICE, "market and stop-market orders take no limit price")
+                raise Rejection(Reason.INVALID_PRICE, "market orders take no limit price")
             if tif == _GTC:
                 tif = _IOC  # a market order never rests: GTC (the default) means IOC
             elif tif != _IOC and tif != _FOK:
                 raise Rejection(Reason.INVALID_TIME_IN_FORCE, "market orders are IOC or FOK")
+        elif typ == _STOP:
+            if price is not None:
+                raise Rejection(Reason.INVALID_PRICE, "stop-market orders take no limit price")
+            if tif != _GTC and tif != _DAY and tif != _GTD:
+                # the time in force is the pending stop's life; once triggered it is a market order
+                raise Rejection(Reason.INVALID_TIME_IN_FORCE, "a stop-market order is GTC, DAY or GTD")
         else:
             raise Rejection(Reason.INVALID_COMMAND, f"unknown order type {typ!r}")
         if tif not in (1, 2, 3, 4, 5):
@@ -282,10 +290,7 @@ class Venue(Matching):
         if tif == _FOK and not is_stop:
             self._check_fok(m, side, qty, worst, c.stp_group or account, c.stp)
         if c.reduce_only:
-            pos = self.gate.position(account, c.symbol)
-            if pos * side >= 0 or qty > abs(pos):
-                raise Rejection(Reason.REDUCE_ONLY_WOULD_INCREASE,
-                                f"position {pos}: a {'buy' if side > 0 else 'sell'} of {qty} would not only reduce it")
+            self._check_reduce_only(account, c.symbol, side, qty)
         self._gate_check(account, c.symbol, side, qty, worst, c.reduce_only)
 
         # --- accepted: from here on nothing raises
@@ -320,6 +325,8 @@ class Venue(Matching):
                 bucket = stops[stop_price] = {}
             bucket[o.order_id] = o
             self._remember(o)
+            if tif == _GTD:
+                self._add_timer(o.expire_at, _T_GTD, o.order_id)
             return
         out.append(OrderAccepted(seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
                                  qty, display, tif, stop_price, coid, "new"))
@@ -340,7 +347,8 @@ class Venue(Matching):
             crosses = best is not None and best >= limit
         alive = self._match(m, o, limit, ts, out) if crosses else True
         if not o.remaining:
-            o.status = OrderStatus.FILLED
+            # used up by fills, or by a decrement-and-cancel self-trade prevention
+            o.status = OrderStatus.FILLED if alive else _CANCELLED
             return
         if not alive:
             self._drop_incoming(o, "self_trade", ts, out)
@@ -366,6 +374,9 @@ class Venue(Matching):
         if mine is None:
             mine = self._by_account[o.account] = {}
         mine[o.order_id] = o
+        if o.reduce_only:
+            key = (o.account, o.symbol)
+            self._reduce_only[key] = self._reduce_only.get(key, 0) + 1
         if o.tif == _GTD:
             self._add_timer(o.expire_at, _T_GTD, o.order_id)
         seq = self._seq
@@ -382,7 +393,13 @@ class Venue(Matching):
                                   o.remaining, why))
 
     def _after_trades(self, m: Market, ts: int, out: list) -> None:
-        """Trigger stops that the last trade price reached (cascading), then the limit halt."""
+        """Trigger stops that the last trade price reached (cascading), halt at a daily limit,
+        then cut reduce-only orders that the new positions no longer allow."""
+        self._trigger_stops(m, ts, out)
+        if self._ro_touched:
+            self._trim_reduce_only(ts, out)
+
+    def _trigger_stops(self, m: Market, ts: int, out: list) -> None:
         while True:
             if m.at_limit(m.last_trade):
                 self._halt_for_limit(m, ts, out)
@@ -499,6 +516,8 @@ class Venue(Matching):
             if crosses and m.state == PRE_OPEN:
                 raise Rejection(Reason.WOULD_CROSS_IN_PRE_OPEN)
         delta = new_qty - o.qty
+        if delta > 0 and o.reduce_only:
+            self._check_reduce_only(o.account, o.symbol, o.side, delta)
         if delta > 0:
             self._gate_check(o.account, o.symbol, o.side, delta, new_price or new_stop,
                                   o.reduce_only)
@@ -616,10 +635,74 @@ class Venue(Matching):
         if mine is None:
             mine = self._by_account[o.account] = {}
         mine[o.order_id] = o
+        if o.reduce_only:
+            key = (o.account, o.symbol)
+            self._reduce_only[key] = self._reduce_only.get(key, 0) + 1
 
     def _forget(self, o: Order) -> None:
         del self._orders[o.order_id]
         del self._by_account[o.account][o.order_id]
+        if o.reduce_only:
+            key = (o.account, o.symbol)
+            left = self._reduce_only[key] - 1
+            if left:
+                self._reduce_only[key] = left
+            else:
+                del self._reduce_only[key]
+
+    # ------------------------------------------------------------------------- reduce-only
+
+    def _reduce_only_working(self, account: str, symbol: str, side: int) -> list[Order]:
+        mine = self._by_account.get(account, {})
+        return sorted((o for o in mine.values()
+                       if o.reduce_only and o.symbol == symbol and o.side == side),
+                      key=lambda o: o.order_id)
+
+    def _check_reduce_only(self, account: str, symbol: str, side: int, qty: int) -> None:
+        """A reduce-only order, with the account's other working reduce-only orders on the
+        same side, may not exceed the position it reduces."""
+        pos = self.gate.position(account, symbol)
+        room = -pos * side if pos * side < 0 else 0
+        working = sum(o.remaining for o in self._reduce_only_working(account, symbol, side))
+        if qty + working > room:
+            raise Rejection(Reason.REDUCE_ONLY_WOULD_INCREASE,
+                            f"position {pos}, {working} already working reduce-only: "
+                            f"a {'buy' if side > 0 else 'sell'} of {qty} would not only reduce it")
+
+    def _trim_reduce_only(self, ts: int, out: list) -> None:
+        """After trades: cut the working reduce-only orders of the accounts that traded down to
+        what their new positions allow (oldest first keep their size), cancelling what is left."""
+        touched, self._ro_touched = self._ro_touched, []
+        for account, symbol in dict.fromkeys(touched):
+            if (account, symbol) not in self._reduce_only:
+                continue
+            pos = self.gate.position(account, symbol)
+            m = self._markets[symbol]
+            for side in (1, -1):
+                allowed = -pos * side if pos * side < 0 else 0
+                for o in self._reduce_only_working(account, symbol, side):
+                    if o.remaining <= allowed:
+                        allowed -= o.remaining
+                        continue
+                    if allowed == 0:
+                        self._remove_live(m, o, ts, out)
+                        self._emit_cancel(o, "reduce_only", ts, out)
+                        continue
+                    cut = o.remaining - allowed
+                    allowed = 0
+                    o.qty -= cut
+                    o.remaining -= cut
+                    self._gate_working(o.account, symbol, o.side, -cut,
+                                       o.price if o.price is not None else o.stop_price)
+                    self._seq.last += 1
+                    out.append(OrderAmended(self._seq.last, ts, o.order_id, o.account, symbol,
+                                            o.side, o.price, o.qty, o.remaining, o.stop_price, True))
+                    if o.status != _PENDING and o.visible > o.remaining:
+                        level = m.book.level(o.side, o.price)
+                        level.qty -= o.visible - o.remaining
+                        o.visible = o.remaining
+                        self._seq.last += 1
+                        out.append(BookDelta(self._seq.last, ts, symbol, o.side, o.price, level.qty))
 
     def _remove_live(self, m: Market, o: Order, ts: int, out: list) -> None:
         """Take a live order out of the book or the stop list (no event for the order)."""
@@ -711,6 +794,10 @@ class Venue(Matching):
             if c.state not in TRANSITIONS[m.state]:
                 raise Rejection(Reason.INVALID_STATE_TRANSITION, f"{m.symbol}: {m.state} -> {c.state}")
             targets = [m]
+        for m in targets:
+            if c.state != CLOSED and c.ts >= m.spec.last_trade_ts:
+                raise Rejection(Reason.INVALID_STATE_TRANSITION,
+                                f"{m.symbol}: trading terminated at its last trading time")
         for m in targets:
             if c.state == CLOSED:
                 self._close(m, c.reason, c.ts, out)
@@ -925,6 +1012,11 @@ class Venue(Matching):
                         assert self._orders.get(o.order_id) is o
                         seen.add(o.order_id)
         assert seen == set(self._orders), "index holds orders that are not in a book"
+        counts: dict = {}
+        for o in self._orders.values():
+            if o.reduce_only:
+                counts[(o.account, o.symbol)] = counts.get((o.account, o.symbol), 0) + 1
+        assert counts == self._reduce_only, "reduce-only counts drifted"
         assert sum(len(v) for v in self._by_account.values()) == len(self._orders)
 
 

@@ -207,8 +207,6 @@ def test_reduce_only_uses_the_gates_position(desk):
     assert desk.venue.order(c).reduce_only
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: reduce-only is checked only at entry against the "
-                   "position; two resting reduce-only orders together can flip the position")
 def test_reduce_only_orders_never_flip_the_position(desk):
     desk.rest("b", SELL, 2, 2_000)
     desk.order("a", BUY, 2, 2_000)  # a long 2
@@ -218,8 +216,6 @@ def test_reduce_only_orders_never_flip_the_position(desk):
     assert desk.venue.gate.position("a", SYM) >= 0, second
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: amending a reduce-only order's quantity up is not "
-                   "checked against the position")
 def test_amend_cannot_grow_a_reduce_only_order_beyond_the_position(desk):
     desk.rest("b", SELL, 2, 2_000)
     desk.order("a", BUY, 2, 2_000)  # a long 2

@@ -150,7 +150,6 @@ def test_day_orders_expire_at_the_close_gtc_stay(desk):
     assert desk.l3(BUY) == [(g, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a pending GTD stop gets no expiry timer; it never expires")
 def test_gtd_stop_expires_at_its_time(desk):
     s = desk.order("a", SELL, 1, 1_940, type=STOP_LIMIT, tif=GTD, stop_price=1_950,
                    expire_at=desk.ts + 10 * SEC)[0].order_id
@@ -172,8 +171,6 @@ def test_last_trade_time_closes_the_contract():
     assert desk.venue.trading_state(SYM) == "open"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an operator can reopen a contract after its last "
-                   "trading time (closed -> open is allowed without checking last_trade_ts)")
 def test_contract_past_its_last_trade_cannot_reopen():
     desk = Desk()
     desk.send(AdvanceTime(NOV_LAST))

@@ -70,8 +70,6 @@ def test_decrement_and_cancel_smaller_incoming_reduces_the_resting_order(desk):
     assert desk.depth() == ([], [(2_000, 4)])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: DECREMENT_AND_CANCEL that uses up the incoming order "
-                   "emits no event for the incoming order (its decrement is never reported)")
 def test_decrement_that_uses_up_the_incoming_order_reports_it(desk):
     desk.rest("a", SELL, 5, 2_000)
     ev = desk.order("a", BUY, 2, 2_000, stp=STP.DECREMENT_AND_CANCEL)
