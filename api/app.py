@@ -44,13 +44,15 @@ class Settings:
     rate: float = 200.0  # requests per second per key (0: no limit)
     burst: int = 400
     cycle_seconds: float = 1.0  # time, index and mark cycle (0: none)
+    snapshot_every: int = 100_000  # commands between snapshots (0: only POST /v1/admin/snapshot)
     heartbeat_seconds: float = 10.0  # a WebSocket that has been quiet this long gets a heartbeat
     gate: object = None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    service = Service(settings.journal, gate=settings.gate, index_source=settings.index_source)
+    service = Service(settings.journal, gate=settings.gate, index_source=settings.index_source,
+                      snapshot_every=settings.snapshot_every)
     keys = KeyStore(settings.journal)
     admin = AdminKey(settings.admin_key)
     limiter = RateLimiter(settings.rate, settings.burst)
@@ -245,6 +247,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The venue's state digest: equal digests, equal state (replay checks)."""
         return {"sequence": service.venue.seq, "digest": service.venue.digest(),
                 "commands": service.commands, "replayed": service.replayed}
+
+    @app.post("/v1/admin/snapshot", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def snapshot() -> dict:
+        """Snapshot the state now; a restart then replays only the journal after it."""
+        return {"position": await service.snapshot()}
 
     @app.post("/v1/admin/deposits", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def deposit(body: wire.DepositRequest) -> dict:

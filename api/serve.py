@@ -19,6 +19,8 @@ def parser() -> argparse.ArgumentParser:
                          "admin: providers submit quotes through POST /v1/admin/index-quotes")
     ap.add_argument("--rate-limit", type=float, default=200.0, help="requests/s per API key (0: off)")
     ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--snapshot-every", type=int, default=100_000,
+                    help="journal commands between state snapshots (0: only on request)")
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
     ap.add_argument("--agents", action="store_true",
                     help="also run a market session against this server (sitex agents)")
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         module, _, factory = args.gate.partition(":")
         gate = getattr(importlib.import_module(module), factory)()
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
-                        burst=args.burst, cycle_seconds=args.cycle, gate=gate)
+                        burst=args.burst, cycle_seconds=args.cycle, gate=gate,
+                        snapshot_every=args.snapshot_every)
     app = create_app(settings)
     agents = None
     if args.agents:  # a child process, so the agents cost the venue's process nothing

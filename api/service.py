@@ -11,13 +11,16 @@ On start the journal is replayed through the same path, which rebuilds the ident
 from __future__ import annotations
 
 import asyncio
+import pickle
 import random
 import time
 from collections import defaultdict, deque
 from decimal import Decimal
+from functools import partial
 
 from api import wire
 from api.hub import Hub
+from api.snapshots import SnapshotStore
 from api.store import OrderStore
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
@@ -113,10 +116,14 @@ class ServiceStopped(Exception):
 
 class Service:
     def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
-                 index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192):
+                 index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
+                 snapshot_every: int = 0, use_snapshots: bool = True):
         self.venue = Venue(gate=gate)
         self.journal = Journal(journal_path) if journal_path else None
         self.journal_path = journal_path
+        self.snapshots = SnapshotStore(journal_path) if journal_path and use_snapshots else None
+        self.snapshot_every = snapshot_every  # commands between automatic snapshots (0: on demand)
+        self._since_snapshot = 0
         self.clock = clock
         self.index_source = index_source
         self.feed = SeededWalk(feed_seed) if index_source == "feed" else None
@@ -126,7 +133,7 @@ class Service:
         self.fmt = Formatter(self)
         self.hub.formatter = self.fmt
         self.accounts: dict[str, bool] = {}  # account -> market maker
-        self.index_history: dict[str, deque] = defaultdict(lambda: deque(maxlen=500))
+        self.index_history: dict[str, deque] = defaultdict(partial(deque, maxlen=500))
         self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
         self._last_ts = 0
         self._queue: asyncio.Queue | None = None
@@ -141,12 +148,15 @@ class Service:
     # ---------------------------------------------------------------- life cycle
 
     def replay(self) -> int:
-        """Rebuild state from the journal (the venue's own journal detached while replaying)."""
+        """Rebuild state: the latest snapshot, if any, then the journal's commands after it
+        (the venue's own journal detached while replaying). Returns the commands replayed."""
         n = 0
         if self.journal is not None:
-            for cmd in self.journal.replay():
-                self._record(cmd, self._apply(cmd))
-                n += 1
+            start = self._restore() if self.snapshots is not None else 0
+            for i, cmd in enumerate(self.journal.replay()):
+                if i >= start:
+                    self._record(cmd, self._apply(cmd))
+                    n += 1
             self._last_ts = self.venue.clock
         self.venue.journal = self.journal
         self.hub.load_books(self.venue)
@@ -173,6 +183,36 @@ class Service:
                     pass
         if self.journal is not None:
             self.journal.close()
+        if self.snapshots is not None:
+            self.snapshots.close()
+
+    def _restore(self) -> int:
+        latest = self.snapshots.latest()
+        if latest is None:
+            return 0
+        position, blob = latest
+        self.venue, self.store, self.accounts, self.index_history = pickle.loads(blob)
+        self.commands = position
+        return position
+
+    def _snapshot(self) -> int:
+        """Called by the writer between batches, when everything applied is durable."""
+        saved, self.venue.journal = self.venue.journal, None
+        try:
+            blob = pickle.dumps((self.venue, self.store, self.accounts, self.index_history),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            self.venue.journal = saved
+        position = self.journal.flushed
+        self.snapshots.save(position, blob)
+        self._since_snapshot = 0
+        return position
+
+    async def snapshot(self) -> int:
+        """Take a snapshot at the next batch boundary; returns its journal position."""
+        if self.snapshots is None:
+            raise Rejection(Reason.INVALID_COMMAND, "snapshots need a journal (--journal)")
+        return await self.execute(lambda ts: None)
 
     def now(self) -> int:
         ts = self.clock()
@@ -196,7 +236,7 @@ class Service:
             batch = [await q.get()]
             while len(batch) < self.batch_max and not q.empty():
                 batch.append(q.get_nowait())
-            done = [(cmd, fut, self._apply(cmd)) for cmd, fut in batch]
+            done = [(cmd, fut, self._apply(cmd) if cmd is not None else None) for cmd, fut in batch]
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
                 if self.journal is not None and self.journal.pending:
@@ -208,11 +248,22 @@ class Service:
                     if not fut.done():
                         fut.set_exception(ServiceStopped(f"journal write failed: {exc}"))
                 raise
+            snap = None
             for cmd, fut, events in done:
+                if cmd is None:  # a snapshot request: answered with the position below
+                    snap = snap or []
+                    snap.append(fut)
+                    continue
                 self._record(cmd, events)
                 self.hub.publish(events)
                 if not fut.done():
                     fut.set_result(events)
+            self._since_snapshot += len(done)
+            if self.snapshots is not None and (
+                    snap or (self.snapshot_every and self._since_snapshot >= self.snapshot_every)):
+                position = self._snapshot()
+                for fut in snap or ():
+                    fut.set_result(position)
             # let the acknowledged requests build their answers now, before the next batch
             # changes the venue (an answer must not show state that is not yet durable)
             await asyncio.sleep(0)

@@ -8,6 +8,7 @@ views (wire-ready dicts, prices still in ticks), so replaying the journal rebuil
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from functools import partial
 
 from exchange.orders import OrderType, Side, TimeInForce
 
@@ -21,7 +22,7 @@ class OrderStore:
         self.orders: dict[int, dict] = {}
         self.by_account: dict[str, list[int]] = defaultdict(list)
         self.fills: dict[str, list[dict]] = defaultdict(list)
-        self.trades: dict[str, deque] = defaultdict(lambda: deque(maxlen=trades_kept))
+        self.trades: dict[str, deque] = defaultdict(partial(deque, maxlen=trades_kept))
         self.positions: dict[str, dict[str, int]] = defaultdict(dict)
         self.volume: dict[str, int] = defaultdict(int)
         self.by_client_id: dict[tuple[str, str], int] = {}

@@ -161,3 +161,37 @@ def test_a_failed_journal_stops_acknowledgements(tmp_path):
         await svc.stop()
 
     asyncio.run(scenario())
+
+
+def test_restart_from_a_snapshot_equals_a_full_replay(tmp_path):
+    path = str(tmp_path / "j.db")
+
+    async def live():
+        svc = Service(path, clock=Clock(), snapshot_every=15)
+        await session(svc)
+        position = await svc.snapshot()
+        sym = svc.venue.contracts()[1].symbol
+        await svc.place("a", req(sym, "buy", 3, "1.990"))  # after the last snapshot
+        state = (svc.venue.digest(), svc.store.orders, svc.commands)
+        await svc.stop()
+        return position, state
+
+    position, state = asyncio.run(live())
+    fast = Service(path, clock=Clock())
+    replayed = fast.replay()
+    full = Service(path, clock=Clock(), use_snapshots=False)
+    assert full.replay() == state[2] and replayed == state[2] - position >= 1
+    assert (fast.venue.digest(), fast.store.orders, fast.commands) == state
+    assert full.venue.digest() == state[0] and full.store.orders == state[1]
+    fast.venue.check()
+
+
+def test_snapshot_needs_a_journal():
+    async def scenario():
+        svc = Service(None, clock=Clock())
+        await svc.start()
+        with pytest.raises(Rejection):
+            await svc.snapshot()
+        await svc.stop()
+
+    asyncio.run(scenario())
