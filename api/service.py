@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import random
+import sqlite3
 import time
 from collections import defaultdict, deque
 from decimal import Decimal
@@ -261,9 +262,17 @@ class Service:
             self._since_snapshot += len(done)
             if self.snapshots is not None and (
                     snap or (self.snapshot_every and self._since_snapshot >= self.snapshot_every)):
-                position = self._snapshot()
-                for fut in snap or ():
-                    fut.set_result(position)
+                try:
+                    position = self._snapshot()
+                except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
+                    # a gate that cannot be pickled: go on without snapshots (replay from zero)
+                    print(f"sitex: snapshots disabled: {exc!r}", flush=True)
+                    self.snapshots = None
+                    for fut in snap or ():
+                        fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
+                else:
+                    for fut in snap or ():
+                        fut.set_result(position)
             # let the acknowledged requests build their answers now, before the next batch
             # changes the venue (an answer must not show state that is not yet durable)
             await asyncio.sleep(0)
