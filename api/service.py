@@ -125,6 +125,7 @@ class Service:
         self.snapshots = SnapshotStore(journal_path) if journal_path and use_snapshots else None
         self.snapshot_every = snapshot_every  # commands between automatic snapshots (0: on demand)
         self._since_snapshot = 0
+        self._busy = 0  # commands taken by the writer and not yet answered
         self.clock = clock
         self.index_source = index_source
         self.feed = SeededWalk(feed_seed) if index_source == "feed" else None
@@ -175,6 +176,13 @@ class Service:
             self._cycles = asyncio.create_task(self._cycle_loop(cycle_seconds), name="sitex-cycles")
 
     async def stop(self) -> None:
+        """Stop the cycles, let the writer finish what is queued, then close the files."""
+        if self._cycles is not None:
+            self._cycles.cancel()
+        for _ in range(500):
+            if self._busy == 0 and (self._queue is None or self._queue.empty()):
+                break
+            await asyncio.sleep(0.01)
         for task in (self._cycles, self._writer):
             if task is not None:
                 task.cancel()
@@ -237,6 +245,7 @@ class Service:
             batch = [await q.get()]
             while len(batch) < self.batch_max and not q.empty():
                 batch.append(q.get_nowait())
+            self._busy = len(batch)
             done = [(cmd, fut, self._apply(cmd) if cmd is not None else None) for cmd, fut in batch]
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
@@ -273,6 +282,7 @@ class Service:
                 else:
                     for fut in snap or ():
                         fut.set_result(position)
+            self._busy = 0
             # let the acknowledged requests build their answers now, before the next batch
             # changes the venue (an answer must not show state that is not yet durable)
             await asyncio.sleep(0)
