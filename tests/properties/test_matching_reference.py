@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from exchange.commands import AmendOrder, CancelOrder, ListContracts, NewOrder
+from exchange.contracts import SIT, with_rules
 from exchange.events import Fill, OrderAccepted, Rejected
 from exchange.orders import STP, OrderType, TimeInForce
 from exchange.venue import Venue
@@ -27,11 +28,13 @@ qtys = st.integers(min_value=1, max_value=12)
 
 
 class MatchingMachine(RuleBasedStateMachine):
+    allocation = "fifo"
+
     def __init__(self):
         super().__init__()
-        self.venue = Venue()
+        self.venue = Venue(products=(with_rules(SIT, allocation=self.allocation),))
         self.venue.submit(ListContracts(T0))
-        self.ref = ReferenceMatcher()
+        self.ref = ReferenceMatcher(self.allocation)
         self.ts = T0
         self.fills: list[tuple] = []
         self.last_seq = self.venue.seq
@@ -112,4 +115,9 @@ class MatchingMachine(RuleBasedStateMachine):
         # moved an order to the back, which the reference models explicitly (same book above)
 
 
+class ProRataMachine(MatchingMachine):
+    allocation = "pro_rata"
+
+
 TestMatchingAgainstReference = MatchingMachine.TestCase
+TestProRataAgainstReference = ProRataMachine.TestCase

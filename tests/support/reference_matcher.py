@@ -28,6 +28,7 @@ class RefOrder:
     post_only: bool
     stp: str
     arrival: int
+    top: bool = False  # pro-rata: set a new best price when it rested
 
 
 class Reject(Exception):
@@ -36,7 +37,8 @@ class Reject(Exception):
 
 
 class ReferenceMatcher:
-    def __init__(self):
+    def __init__(self, allocation: str = "fifo"):
+        self.allocation = allocation
         self.resting: list[RefOrder] = []
         self.fills: list[tuple] = []  # (maker id, taker id, price, qty)
         self.next_id = 0
@@ -115,12 +117,19 @@ class ReferenceMatcher:
                      display, qty if display is None else display, tif, post_only, stp, 0)
         alive = self._match(o, limit)
         if o.remaining and alive and kind == "limit" and tif not in ("IOC", "FOK"):
-            o.visible = o.remaining if display is None else min(display, o.remaining)
-            o.arrival = self._arrival()
-            self.resting.append(o)
+            self._rest(o)
         return o.order_id
 
+    def _rest(self, o: RefOrder) -> None:
+        o.visible = o.remaining if o.display is None else min(o.display, o.remaining)
+        o.arrival = self._arrival()
+        own = self._queue(o.side)
+        o.top = self.allocation == "pro_rata" and (not own or o.price * o.side > own[0].price * o.side)
+        self.resting.append(o)
+
     def _match(self, o: RefOrder, limit: int) -> bool:
+        if self.allocation == "pro_rata":
+            return self._match_pro_rata(o, limit)
         while o.remaining:
             opp = [r for r in self._queue(-o.side) if self._crosses(o.side, r.price, limit)]
             if not opp:
@@ -159,6 +168,77 @@ class ReferenceMatcher:
                     r.arrival = self._arrival()
                 else:
                     self.resting.remove(r)
+        return True
+
+    def _self_trade(self, o: RefOrder, r: RefOrder) -> bool:
+        """The FIFO rules above, as a function: False when the incoming order is done."""
+        if o.stp == "cancel_oldest":
+            self.resting.remove(r)
+            return True
+        if o.stp == "cancel_both":
+            self.resting.remove(r)
+            return False
+        if o.stp == "decrement_and_cancel":
+            d = min(o.remaining, r.remaining)
+            o.qty -= d
+            o.remaining -= d
+            if d == r.remaining:
+                self.resting.remove(r)
+            else:
+                r.qty -= d
+                r.remaining -= d
+                r.visible = min(r.visible, r.remaining)
+            return o.remaining > 0
+        return False
+
+    def _fill(self, o: RefOrder, r: RefOrder, q: int) -> None:
+        self.fills.append((r.order_id, o.order_id, r.price, q))
+        self.last_trade = r.price
+        r.remaining -= q
+        r.visible -= q
+        o.remaining -= q
+        if r.visible == 0:
+            if r.remaining:
+                r.visible = min(r.display, r.remaining)
+                r.arrival = self._arrival()
+            else:
+                self.resting.remove(r)
+
+    def _match_pro_rata(self, o: RefOrder, limit: int) -> bool:
+        """Level by level: self-trades first, the top order, then shares by visible size
+        (rounded down), leftover lots one order at a time in time priority."""
+        while o.remaining:
+            opp = [r for r in self._queue(-o.side) if self._crosses(o.side, r.price, limit)]
+            if not opp:
+                return True
+            price = opp[0].price
+            level = lambda: sorted((r for r in self.resting if r.side == -o.side and r.price == price),
+                                   key=lambda r: r.arrival)
+            for r in [r for r in level() if r.account == o.account]:
+                if not self._self_trade(o, r):
+                    return False
+            if not o.remaining or not level():
+                continue
+            first = level()[0]
+            if first.top:
+                first.top = False
+                self._fill(o, first, min(o.remaining, first.visible))
+            while o.remaining and level():
+                makers = level()
+                total = sum(r.visible for r in makers)
+                if o.remaining >= total:
+                    for r in makers:
+                        self._fill(o, r, r.visible)
+                    continue
+                shares = [r.visible * o.remaining // total for r in makers]
+                left = o.remaining - sum(shares)
+                for i, r in enumerate(makers):
+                    extra = min(r.visible - shares[i], left)
+                    shares[i] += extra
+                    left -= extra
+                for r, q in zip(makers, shares):
+                    if q:
+                        self._fill(o, r, q)
         return True
 
     def _find(self, account, order_id) -> RefOrder:
@@ -205,9 +285,7 @@ class ReferenceMatcher:
         o.visible = o.remaining if o.display is None else min(o.display, o.remaining)
         alive = self._match(o, new_price)
         if o.remaining and alive:
-            o.visible = o.remaining if o.display is None else min(o.display, o.remaining)
-            o.arrival = self._arrival()
-            self.resting.append(o)
+            self._rest(o)
 
     def book(self, side: int) -> list[tuple]:
         """L3 view: (order id, price, remaining, visible) in priority order."""
