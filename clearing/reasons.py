@@ -38,6 +38,7 @@ class Reason(IntEnum):
     INVALID_COMMAND = 1015
     INVALID_AMOUNT = 1016
     TIME_WENT_BACKWARDS = 1017
+    INVALID_QUOTE = 1018
 
     # 2xxx risk, accounts and cash
     INSUFFICIENT_MARGIN = 2001
@@ -108,6 +109,7 @@ _SENTENCES = {
     Reason.INVALID_COMMAND: "The command is malformed.",
     Reason.INVALID_AMOUNT: "The amount must be a positive whole number of minor units.",
     Reason.TIME_WENT_BACKWARDS: "Command time is earlier than the venue's clock.",
+    Reason.INVALID_QUOTE: "The provider quote is malformed or belongs to another index.",
     Reason.INSUFFICIENT_MARGIN: "Initial margin after this order would exceed the account's equity.",
     Reason.POSITION_LIMIT: "The order would breach a position limit.",
     Reason.REDUCE_ONLY_WOULD_INCREASE: "A reduce-only order may only reduce the position.",

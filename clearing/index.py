@@ -1,0 +1,289 @@
+"""The SIT and GPU-hour price indices, computed as a benchmark administrator would.
+
+The Standard Inference Token (SIT) is a normalised unit of inference: one SIT is a blend of
+three input tokens to one output token (`input_weight:output_weight` = 3:1) of a reference
+model tier. A provider's quote for a tier (USD per million input tokens and per million output
+tokens) becomes USD per million SIT in two steps: blend, (3 x input + 1 x output) / 4, then
+divide by the tier's SIT factor (how many SIT one token of that tier is worth: 1.0 for the
+reference tier, less for smaller models, more for frontier models). The GPU-hour index does
+the same with one price per GPU-hour and per GPU type (an H100-hour is the reference).
+
+Every publication (every `interval` of time):
+1. takes the quotes of the last `window` (older ones are stale and dropped), the latest quote
+   per provider and tier in each of `partitions` equal slices of the window;
+2. normalises them to micro-USD per million SIT;
+3. rejects outliers: more than `mad_multiple` scaled median absolute deviations from the
+   median of the window;
+4. takes the volume-weighted median of each slice and averages the slices (as CF Benchmarks'
+   BRR does with its partitions);
+5. publishes only with at least `min_contributors` distinct providers; otherwise it holds
+   the last value (status "held") for at most `max_carry`, then has no value ("stale").
+
+Each publication carries its inputs and a SHA-256 of them and of the methodology, so anyone
+can recompute it with `recompute`. Values are integers in micro-USD (`INDEX_SCALE`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from clearing.events import Event
+from clearing.reasons import Reason, Rejection
+from clearing.types import NS_PER_DAY, NS_PER_SECOND, ProviderQuote
+
+NS_PER_MINUTE = 60 * NS_PER_SECOND
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+BPS = 10_000
+
+
+@dataclass(frozen=True)
+class IndexMethodology:
+    name: str = "SIT"
+    input_weight: int = 3  # SIT blend: input tokens ...
+    output_weight: int = 1  # ... to output tokens
+    # tier -> SIT per token of that tier, in basis points (10,000 = the reference tier)
+    tier_factors_bps: dict = field(default_factory=lambda: {
+        "small": 2_500, "standard": 10_000, "frontier": 40_000})
+    window_ns: int = 60 * NS_PER_MINUTE  # quotes older than this are stale
+    partitions: int = 4  # equal time slices of the window (BRR-style)
+    mad_multiple: float = 5.0  # outlier: |x - median| > this x 1.4826 x MAD
+    min_contributors: int = 3  # distinct providers needed to publish
+    max_carry_ns: int = 24 * NS_PER_HOUR  # how long a held value may be carried forward
+    interval_ns: int = NS_PER_MINUTE  # publication interval
+    fixing_hour_utc: int = 16  # the daily fixing: the last value at or before 16:00 UTC
+
+    def normalise(self, q: ProviderQuote) -> int:
+        """Micro-USD per million SIT (or per reference GPU-hour), rounded half up."""
+        factor = self.tier_factors_bps[q.tier]
+        w = self.input_weight + self.output_weight
+        num = (self.input_weight * q.input_price + self.output_weight * q.output_price) * BPS
+        den = w * factor
+        return (2 * num + den) // (2 * den)
+
+    def digest(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()
+
+
+SIT_METHODOLOGY = IndexMethodology()
+GPU_METHODOLOGY = IndexMethodology(
+    name="GPU",
+    input_weight=1,
+    output_weight=0,  # one price per GPU-hour: quotes carry it as input_price
+    tier_factors_bps={"A100": 5_000, "H100": 10_000, "H200": 13_000, "B200": 20_000},
+)
+
+
+@dataclass(frozen=True)
+class IndexPublication:
+    name: str
+    ts: int
+    value: int | None  # micro-USD per million SIT (per GPU-hour), None without a value
+    status: str  # "ok" | "held" | "stale" | "none"
+    contributors: int
+    quotes_used: int
+    quotes_rejected: dict  # reason -> count: "stale", "superseded", "outlier"
+    inputs: tuple  # the candidate quotes, as tuples, in canonical order
+    inputs_hash: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["inputs"] = [list(q) for q in self.inputs]
+        return d
+
+
+class IndexPublished(Event):
+    kind = "index_published"
+    __slots__ = ("name", "value", "status", "contributors", "inputs_hash")
+
+    def __init__(self, seq, ts, name, value, status, contributors, inputs_hash):
+        self.seq = seq
+        self.ts = ts
+        self.name = name
+        self.value = value
+        self.status = status
+        self.contributors = contributors
+        self.inputs_hash = inputs_hash
+
+
+def _quote_tuple(q: ProviderQuote) -> tuple:
+    return (q.index_name, q.provider, q.tier, q.input_price, q.output_price, q.volume, q.ts)
+
+
+def _weighted_median(pairs: list[tuple[int, int]]) -> int:
+    """Lower volume-weighted median of (value, weight); equal weights if all weights are 0."""
+    pairs = sorted(pairs)
+    if all(w == 0 for _, w in pairs):
+        pairs = [(v, 1) for v, _ in pairs]
+    total = sum(w for _, w in pairs)
+    run = 0
+    for v, w in pairs:
+        run += w
+        if 2 * run >= total:
+            return v
+    return pairs[-1][0]
+
+
+def _median(values: list[int]) -> float:
+    s = sorted(values)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def compute(candidates: list[ProviderQuote], m: IndexMethodology, ts: int):
+    """The value from candidate quotes (already windowed and de-duplicated).
+
+    Returns (value or None, contributors, used count, outliers count).
+    """
+    if not candidates:
+        return None, 0, 0, 0
+    values = [m.normalise(q) for q in candidates]
+    med = _median(values)
+    mad = _median([abs(v - med) for v in values])
+    limit = m.mad_multiple * 1.4826 * mad
+    kept = [(q, v) for q, v in zip(candidates, values) if abs(v - med) <= limit or mad == 0 and v == med]
+    if mad == 0:  # most quotes agree exactly: keep those within 1% of the median
+        kept = [(q, v) for q, v in zip(candidates, values) if abs(v - med) * 100 <= med]
+    outliers = len(candidates) - len(kept)
+    contributors = len({q.provider for q, _ in kept})
+    if contributors < m.min_contributors:
+        return None, contributors, len(kept), outliers
+    slice_ns = m.window_ns // m.partitions
+    start = ts - m.window_ns
+    medians = []
+    for p in range(m.partitions):
+        lo, hi = start + p * slice_ns, start + (p + 1) * slice_ns
+        part = [(v, q.volume) for q, v in kept if lo < q.ts <= hi or (p == m.partitions - 1 and q.ts > hi)]
+        if part:
+            medians.append(_weighted_median(part))
+    n = len(medians)
+    value = (2 * sum(medians) + n) // (2 * n)
+    return value, contributors, len(kept), outliers
+
+
+def select_candidates(quotes: list[ProviderQuote], m: IndexMethodology, ts: int):
+    """Window the quotes and keep the latest per provider and tier in each partition.
+
+    Returns (candidates in canonical order, stale count, superseded count).
+    """
+    start = ts - m.window_ns
+    slice_ns = m.window_ns // m.partitions
+    latest: dict = {}
+    stale = superseded = 0
+    for q in quotes:
+        if q.ts <= start or q.ts > ts:
+            stale += q.ts <= start
+            continue
+        part = min((q.ts - start - 1) // slice_ns, m.partitions - 1)
+        key = (part, q.provider, q.tier)
+        have = latest.get(key)
+        if have is None or (q.ts, _quote_tuple(q)) > (have.ts, _quote_tuple(have)):
+            superseded += have is not None
+            latest[key] = q
+        else:
+            superseded += 1
+    candidates = sorted(latest.values(), key=_quote_tuple)
+    return candidates, stale, superseded
+
+
+def inputs_hash(inputs: tuple, m: IndexMethodology, ts: int) -> str:
+    payload = json.dumps({"ts": ts, "methodology": m.digest(), "inputs": [list(q) for q in inputs]},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def recompute(inputs, m: IndexMethodology, ts: int) -> tuple[int | None, str]:
+    """Anyone's check of a publication: its value (before any hold) and its hash, from its
+    published inputs and the methodology."""
+    quotes = [ProviderQuote(*q) for q in inputs]
+    value, *_ = compute(quotes, m, ts)
+    return value, inputs_hash(tuple(tuple(q) for q in inputs), m, ts)
+
+
+class IndexCalculator:
+    """Collects provider quotes and publishes the index."""
+
+    def __init__(self, methodology: IndexMethodology = SIT_METHODOLOGY):
+        self.methodology = methodology
+        self.name = methodology.name
+        self._quotes: list[ProviderQuote] = []
+        self.last: IndexPublication | None = None
+        self._last_value_ts: int | None = None
+
+    def add_quote(self, q: ProviderQuote) -> None:
+        m = self.methodology
+        if q.index_name != self.name:
+            raise Rejection(Reason.INVALID_QUOTE, f"a {q.index_name} quote sent to the {self.name} index")
+        if q.tier not in m.tier_factors_bps:
+            raise Rejection(Reason.INVALID_QUOTE, f"unknown tier {q.tier!r}")
+        prices = (q.input_price, q.output_price) if m.output_weight else (q.input_price,)
+        if any(type(p) is not int or p <= 0 for p in prices):
+            raise Rejection(Reason.INVALID_QUOTE, "prices must be positive integers (micro-USD)")
+        if type(q.volume) is not int or q.volume < 0 or type(q.ts) is not int:
+            raise Rejection(Reason.INVALID_QUOTE, "volume must be a non-negative integer, ts an integer")
+        self._quotes.append(q)
+
+    def publish(self, ts: int) -> IndexPublication:
+        m = self.methodology
+        self._quotes = [q for q in self._quotes if q.ts > ts - m.window_ns]  # forget stale ones
+        candidates, stale, superseded = select_candidates(self._quotes, m, ts)
+        value, contributors, used, outliers = compute(candidates, m, ts)
+        inputs = tuple(_quote_tuple(q) for q in candidates)
+        status = "ok"
+        if value is None:
+            prev = self.last.value if self.last is not None else None
+            if prev is None:
+                status = "none"
+            elif ts - self._last_value_ts <= m.max_carry_ns:
+                status, value = "held", prev
+            else:
+                status = "stale"
+        else:
+            self._last_value_ts = ts
+        pub = IndexPublication(m.name, ts, value, status, contributors, used,
+                               {"stale": stale, "superseded": superseded, "outlier": outliers},
+                               inputs, inputs_hash(inputs, m, ts))
+        self.last = pub
+        return pub
+
+
+class IndexHistory:
+    """Publications over time; the daily fixings and the monthly settlement value."""
+
+    def __init__(self, methodology: IndexMethodology = SIT_METHODOLOGY):
+        self.methodology = methodology
+        self.publications: list[IndexPublication] = []
+
+    def add(self, pub: IndexPublication) -> None:
+        if self.publications and pub.ts < self.publications[-1].ts:
+            raise ValueError("publications must arrive in time order")
+        self.publications.append(pub)
+
+    def latest(self) -> IndexPublication | None:
+        return self.publications[-1] if self.publications else None
+
+    def daily_fixings(self) -> dict:
+        """date (UTC) -> the last value published at or before the fixing hour that day."""
+        fixings: dict = {}
+        hour = self.methodology.fixing_hour_utc
+        for pub in self.publications:
+            if pub.value is None:
+                continue
+            day_start = pub.ts - pub.ts % NS_PER_DAY
+            if pub.ts - day_start <= hour * NS_PER_HOUR:
+                fixings[_date(day_start)] = pub.value
+        return fixings
+
+    def monthly_settlement_value(self, year: int, month: int) -> int | None:
+        """Final settlement of a monthly contract: the average of the month's daily fixings,
+        rounded half up (as power futures settle on the delivery-period average)."""
+        values = [v for d, v in self.daily_fixings().items() if d.year == year and d.month == month]
+        if not values:
+            return None
+        return (2 * sum(values) + len(values)) // (2 * len(values))
+
+
+def _date(ts: int):
+    return datetime.fromtimestamp(ts // NS_PER_SECOND, timezone.utc).date()
