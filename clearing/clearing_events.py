@@ -1,0 +1,54 @@
+"""The clearinghouse's events: every cash movement, position change, mark, margin call,
+liquidation step and settlement is one of these (see clearing/clearinghouse.py)."""
+
+from __future__ import annotations
+
+from clearing.events import Event
+
+
+def _event(name: str, kind: str, fields: tuple[str, ...], doc: str) -> type:
+    """A slotted Event subclass with a positional constructor (seq, ts, *fields)."""
+    args = ", ".join(fields)
+    body = "".join(f"    self.{f} = {f}\n" for f in fields)
+    namespace: dict = {}
+    exec(f"def __init__(self, seq, ts, {args}):\n    self.seq = seq\n    self.ts = ts\n{body}",
+         namespace)
+    return type(name, (Event,), {"__slots__": fields, "kind": kind, "__doc__": doc,
+                                 "__init__": namespace["__init__"]})
+
+
+AccountOpened = _event("AccountOpened", "account_opened", ("account", "market_maker"),
+                       "A member account exists from now on.")
+CashMoved = _event("CashMoved", "cash_moved", ("source", "target", "amount", "reason", "account"),
+                   "One ledger transfer in cents: deposit, withdrawal, fee, variation margin, "
+                   "default waterfall, settlement.")
+ContractCleared = _event("ContractCleared", "contract_cleared", ("symbol", "index_name"),
+                         "The clearinghouse clears this contract from now on.")
+PositionChanged = _event("PositionChanged", "position_changed",
+                         ("account", "symbol", "qty", "price", "position"),
+                         "Novation of one side of a fill: the account now faces the CCP.")
+MarkSet = _event("MarkSet", "mark", ("symbol", "mark", "fair_value", "basis", "source"),
+                 "The mark price of a contract (ticks) and how it was made.")
+VariationMarginCycle = _event("VariationMarginCycle", "variation_margin",
+                              ("end_of_day", "paid", "collected", "accounts"),
+                              "A variation-margin cycle: gains paid equal losses collected.")
+MarginCall = _event("MarginCall", "margin_call",
+                    ("account", "equity", "maintenance", "initial", "deadline"),
+                    "Equity fell below maintenance margin: cure by `deadline` (ns).")
+MarginCallCured = _event("MarginCallCured", "margin_call_cured", ("account", "equity", "maintenance"),
+                         "Equity is back at or above initial margin.")
+LiquidationStarted = _event("LiquidationStarted", "liquidation_started", ("account", "reason"),
+                            "The account's orders are cancelled and its positions closed out.")
+PositionsAllocated = _event("PositionsAllocated", "positions_allocated",
+                            ("account", "symbol", "qty", "price", "to"),
+                            "What the book could not absorb, allocated at the mark to members.")
+WaterfallUsed = _event("WaterfallUsed", "waterfall", ("defaulter", "layer", "amount"),
+                       "One layer of the default waterfall absorbed part of a loss.")
+AccountDefaulted = _event("AccountDefaulted", "account_defaulted", ("account", "loss"),
+                          "The account's loss exceeded its resources.")
+FinalSettlement = _event("FinalSettlement", "final_settlement",
+                         ("symbol", "price", "open_interest"),
+                         "Positions closed at the final settlement price (ticks).")
+GuaranteeFundSized = _event("GuaranteeFundSized", "guarantee_fund",
+                            ("cover", "required", "largest_losses", "skin_in_the_game"),
+                            "The guarantee fund sized to cover the largest stressed losses.")

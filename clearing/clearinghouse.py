@@ -1,0 +1,601 @@
+"""The clearinghouse (CCP): novation, positions, the cash ledger, marks, variation margin,
+the pre-trade risk gate, margin calls, liquidation, the default waterfall, final settlement.
+
+It implements `clearing.risk_gate.RiskGate`, so the venue asks it before accepting an order and
+hands it every fill. It knows nothing of order books: it receives fills (`ClearedTrade`), book
+tops (best bid, best ask, last trade) for marking, index values and commands.
+
+Positions and variation margin (all integers): per account and contract the CCP keeps the
+position `qty`, the quantity and price at which it was last marked, and `open_value`, the sum
+of signed quantity x price of the fills since that mark. At a mark M the variation margin is
+
+    vm = tick_value x (qty x M - (marked_qty x marked_price + open_value))
+
+Every fill adds +q x p to the buyer and -q x p to the seller, and every position of a contract
+is marked at the same M, so a cycle sums to zero to the cent.
+
+Equity = cash + the variation margin not yet settled. Initial and maintenance margin come from
+the margin model (clearing/margin.py, a SPAN-like scenario scan) on the positions, and for the
+pre-trade check on the worst case of the working orders filling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from clearing import clearing_events as E
+from clearing.config import BPS, ClearingConfig
+from clearing.events import Sequencer
+from clearing.ledger import CCP_CAPITAL, CCP_SKIN, EXTERNAL, FEES, Ledger, cash_key, fund_key
+from clearing.reasons import Reason, Rejection
+from clearing.types import ClearedTrade, ClearingTerms
+
+VM_ACCOUNT = "ccp:vm"  # variation margin passes through here and nets to zero each cycle
+
+
+class Position:
+    __slots__ = ("qty", "marked_qty", "marked_price", "open_value")
+
+    def __init__(self):
+        self.qty = 0
+        self.marked_qty = 0
+        self.marked_price = 0
+        self.open_value = 0  # sum of signed qty x price of fills since the last mark
+
+    def unsettled(self, mark: int) -> int:
+        """Variation margin in ticks x lots if marked at `mark` now."""
+        return self.qty * mark - (self.marked_qty * self.marked_price + self.open_value)
+
+
+@dataclass
+class Member:
+    market_maker: bool = False
+    mm_in_good_standing: bool = True
+    call_deadline: int | None = None  # ns, while a margin call runs
+    liquidating: bool = False
+    defaulted: bool = False
+    positions: dict = field(default_factory=dict)  # symbol -> Position
+    working: dict = field(default_factory=dict)  # symbol -> [buy lots, sell lots]
+    last_vm: int = 0  # variation margin of the last cycle (cents, + = gain)
+
+
+@dataclass(frozen=True)
+class BookTop:
+    best_bid: int | None
+    best_ask: int | None
+    last_trade: int | None
+
+
+class ClearingHouse:
+    def __init__(self, config: ClearingConfig = ClearingConfig(), margin=None,
+                 sequencer: Sequencer | None = None):
+        self.config = config
+        self.margin = margin  # a clearing.margin.MarginModel (None: no margin requirement)
+        self.sequencer = sequencer or Sequencer()
+        self.ledger = Ledger()
+        self.ledger.open(VM_ACCOUNT)
+        self.members: dict[str, Member] = {}
+        self.terms: dict[str, ClearingTerms] = {}
+        self.marks: dict[str, int] = {}
+        self.basis: dict[str, int] = {}  # smoothed book basis over fair value, ticks
+        self.index: dict[str, int] = {}  # micro-USD
+        self.guarantee_fund_required = 0
+        self._capitalised = False
+
+    def bind_sequencer(self, sequencer: Sequencer) -> None:
+        self.sequencer = sequencer
+
+    def _emit(self, out: list, cls, ts: int, *fields) -> None:
+        out.append(cls(self.sequencer.next(), ts, *fields))
+
+    def _move(self, source: str, target: str, amount: int, reason: str, account, ts: int,
+              out: list) -> None:
+        if amount:
+            self.ledger.transfer(source, target, amount)
+            self._emit(out, E.CashMoved, ts, source, target, amount, reason, account)
+
+    # ------------------------------------------------------------------ accounts and cash
+
+    def capitalise(self, ts: int, out: list) -> None:
+        """The CCP's own capital comes in once; `skin_bps` of it sits in the waterfall."""
+        if self._capitalised:
+            return
+        self._capitalised = True
+        skin = self.config.skin_in_the_game
+        self._move(EXTERNAL, CCP_SKIN, skin, "ccp_capital", None, ts, out)
+        self._move(EXTERNAL, CCP_CAPITAL, self.config.ccp_capital - skin, "ccp_capital", None, ts, out)
+
+    def open_account(self, account: str, ts: int, out: list, market_maker: bool = False) -> None:
+        if type(account) is not str or not account or account.startswith(("ccp:", "external")):
+            raise Rejection(Reason.INVALID_COMMAND, f"not a valid account id: {account!r}")
+        if account in self.members:
+            raise Rejection(Reason.ACCOUNT_EXISTS)
+        self.capitalise(ts, out)
+        self.members[account] = Member(market_maker=bool(market_maker))
+        self.ledger.open(cash_key(account))
+        self.ledger.open(fund_key(account))
+        self._emit(out, E.AccountOpened, ts, account, bool(market_maker))
+
+    def _member(self, account: str) -> Member:
+        member = self.members.get(account)
+        if member is None:
+            raise Rejection(Reason.UNKNOWN_ACCOUNT, f"no account {account!r}")
+        return member
+
+    def deposit(self, account: str, amount: int, ts: int, out: list) -> None:
+        member = self._member(account)
+        if member.defaulted:
+            raise Rejection(Reason.ACCOUNT_DEFAULTED)
+        if type(amount) is not int or amount <= 0:
+            raise Rejection(Reason.INVALID_AMOUNT)
+        self._move(EXTERNAL, cash_key(account), amount, "deposit", account, ts, out)
+
+    def withdraw(self, account: str, amount: int, ts: int, out: list) -> None:
+        member = self._member(account)
+        if type(amount) is not int or amount <= 0:
+            raise Rejection(Reason.INVALID_AMOUNT)
+        if member.liquidating or member.defaulted:
+            raise Rejection(Reason.ACCOUNT_LIQUIDATING if member.liquidating else Reason.ACCOUNT_DEFAULTED)
+        excess = self.excess(account)
+        if amount > excess:
+            raise Rejection(Reason.INSUFFICIENT_FUNDS, f"excess over initial margin is {excess} cents")
+        self._move(cash_key(account), EXTERNAL, amount, "withdrawal", account, ts, out)
+
+    # ------------------------------------------------------------------ contracts, index, marks
+
+    def list_contract(self, terms: ClearingTerms, ts: int, out: list) -> None:
+        self.terms[terms.symbol] = terms
+        self._emit(out, E.ContractCleared, ts, terms.symbol, terms.index_name)
+
+    def set_index(self, name: str, value: int, ts: int, out: list) -> None:
+        self.index[name] = value
+
+    def fair_value(self, symbol: str) -> int | None:
+        """Index-implied fair value in ticks (no carry: the index is the best forecast of
+        the contract month's average)."""
+        terms = self.terms[symbol]
+        value = self.index.get(terms.index_name)
+        return None if value is None else terms.ticks_from_index(value)
+
+    def _new_mark(self, symbol: str, top) -> tuple[int | None, int | None, int, str]:
+        """Fair value plus a smoothed basis read from a tight book, clamped to a few percent
+        of fair value, so that a thin book cannot drag the mark; without an index, the book
+        mid or last trade; without either, the previous mark."""
+        cfg = self.config
+        bid, ask, last = (top.best_bid, top.best_ask, top.last_trade) if isinstance(top, BookTop) else top
+        fair = self.fair_value(symbol)
+        mid = None
+        if bid is not None and ask is not None and (ask - bid) * BPS <= cfg.max_spread_bps * (bid + ask) // 2:
+            mid = (bid + ask) // 2
+        if fair is None:
+            source = "book" if mid is not None else "last_trade" if last is not None else "previous"
+            mark = mid if mid is not None else last if last is not None else self.marks.get(symbol)
+            return mark, None, 0, source
+        basis = self.basis.get(symbol, 0)
+        if mid is not None:
+            basis += (mid - fair - basis) * cfg.basis_alpha_bps // BPS
+        clamp = fair * cfg.basis_clamp_bps // BPS
+        basis = max(-clamp, min(clamp, basis))
+        self.basis[symbol] = basis
+        return fair + basis, fair, basis, "index+basis"
+
+    # ------------------------------------------------------------------ the risk gate
+
+    def position(self, account: str, symbol: str) -> int:
+        member = self.members.get(account)
+        pos = member.positions.get(symbol) if member else None
+        return pos.qty if pos else 0
+
+    def check_order(self, account, symbol, side, qty, price, reduce_only) -> None:
+        member = self._member(account)
+        if member.defaulted:
+            raise Rejection(Reason.ACCOUNT_DEFAULTED)
+        pos = self.position(account, symbol)
+        reduces = pos * side < 0 and qty <= abs(pos)
+        if member.liquidating and not (reduce_only and reduces):
+            raise Rejection(Reason.ACCOUNT_LIQUIDATING)
+        if reduces and reduce_only:
+            return  # reducing a position never needs margin or limits
+        work = member.working.get(symbol, (0, 0))
+        worst = pos + work[0] + qty if side > 0 else pos - work[1] - qty
+        limit = self.config.position_limit
+        if self._is_spot_month(symbol):
+            limit = min(limit, self.config.spot_month_limit)
+        if abs(worst) > limit and abs(worst) > abs(pos):
+            raise Rejection(Reason.POSITION_LIMIT, f"{abs(worst)} lots would exceed the limit of {limit}")
+        if member.call_deadline is not None and not reduces:
+            raise Rejection(Reason.ACCOUNT_IN_MARGIN_CALL)
+        if self.margin is not None and not reduces:
+            required = self._initial_with_orders(member, symbol, side, qty)
+            equity = self.equity(account)
+            if required > equity:
+                raise Rejection(Reason.INSUFFICIENT_MARGIN,
+                                f"initial margin {required} cents would exceed equity {equity} cents")
+
+    def _is_spot_month(self, symbol: str) -> bool:
+        terms = self.terms.get(symbol)
+        if terms is None:
+            return False
+        same = [t for t in self.terms.values() if t.product == terms.product]
+        return terms.last_trade_ts == min(t.last_trade_ts for t in same)
+
+    def on_working(self, account, symbol, side, qty_delta, price) -> None:
+        member = self.members.get(account)
+        if member is None:
+            return
+        work = member.working.setdefault(symbol, [0, 0])
+        work[0 if side > 0 else 1] += qty_delta
+
+    def on_fill(self, trade: ClearedTrade, out: list) -> None:
+        """Novation: the buyer and the seller each face the CCP; fees by maker and taker."""
+        ts = trade.ts
+        cfg = self.config
+        symbol, price, qty = trade.symbol, trade.price, trade.qty
+        if symbol not in self.marks:
+            self.marks[symbol] = price
+        for account, sign in ((trade.buyer, 1), (trade.seller, -1)):
+            member = self.members[account]
+            pos = member.positions.get(symbol)
+            if pos is None:
+                pos = member.positions[symbol] = Position()
+            pos.qty += sign * qty
+            pos.open_value += sign * qty * price
+            work = member.working.get(symbol)
+            if work is not None:
+                work[0 if sign > 0 else 1] -= qty
+            self._emit(out, E.PositionChanged, ts, account, symbol, sign * qty, price, pos.qty)
+            taker = sign == trade.aggressor
+            if taker:
+                fee = cfg.taker_fee * qty
+            elif member.market_maker and member.mm_in_good_standing:
+                fee = (cfg.maker_fee - cfg.mm_rebate) * qty
+            else:
+                fee = cfg.maker_fee * qty
+            if fee > 0:
+                self._move(cash_key(account), FEES, fee, "taker_fee" if taker else "maker_fee", account, ts, out)
+            elif fee < 0:
+                self._move(FEES, cash_key(account), -fee, "mm_rebate", account, ts, out)
+
+    def set_market_maker_standing(self, account: str, good: bool) -> None:
+        self._member(account).mm_in_good_standing = good
+
+    # ------------------------------------------------------------------ equity and margin
+
+    def unsettled(self, account: str) -> int:
+        """Variation margin (cents) the account would receive (+) or pay at the current marks."""
+        member = self.members[account]
+        total = 0
+        for symbol, pos in member.positions.items():
+            mark = self.marks.get(symbol)
+            if mark is not None:
+                total += pos.unsettled(mark) * self.terms[symbol].tick_value
+        return total
+
+    def cash(self, account: str) -> int:
+        return self.ledger.balance(cash_key(account))
+
+    def equity(self, account: str) -> int:
+        return self.cash(account) + self.unsettled(account)
+
+    def _positions(self, member: Member) -> dict:
+        return {s: p.qty for s, p in member.positions.items() if p.qty}
+
+    def requirement(self, account: str):
+        """(initial, maintenance) margin in cents on the positions."""
+        member = self.members[account]
+        positions = self._positions(member)
+        if self.margin is None or not positions:
+            return 0, 0
+        marks = {s: self.marks[s] for s in positions}
+        terms = {s: self.terms[s] for s in positions}
+        req = self.margin.requirement(positions, marks, terms)
+        return req.initial, req.maintenance
+
+    def _initial_with_orders(self, member: Member, symbol: str, side: int, qty: int) -> int:
+        positions = self._positions(member)
+        buys = {s: w[0] for s, w in member.working.items() if w[0] > 0}
+        sells = {s: w[1] for s, w in member.working.items() if w[1] > 0}
+        book = buys if side > 0 else sells
+        book[symbol] = book.get(symbol, 0) + qty
+        symbols = set(positions) | set(buys) | set(sells)
+        marks = {}
+        for s in symbols:
+            mark = self.marks.get(s)
+            if mark is None:
+                mark = self.fair_value(s)
+            if mark is None:
+                raise Rejection(Reason.NO_REFERENCE_PRICE, f"{s} has no mark or index value yet")
+            marks[s] = mark
+        terms = {s: self.terms[s] for s in symbols}
+        req = self.margin.requirement_with_orders(positions, buys, sells, marks, terms)
+        return req.initial
+
+    def excess(self, account: str) -> int:
+        initial, _ = self.requirement(account)
+        member = self.members[account]
+        if self.margin is not None and any(w[0] or w[1] for w in member.working.values()):
+            positions = self._positions(member)
+            buys = {s: w[0] for s, w in member.working.items() if w[0] > 0}
+            sells = {s: w[1] for s, w in member.working.items() if w[1] > 0}
+            symbols = set(positions) | set(buys) | set(sells)
+            marks = {s: self.marks.get(s, self.fair_value(s)) for s in symbols}
+            if all(v is not None for v in marks.values()):
+                initial = self.margin.requirement_with_orders(
+                    positions, buys, sells, marks, {s: self.terms[s] for s in symbols}).initial
+        return self.equity(account) - initial
+
+    def account_summary(self, account: str) -> dict:
+        member = self._member(account)
+        initial, maintenance = self.requirement(account)
+        equity = self.equity(account)
+        return {"cash": self.cash(account), "equity": equity, "initial_margin": initial,
+                "maintenance_margin": maintenance, "excess": equity - initial,
+                "guarantee_fund": self.ledger.balance(fund_key(account)),
+                "margin_call": member.call_deadline is not None,
+                "margin_call_deadline": member.call_deadline,
+                "liquidating": member.liquidating, "defaulted": member.defaulted}
+
+    def positions(self, account: str) -> dict:
+        return self._positions(self._member(account))
+
+    # ------------------------------------------------------------------ mark and VM cycle
+
+    def mark_cycle(self, ts: int, books: dict, out: list, end_of_day: bool = False) -> list[str]:
+        """Mark every contract, settle variation margin, check margin. Returns the accounts the
+        venue must liquidate now (margin call not cured in time, or below the hard floor)."""
+        for symbol in sorted(self.terms):
+            top = books.get(symbol)
+            if top is None:
+                continue
+            mark, fair, basis, source = self._new_mark(symbol, top)
+            if mark is not None:
+                self.marks[symbol] = mark
+                self._emit(out, E.MarkSet, ts, symbol, mark, fair, basis, source)
+        self._settle_variation_margin(ts, out, end_of_day)
+        liquidate = self._margin_checks(ts, out)
+        self._cover_deficits(ts, out)
+        return liquidate
+
+    def _cover_deficits(self, ts: int, out: list) -> None:
+        """A member with no position left and negative cash cannot cure by trading: its
+        deficit is a default and goes through the waterfall."""
+        for account in sorted(self.members):
+            member = self.members[account]
+            if not member.liquidating and not self._positions(member) and self.cash(account) < 0:
+                self._waterfall(account, -self.cash(account), ts, out)
+
+    def _settle_variation_margin(self, ts: int, out: list, end_of_day: bool) -> None:
+        flows: list[tuple[str, int]] = []
+        for account in sorted(self.members):
+            member = self.members[account]
+            vm = 0
+            for symbol, pos in member.positions.items():
+                mark = self.marks.get(symbol)
+                if mark is None:
+                    continue
+                vm += pos.unsettled(mark) * self.terms[symbol].tick_value
+                pos.marked_qty, pos.marked_price, pos.open_value = pos.qty, mark, 0
+            member.last_vm = vm
+            if vm:
+                flows.append((account, vm))
+        collected = 0
+        for account, vm in flows:  # losses in first, then gains out: ccp:vm nets to zero
+            if vm < 0:
+                self._move(cash_key(account), VM_ACCOUNT, -vm, "variation_margin", account, ts, out)
+                collected += -vm
+        paid = 0
+        for account, vm in flows:
+            if vm > 0:
+                self._move(VM_ACCOUNT, cash_key(account), vm, "variation_margin", account, ts, out)
+                paid += vm
+        assert paid == collected and self.ledger.balance(VM_ACCOUNT) == 0, "VM cycle not zero-sum"
+        self._emit(out, E.VariationMarginCycle, ts, end_of_day, paid, collected, len(flows))
+
+    def _margin_checks(self, ts: int, out: list) -> list[str]:
+        cfg = self.config
+        liquidate: list[str] = []
+        for account in sorted(self.members):
+            member = self.members[account]
+            if member.liquidating or member.defaulted or not self._positions(member):
+                if member.call_deadline is not None and not self._positions(member):
+                    member.call_deadline = None
+                continue
+            initial, maintenance = self.requirement(account)
+            equity = self.equity(account)
+            if member.call_deadline is not None:
+                if equity >= initial:
+                    member.call_deadline = None
+                    self._emit(out, E.MarginCallCured, ts, account, equity, maintenance)
+                elif ts >= member.call_deadline:
+                    liquidate.append(account)
+                continue
+            if equity < maintenance:
+                if equity < maintenance * cfg.hard_floor_bps // BPS:
+                    liquidate.append(account)
+                    self._emit(out, E.MarginCall, ts, account, equity, maintenance, initial, ts)
+                else:
+                    member.call_deadline = ts + cfg.cure_period_ns
+                    self._emit(out, E.MarginCall, ts, account, equity, maintenance, initial,
+                               member.call_deadline)
+        for account in liquidate:
+            self.members[account].liquidating = True
+            self._emit(out, E.LiquidationStarted, ts, account,
+                       "cure_period_expired" if self.members[account].call_deadline else "hard_floor")
+        return liquidate
+
+    # ------------------------------------------------------------------ liquidation and default
+
+    def liquidation_plan(self, account: str) -> list[tuple[str, int, int]]:
+        """(symbol, side, qty) orders that would close every position of the account."""
+        member = self._member(account)
+        return [(s, -1 if q > 0 else 1, abs(q)) for s, q in sorted(self._positions(member).items())]
+
+    def finish_liquidation(self, account: str, ts: int, out: list) -> None:
+        """After the close-out through the book: allocate what is left at the mark to the
+        holders of opposite positions (pro rata to their size, leftover lots by account id),
+        settle, and run any loss beyond the account's cash through the default waterfall."""
+        member = self._member(account)
+        for symbol, qty in sorted(self._positions(member).items()):
+            self._allocate(account, symbol, qty, ts, out)
+        self._settle_variation_margin(ts, out, False)
+        loss = -self.cash(account)
+        if loss > 0:
+            self._waterfall(account, loss, ts, out)
+        member.liquidating = False
+        member.call_deadline = None
+
+    def _allocate(self, account: str, symbol: str, qty: int, ts: int, out: list) -> None:
+        mark = self.marks[symbol]
+        holders = sorted((a, m.positions[symbol].qty) for a, m in self.members.items()
+                         if a != account and symbol in m.positions and m.positions[symbol].qty * qty < 0)
+        total = sum(abs(q) for _, q in holders)
+        if total == 0:
+            return
+        shares = [(a, abs(q) * abs(qty) // total, abs(q)) for a, q in holders]
+        left = abs(qty) - sum(s for _, s, _ in shares)
+        alloc = []
+        for a, s, cap in shares:
+            extra = min(left, cap - s)
+            left -= extra
+            alloc.append((a, s + extra))
+        sign = 1 if qty > 0 else -1
+        for a, q in alloc:
+            if not q:
+                continue
+            for who, signed in ((a, sign * q), (account, -sign * q)):
+                pos = self.members[who].positions[symbol]
+                pos.qty += signed
+                pos.open_value += signed * mark
+                self._emit(out, E.PositionChanged, ts, who, symbol, signed, mark, pos.qty)
+            self._emit(out, E.PositionsAllocated, ts, account, symbol, sign * q, mark, a)
+
+    def _waterfall(self, defaulter: str, loss: int, ts: int, out: list) -> None:
+        """Defaulter's margin (already consumed: its cash is negative), its guarantee-fund
+        contribution, the CCP's skin in the game, the others' contributions pro rata, then
+        haircuts on the last cycle's variation-margin gains."""
+        target = cash_key(defaulter)
+        self._emit(out, E.AccountDefaulted, ts, defaulter, loss)
+        self.members[defaulter].defaulted = True
+        layers = [("defaulter_fund", [(fund_key(defaulter), self.ledger.balance(fund_key(defaulter)))]),
+                  ("skin_in_the_game", [(CCP_SKIN, self.ledger.balance(CCP_SKIN))])]
+        others = [(fund_key(a), self.ledger.balance(fund_key(a))) for a in sorted(self.members)
+                  if a != defaulter and self.ledger.balance(fund_key(a)) > 0]
+        layers.append(("members_fund", others))
+        gains = [(cash_key(a), m.last_vm) for a, m in sorted(self.members.items())
+                 if a != defaulter and m.last_vm > 0]
+        layers.append(("vm_haircut", gains))
+        for layer, sources in layers:
+            if loss <= 0:
+                break
+            available = sum(max(0, amount) for _, amount in sources)
+            take = min(loss, available)
+            if take <= 0:
+                continue
+            shares = _pro_rata(take, [max(0, a) for _, a in sources])
+            for (source, _), share in zip(sources, shares):
+                self._move(source, target, share, layer, defaulter, ts, out)
+            self._emit(out, E.WaterfallUsed, ts, defaulter, layer, take)
+            loss -= take
+
+    # ------------------------------------------------------------------ guarantee fund
+
+    def size_guarantee_fund(self, ts: int, out: list) -> int:
+        """Cover-2 (or Cover-1): the fund covers the default of the largest members under a
+        stress of `stress_multiple` scan ranges, i.e. a stressed loss of that multiple of
+        their initial margin, beyond the initial margin they post. Contributions are called
+        from members' cash pro rata to their initial margin. Returns the required size."""
+        cfg = self.config
+        needs = {}
+        for account in sorted(self.members):
+            initial, _ = self.requirement(account)
+            needs[account] = initial
+        uncovered = sorted((i * cfg.stress_multiple_bps // BPS - i for i in needs.values()), reverse=True)
+        required = max(cfg.gf_minimum, sum(uncovered[:cfg.cover]))
+        self.guarantee_fund_required = required
+        total_im = sum(needs.values())
+        if total_im:
+            accounts = [a for a in sorted(needs) if not self.members[a].defaulted]
+            shares = _pro_rata(required, [needs[a] for a in accounts])
+            for account, share in zip(accounts, shares):
+                have = self.ledger.balance(fund_key(account))
+                want = share - have
+                if want > 0:
+                    want = min(want, max(0, self.cash(account)))
+                    self._move(cash_key(account), fund_key(account), want, "guarantee_fund", account, ts, out)
+                elif want < 0:
+                    self._move(fund_key(account), cash_key(account), -want, "guarantee_fund", account, ts, out)
+        self._emit(out, E.GuaranteeFundSized, ts, cfg.cover, required, uncovered[:cfg.cover],
+                   self.ledger.balance(CCP_SKIN))
+        return required
+
+    # ------------------------------------------------------------------ final settlement
+
+    def final_settlement(self, symbol: str, price: int, ts: int, out: list) -> None:
+        """Last variation margin against the settlement price, then every position closed."""
+        self.marks[symbol] = price
+        self._emit(out, E.MarkSet, ts, symbol, price, None, 0, "final_settlement")
+        self._settle_variation_margin(ts, out, True)
+        open_interest = 0
+        for member in self.members.values():
+            pos = member.positions.pop(symbol, None)
+            if pos is not None and pos.qty > 0:
+                open_interest += pos.qty
+            member.working.pop(symbol, None)
+        self._emit(out, E.FinalSettlement, ts, symbol, price, open_interest)
+        self._cover_deficits(ts, out)
+        self.terms.pop(symbol, None)
+        self.marks.pop(symbol, None)
+        self.basis.pop(symbol, None)
+
+    # ------------------------------------------------------------------ checks
+
+    def open_interest(self, symbol: str) -> int:
+        return sum(m.positions[symbol].qty for m in self.members.values()
+                   if symbol in m.positions and m.positions[symbol].qty > 0)
+
+    def ledger_summary(self) -> dict:
+        balances = dict(self.ledger.balances)
+        return {"balances": balances, "held": self.ledger.held(), "inflow": self.ledger.inflow,
+                "outflow": self.ledger.outflow, "guarantee_fund_required": self.guarantee_fund_required}
+
+    def check(self) -> None:
+        """Every invariant: positions sum to zero per contract, the ledger balances and cash
+        is conserved, no member holds a position in a contract that is not cleared."""
+        self.ledger.check()
+        assert self.ledger.balance(VM_ACCOUNT) == 0
+        totals: dict[str, int] = {}
+        for member in self.members.values():
+            for symbol, pos in member.positions.items():
+                totals[symbol] = totals.get(symbol, 0) + pos.qty
+                assert symbol in self.terms, symbol
+        assert all(v == 0 for v in totals.values()), f"positions do not net to zero: {totals}"
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        h.update(repr(sorted(self.ledger.balances.items())).encode())
+        h.update(repr(sorted(self.marks.items())).encode())
+        for account in sorted(self.members):
+            m = self.members[account]
+            h.update(repr((account, m.market_maker, m.mm_in_good_standing, m.call_deadline,
+                           m.liquidating, m.defaulted, m.last_vm,
+                           sorted((s, p.qty, p.marked_qty, p.marked_price, p.open_value)
+                                  for s, p in m.positions.items()),
+                           sorted((s, tuple(w)) for s, w in m.working.items()))).encode())
+        return h.hexdigest()
+
+
+def _pro_rata(total: int, weights: list[int]) -> list[int]:
+    """Split `total` in proportion to `weights`, rounding down, leftover units in list order."""
+    s = sum(weights)
+    if s == 0:
+        return [0] * len(weights)
+    shares = [total * w // s for w in weights]
+    left = total - sum(shares)
+    for i, w in enumerate(weights):
+        if left == 0:
+            break
+        if w > 0:
+            shares[i] += 1
+            left -= 1
+    return shares

@@ -1,0 +1,208 @@
+"""The clearinghouse's rules, one at a time, with a flat per-lot margin for easy numbers."""
+
+import pytest
+
+from clearing.clearinghouse import BookTop, ClearingHouse
+from clearing.config import ClearingConfig
+from clearing.reasons import Reason, Rejection
+from clearing.types import ClearedTrade, ClearingTerms
+from support.flat_margin import FlatMargin
+
+T = 1_795_000_000 * 1_000_000_000
+HOUR = 3_600 * 1_000_000_000
+S = "SITF27"
+TERMS = ClearingTerms(S, "SIT", "SIT", 1_000, 100, 2027, 1, T + 1_000 * HOUR)
+NEAR = ClearingTerms("SITZ26", "SIT", "SIT", 1_000, 100, 2026, 12, T + 500 * HOUR)
+
+
+def ccp(**cfg):
+    ch = ClearingHouse(ClearingConfig(**cfg), margin=FlatMargin())
+    out = []
+    ch.list_contract(NEAR, T, out)
+    ch.list_contract(TERMS, T, out)
+    ch.set_index("SIT", 2_000_000, T, out)
+    for account, cash in (("a", 1_000_000), ("b", 1_000_000), ("c", 5_000_000)):
+        ch.open_account(account, T, out)
+        ch.deposit(account, cash, T, out)
+    return ch
+
+
+def trade(ch, buyer, seller, qty, price, aggressor=1, symbol=S, tid=1):
+    out = []
+    ch.on_fill(ClearedTrade(tid, symbol, price, qty, buyer, seller, aggressor, T), out)
+    return out
+
+
+def mark(ch, price, ts=T):
+    out = []
+    liquidate = ch.mark_cycle(ts, {S: BookTop(price - 1, price + 1, price)}, out)
+    return out, liquidate
+
+
+def test_capital_and_deposits_are_conserved():
+    ch = ccp()
+    summary = ch.ledger_summary()
+    assert summary["held"] == 7_000_000 + ClearingConfig().ccp_capital
+    assert summary["balances"]["ccp:skin"] == ClearingConfig().ccp_capital // 4
+    ch.check()
+
+
+def test_novation_positions_and_fees():
+    ch = ccp()
+    out = trade(ch, "a", "b", 3, 2_000, aggressor=1)
+    assert ch.position("a", S) == 3 and ch.position("b", S) == -3
+    fees = {(e.account, e.reason): e.amount for e in out if e.kind == "cash_moved"}
+    assert fees == {("a", "taker_fee"): 60, ("b", "maker_fee"): 15}
+    ch.check()
+
+
+def test_market_maker_rebate():
+    ch = ccp()
+    ch.open_account("mm", T, [], market_maker=True)
+    ch.deposit("mm", 1_000_000, T, [])
+    out = trade(ch, "a", "mm", 2, 2_000, aggressor=1)
+    moved = [(e.source, e.target, e.amount, e.reason) for e in out if e.kind == "cash_moved"]
+    assert ("ccp:fees", "m:mm", 10, "mm_rebate") in moved
+    ch.set_market_maker_standing("mm", False)
+    out = trade(ch, "a", "mm", 2, 2_000, aggressor=1, tid=2)
+    assert ("m:mm", "ccp:fees", 10, "maker_fee") in [(e.source, e.target, e.amount, e.reason)
+                                                       for e in out if e.kind == "cash_moved"]
+
+
+def test_variation_margin_is_zero_sum_and_exact():
+    ch = ccp()
+    trade(ch, "a", "b", 3, 2_000)
+    trade(ch, "c", "a", 1, 2_010, tid=2)  # a: +3 @ 2000, -1 @ 2010
+    out, liquidate = mark(ch, 2_020)  # fair 2,000 + basis pulled towards the 2,020 mid, clamped
+    m = ch.marks[S]
+    vm = {e.account: e.amount * (1 if e.target.startswith("m:") else -1)
+          for e in out if e.kind == "cash_moved"}
+    assert vm["a"] == ((3 - 1) * m - (3 * 2_000 - 2_010)) * 100
+    assert vm["b"] == (-3 * m + 3 * 2_000) * 100
+    assert vm["c"] == (m - 2_010) * 100
+    assert sum(vm.values()) == 0
+    cycle = [e for e in out if e.kind == "variation_margin"][0]
+    assert cycle.paid == cycle.collected
+    assert liquidate == []
+    ch.check()
+
+
+def test_mark_resists_a_thin_book():
+    ch = ccp()
+    trade(ch, "a", "b", 1, 2_000)
+    out, _ = mark(ch, 3_000)  # someone prints far away: the basis is clamped to 3% of fair value
+    assert ch.marks[S] <= 2_000 * 103 // 100
+    wide = []
+    ch.mark_cycle(T, {S: BookTop(1_000, 3_000, 3_000)}, wide)  # a wide book does not count
+    assert [e.source for e in wide if e.kind == "mark"] == ["index+basis"]
+
+
+def test_pre_trade_margin_counts_working_orders():
+    ch = ccp()
+    # a has 10,000 USD: initial margin is 110 USD a lot, so at most 90 lots in all
+    ch.check_order("a", S, 1, 90, 2_000, False)
+    ch.on_working("a", S, 1, 80, 2_000)
+    with pytest.raises(Rejection) as info:
+        ch.check_order("a", S, 1, 11, 2_000, False)  # worst case: 80 + 11 buys fill
+    assert info.value.reason == Reason.INSUFFICIENT_MARGIN
+    ch.check_order("a", S, -1, 11, 2_000, False)  # a sell does not add to the worst case
+
+
+def test_position_limits_and_spot_month():
+    ch = ccp(position_limit=50, spot_month_limit=20)
+    with pytest.raises(Rejection) as info:
+        ch.check_order("c", S, 1, 51, 2_000, False)
+    assert info.value.reason == Reason.POSITION_LIMIT
+    with pytest.raises(Rejection) as info:
+        ch.check_order("c", "SITZ26", 1, 21, 2_000, False)
+    assert info.value.reason == Reason.POSITION_LIMIT
+    ch.check_order("c", "SITZ26", 1, 20, 2_000, False)
+
+
+def test_unknown_and_defaulted_accounts_and_withdrawals():
+    ch = ccp()
+    for call in (lambda: ch.check_order("zz", S, 1, 1, 2_000, False),
+                 lambda: ch.deposit("zz", 1, T, [])):
+        with pytest.raises(Rejection) as info:
+            call()
+        assert info.value.reason == Reason.UNKNOWN_ACCOUNT
+    with pytest.raises(Rejection) as info:
+        ch.open_account("a", T, [])
+    assert info.value.reason == Reason.ACCOUNT_EXISTS
+    with pytest.raises(Rejection) as info:
+        ch.deposit("a", 0, T, [])
+    assert info.value.reason == Reason.INVALID_AMOUNT
+    trade(ch, "a", "b", 5, 2_000)  # a: 1,000,000 - 100 fee; IM 55,000
+    before = ch.digest()
+    with pytest.raises(Rejection) as info:
+        ch.withdraw("a", 1_000_000 - 100 - 55_000 + 1, T, [])
+    assert info.value.reason == Reason.INSUFFICIENT_FUNDS
+    assert ch.digest() == before
+    ch.withdraw("a", 1_000_000 - 100 - 55_000, T, [])
+    ch.check()
+
+
+def test_margin_call_cure_and_liquidation_after_the_cure_period():
+    ch = ccp(cure_period_ns=HOUR, hard_floor_bps=1_000)
+    trade(ch, "a", "b", 80, 2_000)  # a long 80: IM 880,000, MM 800,000, cash ~1,000,000
+    out, liquidate = mark(ch, 1_997)  # the mark falls: a loses 80 x ~3 USD ...
+    ch.set_index("SIT", 1_970_000, T, [])
+    out, liquidate = mark(ch, 1_970)  # ... then ~30 x 80 = 2,400 USD: equity < MM
+    calls = [e for e in out if e.kind == "margin_call"]
+    assert [c.account for c in calls] == ["a"] and liquidate == []
+    with pytest.raises(Rejection) as info:
+        ch.check_order("a", S, 1, 1, 2_000, False)
+    assert info.value.reason == Reason.ACCOUNT_IN_MARGIN_CALL
+    ch.check_order("a", S, -1, 1, 2_000, True)  # reducing is allowed
+    out, liquidate = mark(ch, 1_970, T + HOUR)
+    assert liquidate == ["a"]
+    assert [e.reason for e in out if e.kind == "liquidation_started"] == ["cure_period_expired"]
+    assert ch.liquidation_plan("a") == [(S, -1, 80)]
+
+
+def test_deposit_cures_a_margin_call():
+    ch = ccp(cure_period_ns=HOUR, hard_floor_bps=1_000)
+    trade(ch, "a", "b", 80, 2_000)
+    ch.set_index("SIT", 1_970_000, T, [])
+    mark(ch, 1_970)
+    ch.deposit("a", 500_000, T, [])
+    out, liquidate = mark(ch, 1_970, T + HOUR)
+    assert [e.kind for e in out if e.kind == "margin_call_cured"] == ["margin_call_cured"]
+    assert liquidate == []
+
+
+def test_default_waterfall_in_order_and_positions_allocated():
+    ch = ccp(hard_floor_bps=9_000)
+    trade(ch, "a", "b", 80, 2_000)
+    ch.size_guarantee_fund(T, [])
+    funds = {a: ch.ledger.balance("g:" + a) for a in "abc"}
+    assert 0 < sum(funds.values()) <= ch.guarantee_fund_required
+    ch.set_index("SIT", 1_700_000, T, [])
+    for _ in range(3):
+        out, liquidate = mark(ch, 1_700)
+        if liquidate:
+            break
+    assert liquidate == ["a"]
+    # nothing could be closed in the book: the position goes to b (the only opposite holder)
+    out = []
+    ch.finish_liquidation("a", T, out)
+    assert ch.position("a", S) == 0 and ch.position("b", S) == 0
+    layers = [e.layer for e in out if e.kind == "waterfall"]
+    order = ["defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
+    assert layers == [layer for layer in order if layer in layers] and layers
+    assert ch.cash("a") == 0  # the loss was covered
+    assert ch.account_summary("a")["defaulted"]
+    ch.check()
+
+
+def test_final_settlement_closes_every_position():
+    ch = ccp()
+    trade(ch, "a", "b", 4, 2_000)
+    trade(ch, "c", "a", 1, 2_010, tid=2)
+    out = []
+    ch.final_settlement(S, 2_050, T, out)
+    assert ch.open_interest(S) == 0 and ch.position("a", S) == 0
+    fs = [e for e in out if e.kind == "final_settlement"][0]
+    assert (fs.price, fs.open_interest) == (2_050, 4)
+    assert ch.cash("a") == 1_000_000 - 80 - 5 + (3 * 2_050 - (4 * 2_000 - 2_010)) * 100
+    ch.check()
