@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from clearing import clearing_events as E
 from clearing.config import BPS, ClearingConfig
 from clearing.events import Sequencer
+from clearing.index import IndexHistory, IndexPublication
 from clearing.ledger import CCP_CAPITAL, CCP_SKIN, EXTERNAL, FEES, Ledger, cash_key, fund_key
 from clearing.reasons import Reason, Rejection
 from clearing.types import ClearedTrade, ClearingTerms
@@ -80,6 +81,7 @@ class ClearingHouse:
         self.marks: dict[str, int] = {}
         self.basis: dict[str, int] = {}  # smoothed book basis over fair value, ticks
         self.index: dict[str, int] = {}  # micro-USD
+        self.histories: dict[str, IndexHistory] = {}  # for the monthly settlement average
         self.guarantee_fund_required = 0
         self._capitalised = False
 
@@ -150,6 +152,18 @@ class ClearingHouse:
 
     def set_index(self, name: str, value: int, ts: int, out: list) -> None:
         self.index[name] = value
+        history = self.histories.get(name)
+        if history is None:
+            history = self.histories[name] = IndexHistory()
+        history.add(IndexPublication(name, ts, value, "ok", 0, 0, {}, (), ""))
+
+    def settlement_price(self, symbol: str) -> int | None:
+        """The final settlement price (ticks) of a contract: the average of the daily index
+        fixings over its contract month (see docs/sit-index.md)."""
+        terms = self.terms.get(symbol)
+        history = self.histories.get(terms.index_name) if terms else None
+        value = history.monthly_settlement_value(terms.year, terms.month) if history else None
+        return None if value is None else terms.ticks_from_index(value)
 
     def fair_value(self, symbol: str) -> int | None:
         """Index-implied fair value in ticks (no carry: the index is the best forecast of

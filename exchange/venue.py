@@ -859,8 +859,11 @@ class Venue(Matching):
         m.state = EXPIRED
         m.halt_until = None
         self._state_event(m, "expiry", c.ts, out)
-        if c.settlement_price is not None and hasattr(self.gate, "final_settlement"):
-            self.gate.final_settlement(c.symbol, c.settlement_price, c.ts, out)
+        price = c.settlement_price
+        if price is None and hasattr(self.gate, "settlement_price"):
+            price = self.gate.settlement_price(c.symbol)  # the monthly index average
+        if price is not None and hasattr(self.gate, "final_settlement"):
+            self.gate.final_settlement(c.symbol, price, c.ts, out)
         self._list_contracts(C.ListContracts(c.ts), out)
 
     # ------------------------------------------------------------------------- clearing

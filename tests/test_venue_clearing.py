@@ -1,0 +1,114 @@
+"""The venue with the clearinghouse as its risk gate: accounts, margin at order entry, fills
+novated, marks and variation margin, a margin call, liquidation through the book, final
+settlement, and replay of the whole thing from the journal."""
+
+from clearing.clearinghouse import ClearingHouse
+from clearing.config import ClearingConfig
+from clearing.reasons import Reason
+from exchange.commands import (Deposit, ExpireContract, ListContracts, MarkCycle, NewOrder,
+                               OpenAccount, PublishIndex, Withdraw)
+from exchange.contracts import SIT
+from exchange.journal import Journal, replay_into
+from exchange.orders import OrderType
+from exchange.venue import Venue
+from support.flat_margin import FlatMargin
+
+T = 1_795_000_000 * 1_000_000_000
+HOUR = 3_600 * 1_000_000_000
+S = "SITF27"
+
+
+def market(journal=None):
+    ch = ClearingHouse(ClearingConfig(cure_period_ns=HOUR, hard_floor_bps=2_000),
+                       margin=FlatMargin(11_000, 10_000))
+    venue = Venue(products=(SIT,), gate=ch, journal=journal)
+    venue.submit(ListContracts(T))
+    venue.submit(PublishIndex(T, "SIT", 2_000_000))
+    for account, cash in (("mm", 50_000_000), ("hedger", 1_000_000), ("spec", 1_000_000)):
+        venue.submit(OpenAccount(T, account, market_maker=account == "mm"))
+        venue.submit(Deposit(T, account, cash))
+    return venue, ch
+
+
+def reasons(events):
+    return [e.reason for e in events if e.kind == "rejected"]
+
+
+def test_margin_is_checked_at_order_entry():
+    venue, ch = market()
+    assert reasons(venue.submit(NewOrder(T, "spec", S, 1, 91, 1_990))) == [Reason.INSUFFICIENT_MARGIN]
+    assert reasons(venue.submit(NewOrder(T, "ghost", S, 1, 1, 1_990))) == [Reason.UNKNOWN_ACCOUNT]
+    assert reasons(venue.submit(NewOrder(T, "spec", S, 1, 90, 1_990))) == []
+
+
+def test_trades_clear_and_variation_margin_flows_through_the_venue():
+    venue, ch = market()
+    venue.submit(NewOrder(T, "mm", S, -1, 50, 2_001))
+    venue.submit(NewOrder(T, "hedger", S, 1, 50, None, OrderType.MARKET))
+    assert ch.position("hedger", S) == 50 and ch.position("mm", S) == -50
+    venue.submit(PublishIndex(T + HOUR, "SIT", 2_100_000))
+    events = venue.submit(MarkCycle(T + HOUR))
+    cycle = [e for e in events if e.kind == "variation_margin"][0]
+    assert cycle.paid == cycle.collected > 0
+    assert ch.account_summary("hedger")["cash"] > 1_000_000
+    ch.check()
+    venue.check()
+
+
+def test_liquidation_closes_out_through_the_book():
+    venue, ch = market()
+    venue.submit(NewOrder(T, "mm", S, -1, 80, 2_001))
+    venue.submit(NewOrder(T, "spec", S, 1, 80, None, OrderType.MARKET))
+    # the market maker bids within the band; the index falls 8%: spec's equity goes under
+    # the hard floor and its 80 lots are sold into the bid
+    venue.submit(NewOrder(T, "mm", S, 1, 200, 1_920))
+    venue.submit(PublishIndex(T + HOUR, "SIT", 1_840_000))
+    events = venue.submit(MarkCycle(T + HOUR))
+    kinds = [e.kind for e in events]
+    assert "liquidation_started" in kinds
+    close_out = [e for e in events if e.kind == "fill" and e.taker_account == "spec"]
+    assert sum(e.qty for e in close_out) == 80 and all(e.price == 1_920 for e in close_out)
+    assert ch.position("spec", S) == 0
+    assert [e.reason for e in events if e.kind == "rejected"] == []
+    ch.check()
+    venue.check()
+
+
+def test_withdrawal_only_up_to_the_excess():
+    venue, ch = market()
+    venue.submit(NewOrder(T, "mm", S, -1, 10, 2_001))
+    venue.submit(NewOrder(T, "hedger", S, 1, 10, 2_001))
+    excess = ch.excess("hedger")
+    assert reasons(venue.submit(Withdraw(T, "hedger", excess + 1))) == [Reason.INSUFFICIENT_FUNDS]
+    assert reasons(venue.submit(Withdraw(T, "hedger", excess))) == []
+
+
+def test_expiry_settles_on_the_monthly_index_average():
+    venue, ch = market()
+    front = "SITX26"
+    venue.submit(NewOrder(T, "mm", front, -1, 10, 2_001))
+    venue.submit(NewOrder(T, "hedger", front, 1, 10, 2_001))
+    for day in range(1, 6):  # daily index values through November
+        venue.submit(PublishIndex(T + day * 24 * HOUR - 2 * HOUR, "SIT", 2_000_000 + day * 10_000))
+    events = venue.submit(ExpireContract(T + 6 * 24 * HOUR, front))
+    fs = [e for e in events if e.kind == "final_settlement"][0]
+    assert fs.open_interest == 10 and fs.price == 2_025  # fixings 2.000, 2.010 .. 2.050
+    assert ch.open_interest(front) == 0
+    ch.check()
+
+
+def test_replay_rebuilds_the_cleared_market(tmp_path):
+    path = str(tmp_path / "j.sqlite")
+    journal = Journal(path)
+    venue, ch = market(journal)
+    venue.submit(NewOrder(T, "mm", S, -1, 80, 2_001))
+    venue.submit(NewOrder(T, "spec", S, 1, 80, None, OrderType.MARKET))
+    venue.submit(NewOrder(T, "mm", S, 1, 200, 1_900))
+    venue.submit(PublishIndex(T + HOUR, "SIT", 1_840_000))
+    venue.submit(MarkCycle(T + HOUR))
+    journal.close()
+    fresh_ch = ClearingHouse(ClearingConfig(cure_period_ns=HOUR, hard_floor_bps=2_000),
+                             margin=FlatMargin(11_000, 10_000))
+    fresh = Venue(products=(SIT,), gate=fresh_ch)
+    replay_into(fresh, Journal(path))
+    assert fresh.digest() == venue.digest()
