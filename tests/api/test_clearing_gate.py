@@ -1,0 +1,35 @@
+"""The service with the clearinghouse plugged in: deposits, margin fields, trades clear."""
+
+import httpx
+
+from api.app import Settings
+from clearing.factory import default_clearinghouse
+
+
+def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
+    with make_server(Settings(admin_key=admin_key, cycle_seconds=0, rate=0,
+                              gate=default_clearinghouse())) as server:
+        alice_id, alice = server.new_account()
+        bob_id, bob = server.new_account()
+        with server.admin() as admin:
+            for account in (alice_id, bob_id):
+                r = admin.post("/v1/admin/deposits", json={"account_id": account, "amount": "100000.00"})
+                assert r.status_code < 300, r.text
+            r = admin.post("/v1/admin/deposits", json={"account_id": alice_id, "amount": "1.001"})
+            assert r.status_code == 422 or r.json()["code"] == "INVALID_AMOUNT"
+        symbol = server.front()
+        book = httpx.get(f"{server.url}/v1/book/{symbol}").json()
+        assert book["symbol"] == symbol
+        r = alice.post("/v1/orders", json={"symbol": symbol, "side": "sell", "type": "limit",
+                                           "qty": 5, "price": "2.001"})
+        assert r.status_code < 300, r.text
+        r = bob.post("/v1/orders", json={"symbol": symbol, "side": "buy", "type": "limit",
+                                         "qty": 5, "price": "2.001"})
+        assert r.status_code < 300 and r.json()["filled_qty"] == 5, r.text
+        account = bob.get("/v1/account").json()
+        assert account["cash"] == "99999.00"  # 100,000 USD less a 20-cent taker fee x 5 lots
+        assert {"symbol": symbol, "qty": 5} in [{"symbol": p["symbol"], "qty": p["qty"]}
+                                                for p in bob.get("/v1/positions").json()]
+        with server.admin() as admin:
+            ledger = admin.get("/v1/admin/accounts").json()
+        assert ledger
