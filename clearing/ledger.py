@@ -48,7 +48,11 @@ class Ledger:
         return self.balances[key]
 
     def transfer(self, source: str, target: str, amount: int) -> None:
-        """Move `amount` cents from `source` to `target` (a negative amount moves it back)."""
+        """Move `amount` cents from `source` to `target` (a negative amount moves it back).
+
+        A move from an account to itself changes nothing, flows included."""
+        if source == target:
+            return
         balances = self.balances
         balances[source] -= amount
         balances[target] += amount
