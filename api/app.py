@@ -29,6 +29,7 @@ from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
 from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
+from clearing.types import ProviderQuote
 from exchange import commands as C
 
 _PROBLEM = {"application/problem+json": {"schema": wire.Problem.model_json_schema()}}
@@ -275,6 +276,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         micro = wire.index_to_micro(body.value)
         await service.command(lambda ts: C.PublishIndex(ts, body.name, micro))
         return {"name": body.name, "value": wire.micro_to_index(micro)}
+
+    @app.post("/v1/admin/provider-quotes", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def provider_quote(body: wire.ProviderQuoteIn) -> dict:
+        """A provider's list prices for one tier: an input of the index methodology
+        (clearing/index.py: staleness, outliers, volume-weighted median, minimum contributors).
+        With `--index-source admin` the index is published from these on each cycle, or at once
+        with `POST /v1/admin/index/publish`."""
+        if service.index_source != "admin":
+            raise Rejection(Reason.INVALID_COMMAND,
+                            "this server publishes indices from the provider feed (--index-source feed)")
+        inp = wire.index_to_micro(body.input_price)
+        out = wire.index_to_micro(body.output_price) if body.output_price is not None else inp
+        quote = ProviderQuote(body.name, body.provider, body.tier, inp, out, body.volume, service.now())
+        service.add_provider_quote(quote)
+        return {"name": body.name, "provider": body.provider, "tier": body.tier, "ts": quote.ts}
+
+    @app.post("/v1/admin/index/publish", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
+    async def publish_index() -> dict:
+        """Publish the indices now from the provider quotes received (admin index source)."""
+        if service.index_source != "admin":
+            raise Rejection(Reason.INVALID_COMMAND, "only with --index-source admin")
+        pubs = await service.publish_from_quotes()
+        return {name: {"value": wire.micro_to_index(p.value), "status": p.status,
+                       "contributors": p.contributors, "quotes_used": p.quotes_used,
+                       "quotes_rejected": p.quotes_rejected, "inputs_hash": p.inputs_hash,
+                       "timestamp": p.ts}
+                for name, p in pubs.items()}
 
     # ------------------------------------------------------------------ websocket
 

@@ -27,6 +27,7 @@ from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 from exchange.journal import Journal
 from exchange.orders import OrderType, Side, TimeInForce
+from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
 from exchange.venue import Venue
 
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -129,6 +130,10 @@ class Service:
         self.clock = clock
         self.index_source = index_source
         self.feed = SeededWalk(feed_seed) if index_source == "feed" else None
+        # --index-source admin: providers' quotes go through the index methodology
+        self.calculators = {"SIT": IndexCalculator(SIT_METHODOLOGY),
+                            "GPU": IndexCalculator(GPU_METHODOLOGY)}
+        self.publications: dict[str, object] = {}  # name -> the latest IndexPublication
         self.batch_max = batch_max
         self.store = OrderStore()
         self.hub = Hub()
@@ -321,8 +326,32 @@ class Service:
         await self.execute(C.ListContracts)
         if self.feed is not None:
             await self.publish_indices(self.feed.next())
+        elif self.index_source == "admin" and any(c._quotes for c in self.calculators.values()):
+            await self.publish_from_quotes()
         if hasattr(self.venue.gate, "mark_cycle"):
             await self.execute(C.MarkCycle)
+
+    def add_provider_quote(self, quote) -> None:
+        """A provider's quote (clearing.types.ProviderQuote) for the next publication.
+
+        Quotes are inputs of the index, not venue state: they are not journaled; what is
+        journaled (and replayed) is each publication's value, as a PublishIndex command."""
+        calculator = self.calculators.get(quote.index_name)
+        if calculator is None:
+            raise Rejection(Reason.INVALID_QUOTE, f"no index {quote.index_name!r}")
+        calculator.add_quote(quote)
+
+    async def publish_from_quotes(self) -> dict:
+        """Run the index methodology on the quotes received; publish the values it gives."""
+        ts = self.now()
+        published = {}
+        for name, calculator in self.calculators.items():
+            pub = calculator.publish(ts)
+            self.publications[name] = pub
+            if pub.value is not None and pub.status == "ok":
+                await self.execute(lambda t, n=name, v=pub.value: C.PublishIndex(t, n, v))
+            published[name] = pub
+        return published
 
     async def publish_indices(self, values: dict[str, int]) -> None:
         for name, value in values.items():

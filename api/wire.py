@@ -141,6 +141,18 @@ class IndexQuote(Wire):
     provider: Annotated[str, StringConstraints(min_length=1, max_length=40)] = "admin"
 
 
+class ProviderQuoteIn(Wire):
+    """A provider's list prices, USD per million input / output tokens (SIT) or per GPU-hour
+    (GPU: give the same price twice, or only `input_price`)."""
+
+    name: Literal["SIT", "GPU"]
+    provider: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    tier: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    input_price: DecimalStr
+    output_price: DecimalStr | None = None
+    volume: Annotated[StrictInt, Field(ge=0, le=10**15)] = 0
+
+
 class AccountCreated(BaseModel):
     account_id: str
     api_key: str

@@ -33,3 +33,25 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         with server.admin() as admin:
             ledger = admin.get("/v1/admin/accounts").json()
         assert ledger
+
+
+def test_provider_quotes_go_through_the_index_methodology(make_server, admin_key):
+    with make_server(Settings(admin_key=admin_key, cycle_seconds=0, rate=0,
+                              index_source="admin")) as server:
+        with server.admin() as admin:
+            for provider, inp, out in (("p1", "1.00", "5.00"), ("p2", "1.02", "5.00"),
+                                       ("p3", "0.98", "5.00"), ("wild", "90.00", "5.00")):
+                r = admin.post("/v1/admin/provider-quotes", json={
+                    "name": "SIT", "provider": provider, "tier": "standard",
+                    "input_price": inp, "output_price": out, "volume": 100})
+                assert r.status_code == 200, r.text
+            r = admin.post("/v1/admin/provider-quotes", json={
+                "name": "SIT", "provider": "p4", "tier": "galactic", "input_price": "1.0"})
+            assert r.status_code == 400 and r.json()["code"] == "INVALID_QUOTE"
+            r = admin.post("/v1/admin/provider-quotes", json={
+                "name": "SIT", "provider": "p4", "tier": "standard", "input_price": 1.0})
+            assert r.status_code == 422  # a float price is refused
+            pub = admin.post("/v1/admin/index/publish").json()["SIT"]
+        assert pub["status"] == "ok" and pub["contributors"] == 3
+        assert pub["quotes_rejected"]["outlier"] == 1 and pub["value"] == "2.000000"
+        assert httpx.get(server.url + "/v1/index/SIT").json()["value"] == "2.000000"
