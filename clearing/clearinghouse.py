@@ -409,6 +409,7 @@ class ClearingHouse:
     def _margin_checks(self, ts: int, out: list) -> list[str]:
         cfg = self.config
         liquidate: list[str] = []
+        reasons: dict[str, str] = {}
         for account in sorted(self.members):
             member = self.members[account]
             if member.liquidating or member.defaulted or not self._positions(member):
@@ -417,16 +418,22 @@ class ClearingHouse:
                 continue
             initial, maintenance = self.requirement(account)
             equity = self.equity(account)
+            below_floor = equity < maintenance * cfg.hard_floor_bps // BPS
             if member.call_deadline is not None:
                 if equity >= initial:
                     member.call_deadline = None
                     self._emit(out, E.MarginCallCured, ts, account, equity, maintenance)
+                elif below_floor:  # the floor does not wait for the cure period
+                    liquidate.append(account)
+                    reasons[account] = "hard_floor"
                 elif ts >= member.call_deadline:
                     liquidate.append(account)
+                    reasons[account] = "cure_period_expired"
                 continue
             if equity < maintenance:
-                if equity < maintenance * cfg.hard_floor_bps // BPS:
+                if below_floor:
                     liquidate.append(account)
+                    reasons[account] = "hard_floor"
                     self._emit(out, E.MarginCall, ts, account, equity, maintenance, initial, ts)
                 else:
                     member.call_deadline = ts + cfg.cure_period_ns
@@ -434,8 +441,7 @@ class ClearingHouse:
                                member.call_deadline)
         for account in liquidate:
             self.members[account].liquidating = True
-            self._emit(out, E.LiquidationStarted, ts, account,
-                       "cure_period_expired" if self.members[account].call_deadline else "hard_floor")
+            self._emit(out, E.LiquidationStarted, ts, account, reasons[account])
         return liquidate
 
     # ------------------------------------------------------------------ liquidation and default

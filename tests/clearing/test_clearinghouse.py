@@ -160,6 +160,19 @@ def test_margin_call_cure_and_liquidation_after_the_cure_period():
     assert ch.liquidation_plan("a") == [(S, -1, 80)]
 
 
+def test_hard_floor_liquidates_during_a_running_margin_call():
+    ch = ccp(cure_period_ns=HOUR, hard_floor_bps=5_000)
+    trade(ch, "a", "b", 80, 2_000)  # IM 880,000, MM 800,000
+    ch.set_index("SIT", 1_970_000, T, [])
+    out, liquidate = mark(ch, 1_970)  # equity ~ 760,000: below MM, above the floor (400,000)
+    assert [e.account for e in out if e.kind == "margin_call"] == ["a"] and liquidate == []
+    ch.set_index("SIT", 1_920_000, T, [])
+    out, liquidate = mark(ch, 1_920, T + 1)  # equity ~ 360,000 < floor, long before the deadline
+    assert liquidate == ["a"]
+    assert [e.reason for e in out if e.kind == "liquidation_started"] == ["hard_floor"]
+    assert ch.equity("a") < ch.requirement("a")[1] * 5_000 // 10_000
+
+
 def test_deposit_cures_a_margin_call():
     ch = ccp(cure_period_ns=HOUR, hard_floor_bps=1_000)
     trade(ch, "a", "b", 80, 2_000)
