@@ -58,7 +58,7 @@ class Member:
     defaulted: bool = False
     positions: dict = field(default_factory=dict)  # symbol -> Position
     working: dict = field(default_factory=dict)  # symbol -> [buy lots, sell lots]
-    last_vm: int = 0  # variation margin of the last cycle (cents, + = gain)
+    last_vm: int = 0  # variation margin since the last mark cycle began (cents, + = gain)
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,11 @@ class ClearingHouse:
             if not member.liquidating and not self._positions(member) and self.cash(account) < 0:
                 self._waterfall(account, -self.cash(account), ts, out)
 
-    def _settle_variation_margin(self, ts: int, out: list, end_of_day: bool) -> None:
+    def _settle_variation_margin(self, ts: int, out: list, end_of_day: bool,
+                                 new_cycle: bool = True) -> None:
+        """Settle every position to the marks. A liquidation's settlement (`new_cycle` False)
+        adds to the cycle's gains instead of replacing them: those gains are the base of the
+        waterfall's last layer, the variation-margin haircut."""
         flows: list[tuple[str, int]] = []
         for account in sorted(self.members):
             member = self.members[account]
@@ -390,7 +394,7 @@ class ClearingHouse:
                     continue
                 vm += pos.unsettled(mark) * self.terms[symbol].tick_value
                 pos.marked_qty, pos.marked_price, pos.open_value = pos.qty, mark, 0
-            member.last_vm = vm
+            member.last_vm = vm if new_cycle else member.last_vm + vm
             if vm:
                 flows.append((account, vm))
         collected = 0
@@ -458,7 +462,7 @@ class ClearingHouse:
         member = self._member(account)
         for symbol, qty in sorted(self._positions(member).items()):
             self._allocate(account, symbol, qty, ts, out)
-        self._settle_variation_margin(ts, out, False)
+        self._settle_variation_margin(ts, out, False, new_cycle=False)
         loss = -self.cash(account)
         if loss > 0:
             self._waterfall(account, loss, ts, out)
@@ -502,8 +506,9 @@ class ClearingHouse:
         others = [(fund_key(a), self.ledger.balance(fund_key(a))) for a in sorted(self.members)
                   if a != defaulter and self.ledger.balance(fund_key(a)) > 0]
         layers.append(("members_fund", others))
-        gains = [(cash_key(a), m.last_vm) for a, m in sorted(self.members.items())
-                 if a != defaulter and m.last_vm > 0]
+        # a gainer gives back at most its gain, and never more than the cash it still has
+        gains = [(cash_key(a), min(m.last_vm, self.cash(a))) for a, m in sorted(self.members.items())
+                 if a != defaulter and m.last_vm > 0 and self.cash(a) > 0]
         layers.append(("vm_haircut", gains))
         for layer, sources in layers:
             if loss <= 0:

@@ -208,6 +208,27 @@ def test_default_waterfall_in_order_and_positions_allocated():
     ch.check()
 
 
+def test_vm_haircut_takes_the_cycles_gains_and_leaves_no_survivor_negative():
+    # no CCP capital and no fund: the haircut is the only layer left
+    ch = ClearingHouse(ClearingConfig(ccp_capital=0, hard_floor_bps=5_000), margin=FlatMargin())
+    out = []
+    ch.list_contract(TERMS, T, out)
+    ch.set_index("SIT", 2_000_000, T, out)
+    for account in ("d", "g"):  # the gate is bypassed: neither posted cash
+        ch.open_account(account, T, out)
+    trade(ch, "d", "g", 10, 2_000)  # d pays the taker fee (200), g the maker fee (50)
+    ch.set_index("SIT", 1_900_000, T, [])
+    out, liquidate = mark(ch, 1_900)  # d loses 100,000 to g
+    assert liquidate == ["d"] and ch.cash("g") == 100_000 - 50
+    out = []
+    ch.finish_liquidation("d", T, out)  # d's long goes to g at the mark
+    haircut = [e for e in out if e.kind == "waterfall"]
+    assert [(e.layer, e.amount) for e in haircut] == [("vm_haircut", 99_950)]
+    assert ch.cash("g") == 0  # gave back its gain, but only the cash it had
+    assert ch.cash("d") == -(100_000 + 200 - 99_950)  # the rest is uncovered
+    ch.check()
+
+
 def test_final_settlement_closes_every_position():
     ch = ccp()
     trade(ch, "a", "b", 4, 2_000)
