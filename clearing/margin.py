@@ -245,12 +245,14 @@ class MarginModel:
             products.setdefault(t.product, []).append(j)
         for product, cols in products.items():
             p = self.product_params(product)
-            pos = positions[:, cols]
-            risk = pos @ units[cols]  # (accounts, scenarios), exact int64
+            contiguous = cols[-1] - cols[0] + 1 == len(cols)
+            pick = slice(cols[0], cols[-1] + 1) if contiguous else cols  # a slice copies nothing
+            pos = positions[:, pick]
+            risk = pos @ units[pick]  # (accounts, scenarios), exact int64
             scan = np.maximum(risk.max(axis=1), 0)
-            longs = np.where(pos > 0, pos, 0).sum(axis=1)
-            shorts = np.where(pos < 0, -pos, 0).sum(axis=1)
-            base = scan + p.spread_charge * np.minimum(longs, shorts)
+            # spread lot pairs = min(long lots, short lots) = (gross - |net|) / 2
+            pairs = (np.abs(pos).sum(axis=1) - np.abs(pos.sum(axis=1))) // 2
+            base = scan + p.spread_charge * pairs
             mm = -((-base * (BPS + buffer_bps)) // BPS)
             im = -((-mm * _bps(p.mm_ratio)) // BPS)
             initial += im
