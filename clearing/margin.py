@@ -8,8 +8,8 @@ so calendar spreads net inside the scan. The scenarios (in this order):
     a one-off event cut of event_cut x mark (down only)           counted at event_cover
 
 The loss of ONE long contract in each scenario (`unit_risk_array`) is an integer: the move in
-ticks (rounded up, away from zero) times the tick value times the cover, rounded up for a loss
-and towards zero for a gain. An account's risk array is the position-weighted sum of these, so
+ticks (rounded away from zero) times the tick value times the cover, its size rounded up to a
+whole cent (a gain is the negative of the same size, so longs and shorts mirror each other). An account's risk array is the position-weighted sum of these, so
 it is linear in positions and the clearinghouse can update it incrementally per fill.
 
 Per product: scan risk = max(0, worst scenario loss); spread charge = spread_charge x the spread
@@ -127,9 +127,10 @@ def unit_risk_array(terms: ClearingTerms, params: ProductMarginParams, mark: int
     """Loss in cents of ONE long contract per scenario (negative = gain)."""
     out = []
     for move, cover in zip(scenario_moves(params, mark), scenario_covers_ppm(params)):
-        loss = -move * terms.tick_value * cover
-        # losses round up, gains round towards zero: conservative both ways
-        out.append(_ceil_div(loss, PPM) if loss > 0 else -((-loss) // PPM))
+        size = _ceil_div(abs(move) * terms.tick_value * cover, PPM)
+        # the magnitude rounds up whatever the sign, so a short's loss (a long's gain, negated)
+        # is never understated and a long and a short of the same size mirror each other
+        out.append(-size if move > 0 else size)
     return tuple(out)
 
 
