@@ -272,8 +272,9 @@ def default_params(stressed: bool = False) -> MarginParams:
         products={
             "SIT": ProductMarginParams(scan_range=_up_to_bp(default_scan_range("SIT")),
                                        spread_charge=3_000),
+            # GPU-hour rental prices fall in smaller steps than model list prices
             "GPU": ProductMarginParams(scan_range=_up_to_bp(default_scan_range("GPU")),
-                                       spread_charge=2_000),
+                                       event_cut=0.30, spread_charge=2_000),
         },
         stressed=stressed,
     )

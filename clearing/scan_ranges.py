@@ -44,8 +44,8 @@ class PriceModel:
 # Assumed defaults (see docs/margin.md). SIT: inference list prices are volatile (sigma 0.6/yr)
 # and fall in discrete cuts, about four a year of mean -15% (log -0.16) with 5% dispersion,
 # reverting slowly (half-life ~ 8 months) to a level of 2 USD per million SIT.
-# GPU-hour rentals: calmer (sigma 0.4/yr), about two cuts a year of mean -10%, 1.5 years
-# half-life around 2 USD per GPU-hour.
+# GPU-hour rentals: calmer (sigma 0.4/yr), about two cuts a year of mean -10% (log -0.10), a
+# half-life of 1.4 years around 2 USD per GPU-hour.
 DEFAULT_MODELS: dict[str, PriceModel] = {
     "SIT": PriceModel(kappa=1.0, theta=math.log(2.0), sigma=0.6, lam=4.0, mu_j=-0.16, sigma_j=0.05),
     "GPU": PriceModel(kappa=0.5, theta=math.log(2.0), sigma=0.4, lam=2.0, mu_j=-0.10, sigma_j=0.05),
