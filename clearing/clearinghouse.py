@@ -209,6 +209,15 @@ class ClearingHouse:
         reduces = pos * side < 0 and qty <= abs(pos)
         if member.liquidating and not (reduce_only and reduces):
             raise Rejection(Reason.ACCOUNT_LIQUIDATING)
+        if reduces and not member.liquidating:
+            # no margin needed, but the account must be able to pay for the trade: the taker
+            # fee and the loss of trading away from the mark (else it ends flat and negative)
+            mark = self.marks.get(symbol, price)
+            cost = (self.config.taker_fee + max(0, side * (price - mark)) * self.terms[symbol].tick_value) * qty
+            if cost > self.equity(account):
+                raise Rejection(Reason.INSUFFICIENT_FUNDS,
+                                f"the order may cost {cost} cents (fee and loss against the mark); "
+                                f"equity is {self.equity(account)} cents")
         if reduces and reduce_only:
             return  # reducing a position never needs margin or limits
         work = member.working.get(symbol, (0, 0))

@@ -173,6 +173,19 @@ def test_hard_floor_liquidates_during_a_running_margin_call():
     assert ch.equity("a") < ch.requirement("a")[1] * 5_000 // 10_000
 
 
+def test_a_reducing_order_must_be_payable():
+    ch = ccp()
+    ch.open_account("p", T, [])
+    ch.deposit("p", 50_000, T, [])
+    trade(ch, "p", "b", 3, 2_000)  # p long 3, pays the 60-cent taker fee
+    before = ch.digest()
+    with pytest.raises(Rejection) as info:  # selling 200 ticks under the mark loses 60,000
+        ch.check_order("p", S, -1, 3, 1_800, True)
+    assert info.value.reason == Reason.INSUFFICIENT_FUNDS
+    assert ch.digest() == before
+    ch.check_order("p", S, -1, 3, 2_000, True)  # at the mark it only costs the fee
+
+
 def test_deposit_cures_a_margin_call():
     ch = ccp(cure_period_ns=HOUR, hard_floor_bps=1_000)
     trade(ch, "a", "b", 80, 2_000)

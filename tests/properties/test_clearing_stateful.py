@@ -32,7 +32,9 @@ def terms(i):
 class ClearingMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.cfg = ClearingConfig(cure_period_ns=HOUR, hard_floor_bps=5_000)
+        # small CCP capital and no fund minimum, so that defaults reach every layer
+        self.cfg = ClearingConfig(cure_period_ns=HOUR, hard_floor_bps=5_000, ccp_capital=40_000,
+                                  gf_minimum=0)
         self.ch = ClearingHouse(self.cfg, margin=FlatMargin(1_100, 1_000))
         self.ts = T
         self.tid = 0
@@ -44,9 +46,10 @@ class ClearingMachine(RuleBasedStateMachine):
             self.ch.list_contract(terms(i), T, out)
             self.symbols.append(f"SIT{i}")
         self.ch.set_index("SIT", 2_000_000, T, out)
-        for a in ACCOUNTS:
+        for a in ACCOUNTS:  # every member starts with enough cash for a few lots
             self.ch.open_account(a, T, out)
-        self.external = self.cfg.ccp_capital
+            self.ch.deposit(a, 20_000, T, out)
+        self.external = self.cfg.ccp_capital + 20_000 * len(ACCOUNTS)
 
     def _rejects_cleanly(self, call):
         before = self.ch.digest()
@@ -102,17 +105,25 @@ class ClearingMachine(RuleBasedStateMachine):
                 self.called.add(e.account)
             if e.kind == "liquidation_started":
                 assert e.account in self.called or e.reason == "hard_floor"
+                initial = self.ch.requirement(e.account)[0]
+                assert self.ch.equity(e.account) < initial, "liquidated at or above initial margin"
         del before
         for account in liquidate:
             self._close_out(account, absorb)
+
+    def _accepts(self, account, symbol, side, qty, price):
+        return self._rejects_cleanly(lambda: self.ch.check_order(account, symbol, side, qty, price, False))
 
     def _close_out(self, account, absorb_pct):
         """The venue's part: some of the close-out trades in the book against another member."""
         out = []
         for symbol, side, qty in self.ch.liquidation_plan(account):
             traded = qty * absorb_pct // 100
-            others = [a for a in ACCOUNTS if a != account and not self.ch.members[a].defaulted]
-            if traded and others:
+            price = self.ch.marks[symbol]
+            # the book's side: the first member whose order the gate accepts
+            others = [a for a in ACCOUNTS if a != account and traded and self._accepts(
+                a, symbol, -side, traded, price)]
+            if others:
                 self.tid += 1
                 buyer, seller = (others[0], account) if side < 0 else (account, others[0])
                 self.ch.on_fill(ClearedTrade(self.tid, symbol, self.ch.marks[symbol], traded,
@@ -120,6 +131,18 @@ class ClearingMachine(RuleBasedStateMachine):
         self.ch.finish_liquidation(account, self.ts, out)
         layers = [e.layer for e in out if e.kind == "waterfall"]
         assert layers == [layer for layer in LAYERS if layer in layers], layers
+        # strictly in order: a layer is used only when every layer before it is exhausted
+        balance = self.ch.ledger.balance
+        left = {
+            "defaulter_fund": balance("g:" + account),
+            "skin_in_the_game": balance("ccp:skin"),
+            "members_fund": sum(balance("g:" + a) for a in ACCOUNTS if a != account),
+        }
+        for layer in layers[:-1]:
+            assert left[layer] == 0, f"{layer} not exhausted before the next layer"
+        if layers:
+            for layer in LAYERS[:LAYERS.index(layers[-1])]:
+                assert layer in layers or left[layer] <= 0, f"{layer} skipped"
         self.called.discard(account)
 
     @rule()
