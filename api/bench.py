@@ -37,7 +37,8 @@ def free_port() -> int:
 def start_server(port: int, journal: str) -> subprocess.Popen:
     env = dict(os.environ, SITEX_ADMIN_KEY=ADMIN)
     proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
-                             "--journal", journal, "--rate-limit", "0", "--cycle", "0"],
+                             "--journal", journal, "--rate-limit", "0", "--cycle", "0",
+                             "--gate", "permissive"],  # the order-entry path, without margin
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:

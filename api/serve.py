@@ -24,8 +24,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
     ap.add_argument("--agents", action="store_true",
                     help="also run a market session against this server (sitex agents)")
-    ap.add_argument("--gate", default=None, metavar="MODULE:FACTORY",
-                    help="the risk gate / clearinghouse to plug in (default: the permissive gate)")
+    ap.add_argument("--gate", default="clearing.factory:default_clearinghouse", metavar="MODULE:FACTORY",
+                    help="the risk gate: the clearinghouse with SPAN-like margin by default; "
+                         "'permissive' for no margin and no cash")
     ap.add_argument("--log-level", default="warning")
     return ap
 
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from api.app import Settings, create_app
 
     gate = None
-    if args.gate:
+    if args.gate and args.gate != "permissive":
         module, _, factory = args.gate.partition(":")
         gate = getattr(importlib.import_module(module), factory)()
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,

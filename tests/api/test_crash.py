@@ -12,6 +12,7 @@ import time
 import httpx
 
 from api.service import Service
+from clearing.factory import default_clearinghouse
 
 ADMIN = "crash-admin"
 
@@ -40,6 +41,9 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, port):
     try:
         admin = httpx.Client(base_url=url, headers={"X-API-Key": ADMIN})
         keys = [admin.post("/v1/admin/accounts", json={}).json() for _ in range(4)]
+        for k in keys:  # the server clears through the clearinghouse: margin needs cash
+            r = admin.post("/v1/admin/deposits", json={"account_id": k["account_id"], "amount": "1000000.00"})
+            assert r.status_code < 300, r.text
         sym = [c["symbol"] for c in httpx.get(url + "/v1/contracts").json() if c["product"] == "SIT"][1]
         acked: dict[str, list] = {k["account_id"]: [] for k in keys}
 
@@ -84,7 +88,7 @@ def test_kill_9_loses_nothing_acknowledged(tmp_path, port):
                 assert now.json()["filled_qty"] >= r["filled_qty"]
                 assert {(f["trade_id"], f["order_id"]) for f in r["fills"]} <= fills
         served = httpx.get(url + "/v1/admin/state", headers={"X-API-Key": ADMIN}).json()
-        replayed = Service(journal, use_snapshots=False)  # from zero, not from the snapshot
+        replayed = Service(journal, gate=default_clearinghouse(), use_snapshots=False)  # from zero
         replayed.replay()
         assert served["replayed"] < replayed.commands  # the server restarted from a snapshot
         assert replayed.venue.digest() == served["digest"]
