@@ -29,6 +29,7 @@ from clearing.config import BPS, ClearingConfig
 from clearing.events import Sequencer
 from clearing.index import IndexHistory, IndexPublication
 from clearing.ledger import CCP_CAPITAL, CCP_SKIN, EXTERNAL, FEES, Ledger, cash_key, fund_key
+from clearing.margin import unit_risk_array
 from clearing.reasons import Reason, Rejection
 from clearing.types import ClearedTrade, ClearingTerms
 
@@ -84,6 +85,7 @@ class ClearingHouse:
         self.histories: dict[str, IndexHistory] = {}  # for the monthly settlement average
         self.guarantee_fund_required = 0
         self._capitalised = False
+        self._unit_risk: dict[tuple[str, int], tuple[int, ...]] = {}  # (symbol, mark) -> array
 
     def bind_sequencer(self, sequencer: Sequencer) -> None:
         self.sequencer = sequencer
@@ -330,9 +332,56 @@ class ClearingHouse:
             if mark is None:
                 raise Rejection(Reason.NO_REFERENCE_PRICE, f"{s} has no mark or index value yet")
             marks[s] = mark
+        if hasattr(self.margin, "requirement_from_risk"):
+            return self._scan_initial_with_orders(positions, buys, sells, marks)
         terms = {s: self.terms[s] for s in symbols}
         req = self.margin.requirement_with_orders(positions, buys, sells, marks, terms)
         return req.initial
+
+    def _unit(self, symbol: str, mark: int) -> tuple[int, ...]:
+        """The contract's unit risk array at `mark`, computed once per mark."""
+        key = (symbol, mark)
+        unit = self._unit_risk.get(key)
+        if unit is None:
+            if len(self._unit_risk) >= 4_096:
+                self._unit_risk.clear()
+            terms = self.terms[symbol]
+            unit = self._unit_risk[key] = unit_risk_array(
+                terms, self.margin.product_params(terms.product), mark)
+        return unit
+
+    def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
+        """The margin model's `requirement_with_orders(...).initial` (per product the worst of
+        no order / all buys / all sells filling, summed), built from cached unit risk arrays
+        and `requirement_from_risk` instead of rescanning every contract for every case."""
+        by_product: dict[str, list[str]] = {}
+        for s in {*positions, *buys, *sells}:
+            by_product.setdefault(self.terms[s].product, []).append(s)
+        total = 0
+        for product, symbols in by_product.items():
+            worst = (0, 0)
+            for case in (0, 1, -1):
+                risk = None
+                longs = shorts = 0
+                for s in symbols:
+                    q = positions.get(s, 0)
+                    if case > 0:
+                        q += buys.get(s, 0)
+                    elif case < 0:
+                        q -= sells.get(s, 0)
+                    if q == 0:
+                        continue
+                    unit = self._unit(s, marks[s])
+                    risk = [q * u for u in unit] if risk is None else [r + q * u for r, u in zip(risk, unit)]
+                    if q > 0:
+                        longs += q
+                    else:
+                        shorts -= q
+                if risk is not None:
+                    req = self.margin.requirement_from_risk({product: risk}, {product: min(longs, shorts)})
+                    worst = max(worst, (req.initial, req.maintenance))
+            total += worst[0]
+        return total
 
     def excess(self, account: str) -> int:
         initial, _ = self.requirement(account)

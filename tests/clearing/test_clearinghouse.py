@@ -1,8 +1,11 @@
 """The clearinghouse's rules, one at a time, with a flat per-lot margin for easy numbers."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from clearing.clearinghouse import BookTop, ClearingHouse
+from clearing.clearinghouse import BookTop, ClearingHouse, Position
+from clearing.margin import default_margin_model
 from clearing.config import ClearingConfig
 from clearing.reasons import Reason, Rejection
 from clearing.types import ClearedTrade, ClearingTerms
@@ -253,3 +256,37 @@ def test_final_settlement_closes_every_position():
     assert (fs.price, fs.open_interest) == (2_050, 4)
     assert ch.cash("a") == 1_000_000 - 80 - 5 + (3 * 2_050 - (4 * 2_000 - 2_010)) * 100
     ch.check()
+
+
+GPU_TERMS = ClearingTerms("GPUF27", "GPU", "GPU", 1_000, 100, 2027, 1, T + 1_000 * HOUR)
+SCAN_SYMBOLS = [NEAR.symbol, S, GPU_TERMS.symbol]
+lots = st.dictionaries(st.sampled_from(SCAN_SYMBOLS), st.integers(-50, 50), max_size=3)
+working = st.dictionaries(st.sampled_from(SCAN_SYMBOLS), st.integers(0, 40), max_size=3)
+
+
+@given(lots, working, working, st.integers(500, 5_000), st.integers(500, 5_000), st.integers(-30, 30))
+def test_the_gates_cached_scan_equals_the_margin_models_reference(
+        positions, buys, sells, sit_mark, gpu_mark, new_qty):
+    model = default_margin_model()
+    ch = ClearingHouse(ClearingConfig(), margin=model)
+    for terms in (NEAR, TERMS, GPU_TERMS):
+        ch.list_contract(terms, T, [])
+    marks = {NEAR.symbol: sit_mark, S: sit_mark + 7, GPU_TERMS.symbol: gpu_mark}
+    terms = {t.symbol: t for t in (NEAR, TERMS, GPU_TERMS)}
+    for _ in range(2):  # the second pass reads the cached unit risk arrays
+        fast = ch._scan_initial_with_orders(positions, buys, sells, marks)
+        assert fast == model.requirement_with_orders(positions, buys, sells, marks, terms).initial
+    # and through the gate's own path, with a new order added to the working buys
+    ch.marks.update(marks)
+    ch.open_account("x", T, [])
+    member = ch.members["x"]
+    for symbol, qty in positions.items():
+        member.positions.setdefault(symbol, Position()).qty = qty
+    member.working = {s: [buys.get(s, 0), sells.get(s, 0)] for s in {*buys, *sells}}
+    side, qty = (1, new_qty) if new_qty > 0 else (-1, -new_qty)
+    with_order = dict(buys if side > 0 else sells)
+    with_order[S] = with_order.get(S, 0) + qty
+    expected = model.requirement_with_orders(
+        {s: q for s, q in positions.items() if q}, with_order if side > 0 else buys,
+        with_order if side < 0 else sells, marks, terms).initial
+    assert ch._initial_with_orders(member, S, side, qty) == expected
