@@ -1,0 +1,158 @@
+"""The fundamental price: a mean-reverting jump-diffusion on the log price.
+
+    dX = kappa (theta(t) - X) dt + sigma dW + J dN,   J ~ Normal(mu_J, sigma_J),  N ~ Poisson(lambda)
+
+X is the log of the price in USD per million SIT (or per GPU-hour). Units: kappa per year,
+sigma per sqrt(year), lambda jumps per year, mu_J and sigma_J in log units (0.1 = about 10 %),
+time in years. theta(t) is given as price knots (years, USD) joined piecewise-linearly in log
+price and held flat after the last knot.
+
+The step is exact for the diffusion, not Euler: over a step of length dt with theta held at
+its value in the middle of the step (the one approximation, exact when theta is constant),
+
+    X(t+dt) = theta + (X(t) - theta) e^{-kappa dt} + sigma sqrt((1 - e^{-2 kappa dt}) / (2 kappa)) Z
+              + sum_i J_i e^{-kappa (dt - u_i)},
+
+where the jumps arrive at uniform times u_i inside the step and are decayed from their arrival.
+With constant theta the stationary law has mean theta + lambda mu_J / kappa and variance
+sigma^2 / (2 kappa) + lambda (mu_J^2 + sigma_J^2) / (2 kappa), whatever dt is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class JumpDiffusionParams:
+    """Parameters of the log-price process (units in the module docstring).
+
+    `theta_knots` are (t_years, price_usd) pairs with increasing times starting at 0.0;
+    theta(t) = log-linear interpolation of the prices, flat outside the knots.
+    """
+
+    kappa: float  # mean-reversion speed, per year
+    sigma: float  # diffusion volatility, per sqrt(year)
+    jump_rate: float  # lambda, jumps per year
+    jump_mean: float  # mu_J, log units
+    jump_std: float  # sigma_J, log units
+    theta_knots: tuple[tuple[float, float], ...]  # (years, USD) of the mean-reversion level
+
+    def __post_init__(self):
+        for name in ("kappa", "sigma", "jump_rate", "jump_std", "jump_mean"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"{name} must be a finite number, got {v!r}")
+        if self.kappa <= 0:
+            raise ValueError(f"kappa must be > 0 per year, got {self.kappa}")
+        for name in ("sigma", "jump_rate", "jump_std"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        knots = tuple((float(t), float(p)) for t, p in self.theta_knots)
+        if not knots:
+            raise ValueError("theta_knots needs at least one (years, price_usd) knot")
+        if knots[0][0] != 0.0:
+            raise ValueError(f"the first theta knot must be at t = 0 years, got {knots[0][0]}")
+        if any(b[0] <= a[0] for a, b in zip(knots, knots[1:])):
+            raise ValueError("theta knot times must be strictly increasing")
+        if any(not (p > 0 and math.isfinite(p)) for _, p in knots):
+            raise ValueError("theta knot prices must be positive USD amounts")
+        object.__setattr__(self, "theta_knots", knots)
+
+    @classmethod
+    def constant(cls, price_usd: float, **kw) -> "JumpDiffusionParams":
+        """Parameters with theta fixed at log(price_usd)."""
+        return cls(theta_knots=((0.0, price_usd),), **kw)
+
+    def theta(self, t_years) -> np.ndarray | float:
+        """theta(t) in log USD: piecewise-linear in log price between knots, flat outside."""
+        ts = np.array([k[0] for k in self.theta_knots])
+        logs = np.log([k[1] for k in self.theta_knots])
+        return np.interp(t_years, ts, logs)
+
+    def stationary_mean(self, t_years: float = 0.0) -> float:
+        """Long-run mean of X for theta frozen at theta(t)."""
+        return float(self.theta(t_years)) + self.jump_rate * self.jump_mean / self.kappa
+
+    def stationary_variance(self) -> float:
+        """Long-run variance of X (does not depend on theta)."""
+        jump_var = self.jump_rate * (self.jump_mean ** 2 + self.jump_std ** 2)
+        return (self.sigma ** 2 + jump_var) / (2 * self.kappa)
+
+
+def _check_step(dt_years: float) -> None:
+    if not (isinstance(dt_years, (int, float)) and math.isfinite(dt_years) and dt_years > 0):
+        raise ValueError(f"dt_years must be a positive finite number, got {dt_years!r}")
+
+
+def _jump_sums(params: JumpDiffusionParams, dt: float, shape: tuple[int, ...],
+               rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell jump counts and the sum of the jumps each decayed to the end of its step."""
+    counts = rng.poisson(params.jump_rate * dt, size=shape)
+    total = int(counts.sum())
+    sizes = rng.normal(params.jump_mean, params.jump_std, size=total)
+    arrivals = rng.uniform(0.0, dt, size=total)
+    decayed = sizes * np.exp(-params.kappa * (dt - arrivals))
+    cell = np.repeat(np.arange(counts.size), counts.ravel())
+    sums = np.bincount(cell, weights=decayed, minlength=counts.size).reshape(shape)
+    return counts, sums
+
+
+def simulate_paths(params: JumpDiffusionParams, x0: float, dt_years: float, n_steps: int,
+                   n_paths: int, rng: np.random.Generator, t0_years: float = 0.0,
+                   return_jump_counts: bool = False):
+    """Log-price paths, shape (n_paths, n_steps + 1), column 0 = x0, with the exact step.
+
+    Draw order (for determinism): all normals, then jump counts, sizes and arrival times.
+    With `return_jump_counts` also returns the (n_paths, n_steps) jump counts.
+    """
+    _check_step(dt_years)
+    if n_steps < 0 or n_paths < 1:
+        raise ValueError(f"need n_steps >= 0 and n_paths >= 1, got {n_steps}, {n_paths}")
+    if not math.isfinite(x0):
+        raise ValueError(f"x0 must be a finite log price, got {x0!r}")
+    k, dt = params.kappa, dt_years
+    decay = math.exp(-k * dt)
+    sd = params.sigma * math.sqrt(-math.expm1(-2 * k * dt) / (2 * k))
+    mids = t0_years + (np.arange(n_steps) + 0.5) * dt
+    theta = np.asarray(params.theta(mids)) * (1 - decay)  # per-step pull
+    z = rng.standard_normal((n_paths, n_steps))
+    counts, jumps = _jump_sums(params, dt, (n_paths, n_steps), rng)
+    shocks = sd * z + jumps + theta  # everything added after the decay, per step
+    x = np.empty((n_paths, n_steps + 1))
+    x[:, 0] = x0
+    for i in range(n_steps):
+        x[:, i + 1] = x[:, i] * decay + shocks[:, i]
+    return (x, counts) if return_jump_counts else x
+
+
+class Fundamental:
+    """One path of the process, stepped by the session runner with its own Generator."""
+
+    def __init__(self, params: JumpDiffusionParams, price_usd: float, rng: np.random.Generator,
+                 t_years: float = 0.0):
+        if not (price_usd > 0 and math.isfinite(price_usd)):
+            raise ValueError(f"price_usd must be positive, got {price_usd!r}")
+        self.params = params
+        self.rng = rng
+        self.t_years = float(t_years)
+        self.x = math.log(price_usd)
+        self.jumps = 0
+
+    @property
+    def price(self) -> float:
+        """USD per million SIT (or per GPU-hour)."""
+        return math.exp(self.x)
+
+    def advance(self, dt_years: float) -> float:
+        """Step the process by dt_years with the exact step; return the new price in USD."""
+        _check_step(dt_years)
+        path, counts = simulate_paths(self.params, self.x, dt_years, 1, 1, self.rng,
+                                      t0_years=self.t_years, return_jump_counts=True)
+        self.x = float(path[0, 1])
+        self.jumps += int(counts[0, 0])
+        self.t_years += dt_years
+        return self.price
