@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
 from marketmakers.feeds import ProviderFeed, ProviderSpec, seconds_to_ns
 from marketmakers.fundamental import Fundamental, JumpDiffusionParams
 
+SCENARIO_FILE = Path(__file__).with_name("scenarios.toml")  # shipped as package data
 PARAM_KEYS = ("kappa", "sigma", "jump_rate", "jump_mean", "jump_std")
 SCENARIO_KEYS = {"description", "index_name", "price_usd", "theta", "feed", *PARAM_KEYS}
 PROVIDER_KEYS = {"name", "tier", "premium_bps", "noise_bps", "update_interval_s", "outlier_prob",
@@ -49,8 +50,7 @@ class Scenario:
 
 
 def _read_default() -> dict:
-    text = resources.files("marketmakers").joinpath("scenarios.toml").read_text("utf-8")
-    return tomllib.loads(text)
+    return tomllib.loads(SCENARIO_FILE.read_text("utf-8"))
 
 
 def _number(where: str, key: str, value) -> float:
