@@ -1,0 +1,51 @@
+"""sitex backtest-margin: the statistics, and a back-test that can fail."""
+
+import json
+
+import pytest
+
+from api import backtest_margin as bt
+from api import cli
+
+
+def test_kupiec_p_value():
+    assert bt.kupiec_p_value(10, 1_000) == pytest.approx(1.0)  # exactly 1%: no evidence against
+    assert bt.kupiec_p_value(25, 1_000) < 0.001  # far too many breaches
+    assert bt.kupiec_p_value(0, 1_000) < 0.01  # far too few (over-margined) is rejected too
+    assert 0.05 < bt.kupiec_p_value(13, 1_000) < 1.0
+
+
+def test_basel_zones():
+    assert [bt.basel_zone(x) for x in (0, 4, 4.9, 5, 9, 9.9, 10, 30)] == \
+        ["green", "green", "green", "yellow", "yellow", "yellow", "red", "red"]
+
+
+def test_shipped_scenarios_are_covered(capsys):
+    assert cli.main(["backtest-margin", "--paths", "300", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)["scenarios"]
+    assert {"baseline", "demand-explosion", "efficiency-shock"} <= set(result)
+    for name, r in result.items():
+        assert r["coverage"] >= 0.99, name
+        assert r["zone"] != "red", name
+        assert r["observations"] == 300 * 250 * 2
+
+
+def test_a_margin_too_thin_shows_up_red(monkeypatch):
+    real = bt.margin_model_for
+
+    def thin(scenario):
+        model, scan = real(scenario)
+        params = model.params.products[scenario.index_name]
+        from dataclasses import replace
+
+        from clearing.margin import MarginModel, MarginParams
+        weak = replace(params, scan_range=0.002, event_cover=0.0, extreme_cover=0.0)
+        return MarginModel(MarginParams(products={scenario.index_name: weak}, apc_buffer=0.0)), 0.002
+
+    monkeypatch.setattr(bt, "margin_model_for", thin)
+    r = bt.backtest("demand-explosion", paths=100, seed=3)
+    assert r["coverage"] < 0.99 and r["zone"] == "red"
+
+
+def test_unknown_scenario_exits_2(capsys):
+    assert cli.main(["backtest-margin", "--scenario", "nope"]) == 2
