@@ -122,4 +122,4 @@ class ProviderFeed:
 
 
 def seconds_to_ns(seconds: float) -> int:
-    return int(round(seconds * NS_PER_SECOND))
+    return round(seconds * NS_PER_SECOND)

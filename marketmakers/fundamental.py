@@ -20,6 +20,7 @@ sigma^2 / (2 kappa) + lambda (mu_J^2 + sigma_J^2) / (2 kappa), whatever dt is.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -56,14 +57,14 @@ class JumpDiffusionParams:
             raise ValueError("theta_knots needs at least one (years, price_usd) knot")
         if knots[0][0] != 0.0:
             raise ValueError(f"the first theta knot must be at t = 0 years, got {knots[0][0]}")
-        if any(b[0] <= a[0] for a, b in zip(knots, knots[1:])):
+        if any(b[0] <= a[0] for a, b in itertools.pairwise(knots)):
             raise ValueError("theta knot times must be strictly increasing")
         if any(not (p > 0 and math.isfinite(p)) for _, p in knots):
             raise ValueError("theta knot prices must be positive USD amounts")
         object.__setattr__(self, "theta_knots", knots)
 
     @classmethod
-    def constant(cls, price_usd: float, **kw) -> "JumpDiffusionParams":
+    def constant(cls, price_usd: float, **kw) -> JumpDiffusionParams:
         """Parameters with theta fixed at log(price_usd)."""
         return cls(theta_knots=((0.0, price_usd),), **kw)
 

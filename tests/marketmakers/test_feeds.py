@@ -11,8 +11,8 @@ from marketmakers.scenarios import load_scenario
 
 
 def spec(name="p", tier="standard", **kw):
-    base = dict(premium_bps=0, noise_bps=0, update_interval_ns=60 * NS_PER_SECOND,
-                outlier_prob=0.0, outlier_bps=0)
+    base = {"premium_bps": 0, "noise_bps": 0, "update_interval_ns": 60 * NS_PER_SECOND,
+                "outlier_prob": 0.0, "outlier_bps": 0}
     base.update(kw)
     return ProviderSpec(name=name, tier=tier, **base)
 
@@ -90,8 +90,8 @@ def test_feeds_are_deterministic_for_a_seed():
     assert run(3) != run(4)
 
 
-@pytest.mark.parametrize("bad", [dict(noise_bps=-1), dict(update_interval_ns=0), dict(outlier_prob=1.5),
-                                 dict(output_input_ratio=0.0), dict(volume=0)])
+@pytest.mark.parametrize("bad", [{"noise_bps": -1}, {"update_interval_ns": 0}, {"outlier_prob": 1.5},
+                                 {"output_input_ratio": 0.0}, {"volume": 0}])
 def test_bad_provider_specs_are_refused(bad):
     with pytest.raises(ValueError):
         spec(**bad)

@@ -116,13 +116,13 @@ def test_the_stepper_has_the_same_law_as_the_vectorised_paths():
 
 
 @pytest.mark.parametrize("bad", [
-    dict(kappa=0.0), dict(sigma=-0.1), dict(jump_rate=-1.0), dict(jump_std=-0.1),
-    dict(kappa=float("nan")), dict(theta_knots=()), dict(theta_knots=((0.5, 2.0),)),
-    dict(theta_knots=((0.0, 2.0), (0.0, 3.0))), dict(theta_knots=((0.0, -2.0),)),
+    {"kappa": 0.0}, {"sigma": -0.1}, {"jump_rate": -1.0}, {"jump_std": -0.1},
+    {"kappa": float("nan")}, {"theta_knots": ()}, {"theta_knots": ((0.5, 2.0),)},
+    {"theta_knots": ((0.0, 2.0), (0.0, 3.0))}, {"theta_knots": ((0.0, -2.0),)},
 ])
 def test_bad_parameters_are_refused(bad):
-    kw = dict(kappa=1.0, sigma=0.1, jump_rate=1.0, jump_mean=0.0, jump_std=0.1,
-              theta_knots=((0.0, 2.0),))
+    kw = {"kappa": 1.0, "sigma": 0.1, "jump_rate": 1.0, "jump_mean": 0.0, "jump_std": 0.1,
+              "theta_knots": ((0.0, 2.0),)}
     kw.update(bad)
     with pytest.raises(ValueError):
         JumpDiffusionParams(**kw)

@@ -7,8 +7,13 @@ import pytest
 
 from marketmakers.fundamental import simulate_paths
 from marketmakers.rng import name_key, spawn_streams, stream
-from marketmakers.scenarios import (SCENARIO_FILE, ScenarioError, list_scenarios, load_scenario,
-                                    parse_scenario)
+from marketmakers.scenarios import (
+    SCENARIO_FILE,
+    ScenarioError,
+    list_scenarios,
+    load_scenario,
+    parse_scenario,
+)
 
 DATA = tomllib.loads(SCENARIO_FILE.read_text("utf-8"))
 
