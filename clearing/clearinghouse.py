@@ -22,6 +22,7 @@ pre-trade check on the worst case of the working orders filling.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 from clearing import clearing_events as E
@@ -60,6 +61,7 @@ class Member:
     positions: dict = field(default_factory=dict)  # symbol -> Position
     working: dict = field(default_factory=dict)  # symbol -> [buy lots, sell lots]
     last_vm: int = 0  # variation margin since the last mark cycle began (cents, + = gain)
+    collateral_at_default: int = 0  # cash held when liquidation began (waterfall layer 1)
 
 
 @dataclass(frozen=True)
@@ -502,7 +504,9 @@ class ClearingHouse:
                     self._emit(out, E.MarginCall, ts, account, equity, maintenance, initial,
                                member.call_deadline)
         for account in liquidate:
-            self.members[account].liquidating = True
+            member = self.members[account]
+            member.liquidating = True
+            member.collateral_at_default = max(0, self.cash(account))
             self._emit(out, E.LiquidationStarted, ts, account, reasons[account])
         return liquidate
 
@@ -558,7 +562,11 @@ class ClearingHouse:
         haircuts on the last cycle's variation-margin gains."""
         target = cash_key(defaulter)
         self._emit(out, E.AccountDefaulted, ts, defaulter, loss)
-        self.members[defaulter].defaulted = True
+        member = self.members[defaulter]
+        member.defaulted = True
+        # layer 1: the defaulter's own margin, the cash it held when its liquidation began,
+        # already consumed by the losses that left its cash at -loss
+        self._emit(out, E.WaterfallUsed, ts, defaulter, "defaulter_margin", member.collateral_at_default)
         layers = [("defaulter_fund", [(fund_key(defaulter), self.ledger.balance(fund_key(defaulter)))]),
                   ("skin_in_the_game", [(CCP_SKIN, self.ledger.balance(CCP_SKIN))])]
         others = [(fund_key(a), self.ledger.balance(fund_key(a))) for a in sorted(self.members)
@@ -584,16 +592,20 @@ class ClearingHouse:
     # ------------------------------------------------------------------ guarantee fund
 
     def size_guarantee_fund(self, ts: int, out: list) -> int:
-        """Cover-2 (or Cover-1): the fund covers the default of the largest members under a
-        stress of `stress_multiple` scan ranges, i.e. a stressed loss of that multiple of
-        their initial margin, beyond the initial margin they post. Contributions are called
-        from members' cash pro rata to their initial margin. Returns the required size."""
+        """Cover-2 (or Cover-1): the fund covers the default of the two (one) members with the
+        largest uncovered stressed losses. A member's stressed loss is the worst, over extreme
+        but plausible scenarios, of its positions' loss: every product moving up or down by
+        `stress_multiple` scan ranges, or its one-off event cut in full. Uncovered = stressed
+        loss less the initial margin it posts. Contributions are called from members' cash pro
+        rata to their initial margin. Returns the required size."""
         cfg = self.config
         needs = {}
+        uncovered = []
         for account in sorted(self.members):
             initial, _ = self.requirement(account)
             needs[account] = initial
-        uncovered = sorted((i * cfg.stress_multiple_bps // BPS - i for i in needs.values()), reverse=True)
+            uncovered.append(max(0, self.stressed_loss(account) - initial))
+        uncovered.sort(reverse=True)
         required = max(cfg.gf_minimum, sum(uncovered[:cfg.cover]))
         self.guarantee_fund_required = required
         total_im = sum(needs.values())
@@ -611,6 +623,28 @@ class ClearingHouse:
         self._emit(out, E.GuaranteeFundSized, ts, cfg.cover, required, uncovered[:cfg.cover],
                    self.ledger.balance(CCP_SKIN))
         return required
+
+    def stressed_loss(self, account: str) -> int:
+        """Loss in cents of the account's positions in the worst stress scenario, per product:
+        +-`stress_multiple` scan ranges, or the product's event cut counted in full."""
+        member = self.members[account]
+        if self.margin is None:
+            return 0
+        by_product: dict[str, list[int]] = {}
+        for symbol, qty in self._positions(member).items():
+            terms = self.terms[symbol]
+            mark = self.marks.get(symbol) or self.fair_value(symbol)
+            if mark is None:
+                continue
+            params = self.margin.product_params(terms.product)
+            move = math.ceil(params.scan_range * mark * self.config.stress_multiple_bps / BPS)
+            cut = math.ceil(params.event_cut * mark)
+            losses = by_product.setdefault(terms.product, [0, 0, 0])
+            v = qty * terms.tick_value
+            losses[0] += -v * move  # up
+            losses[1] += v * move  # down
+            losses[2] += v * cut  # event cut
+        return sum(max(0, max(losses)) for losses in by_product.values())
 
     # ------------------------------------------------------------------ final settlement
 

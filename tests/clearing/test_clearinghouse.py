@@ -217,7 +217,7 @@ def test_default_waterfall_in_order_and_positions_allocated():
     ch.finish_liquidation("a", T, out)
     assert ch.position("a", S) == 0 and ch.position("b", S) == 0
     layers = [e.layer for e in out if e.kind == "waterfall"]
-    order = ["defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
+    order = ["defaulter_margin", "defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
     assert layers == [layer for layer in order if layer in layers] and layers
     assert ch.cash("a") == 0  # the loss was covered
     assert ch.account_summary("a")["defaulted"]
@@ -238,7 +238,7 @@ def test_vm_haircut_takes_the_cycles_gains_and_leaves_no_survivor_negative():
     assert liquidate == ["d"] and ch.cash("g") == 100_000 - 50
     out = []
     ch.finish_liquidation("d", T, out)  # d's long goes to g at the mark
-    haircut = [e for e in out if e.kind == "waterfall"]
+    haircut = [e for e in out if e.kind == "waterfall" and e.layer != "defaulter_margin"]
     assert [(e.layer, e.amount) for e in haircut] == [("vm_haircut", 99_950)]
     assert ch.cash("g") == 0  # gave back its gain, but only the cash it had
     assert ch.cash("d") == -(100_000 + 200 - 99_950)  # the rest is uncovered

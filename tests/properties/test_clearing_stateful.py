@@ -22,7 +22,7 @@ from support.flat_margin import FlatMargin
 T = 1_795_000_000 * 1_000_000_000
 HOUR = 3_600 * 1_000_000_000
 ACCOUNTS = ["a", "b", "c", "d"]
-LAYERS = ["defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
+LAYERS = ["defaulter_margin", "defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
 
 
 def terms(i):
@@ -134,6 +134,7 @@ class ClearingMachine(RuleBasedStateMachine):
         # strictly in order: a layer is used only when every layer before it is exhausted
         balance = self.ch.ledger.balance
         left = {
+            "defaulter_margin": 0,  # its cash: already consumed when it defaults
             "defaulter_fund": balance("g:" + account),
             "skin_in_the_game": balance("ccp:skin"),
             "members_fund": sum(balance("g:" + a) for a in ACCOUNTS if a != account),

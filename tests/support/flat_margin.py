@@ -3,6 +3,7 @@ amount per lot, so test expectations are easy to compute by hand. It has the Mar
 interface (requirement, requirement_with_orders); the real scan lives in clearing/margin.py."""
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,10 @@ class Requirement:
 class FlatMargin:
     initial_per_lot: int = 11_000  # cents
     maintenance_per_lot: int = 10_000
+
+    def product_params(self, product):
+        """Stress parameters for the guarantee-fund sizing: a 5% scan range, a 50% event cut."""
+        return SimpleNamespace(scan_range=0.05, event_cut=0.50)
 
     def requirement(self, positions, marks, terms):
         lots = sum(abs(q) for q in positions.values())
