@@ -323,6 +323,8 @@ class Service:
     async def cycle(self) -> None:
         """One scheduled round: let time pass, list new expiries, publish indices, mark."""
         await self.execute(C.AdvanceTime)
+        for symbol in self.due_for_expiry():  # final settlement, and the next month listed
+            await self.execute(lambda ts, s=symbol: C.ExpireContract(ts, s))
         await self.execute(C.ListContracts)
         if self.feed is not None:
             await self.publish_indices(self.feed.next())
@@ -352,6 +354,12 @@ class Service:
                 await self.execute(lambda t, n=name, v=pub.value: C.PublishIndex(t, n, v))
             published[name] = pub
         return published
+
+    def due_for_expiry(self) -> list[str]:
+        """Contracts whose last trading time has passed and that are not expired yet."""
+        now = self.now()
+        return [m.symbol for m in self.venue.markets()
+                if m.state != "expired" and now >= m.spec.last_trade_ts]
 
     async def publish_indices(self, values: dict[str, int]) -> None:
         for name, value in values.items():

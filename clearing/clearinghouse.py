@@ -163,11 +163,14 @@ class ClearingHouse:
 
     def settlement_price(self, symbol: str) -> int | None:
         """The final settlement price (ticks) of a contract: the average of the daily index
-        fixings over its contract month (see docs/sit-index.md)."""
+        fixings over its contract month (see docs/sit-index.md); without any fixing in that
+        month, the last mark."""
         terms = self.terms.get(symbol)
         history = self.histories.get(terms.index_name) if terms else None
         value = history.monthly_settlement_value(terms.year, terms.month) if history else None
-        return None if value is None else terms.ticks_from_index(value)
+        if value is None:  # no fixing in the contract month: the last mark
+            return self.marks.get(symbol)
+        return terms.ticks_from_index(value)
 
     def fair_value(self, symbol: str) -> int | None:
         """Index-implied fair value in ticks (no carry: the index is the best forecast of

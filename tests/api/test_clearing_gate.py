@@ -2,6 +2,8 @@
 
 import httpx
 
+from api import wire
+
 from api.app import Settings
 from clearing.factory import default_clearinghouse
 
@@ -55,3 +57,31 @@ def test_provider_quotes_go_through_the_index_methodology(make_server, admin_key
         assert pub["status"] == "ok" and pub["contributors"] == 3
         assert pub["quotes_rejected"]["outlier"] == 1 and pub["value"] == "2.000000"
         assert httpx.get(server.url + "/v1/index/SIT").json()["value"] == "2.000000"
+
+
+def test_the_cycle_expires_and_settles_a_contract_after_its_last_trading_time():
+    import asyncio
+
+    from api.service import Service
+
+    clock = {"t": 1_795_000_000 * 1_000_000_000}
+    svc = Service(None, gate=default_clearinghouse(), clock=lambda: clock["t"])
+
+    async def go():
+        await svc.start()
+        front = svc.venue.contracts()[0]
+        for account in ("a", "b"):
+            await svc.open_account(account, False)
+            await svc.cash("deposit", account, 10_000_000)  # cents
+        await svc.cycle()  # publishes the index: the contracts get reference prices
+        await svc.place("a", wire.OrderRequest(symbol=front.symbol, side="sell", qty=2, price="2.000"))
+        await svc.place("b", wire.OrderRequest(symbol=front.symbol, side="buy", qty=2, price="2.000"))
+        assert svc.venue.gate.open_interest(front.symbol) == 2
+        clock["t"] = front.last_trade_ts + 1
+        await svc.cycle()
+        assert svc.venue.trading_state(front.symbol) == "expired"
+        assert svc.venue.gate.open_interest(front.symbol) == 0
+        assert len([c for c in svc.venue.contracts() if c.product.code == "SIT"]) == 12
+        await svc.stop()
+
+    asyncio.run(go())
