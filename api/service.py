@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import pickle
-import random
 import sqlite3
 import time
 from collections import defaultdict, deque
@@ -28,6 +27,8 @@ from exchange import commands as C
 from exchange.journal import Journal
 from exchange.orders import OrderType, Side, TimeInForce
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
+from marketmakers.rng import spawn_streams
+from marketmakers.scenarios import load_scenario
 from exchange.venue import Venue
 
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
@@ -36,22 +37,41 @@ _TIFS = {t.wire: t for t in TimeInForce}
 SEED_INDEX = {"SIT": 2_000_000, "GPU": 2_500_000}  # micro-USD: 2.000 and 2.500 USD
 
 
-class SeededWalk:
-    """A stand-in provider feed: a seeded multiplicative random walk per index (micro-USD).
-
-    Used when `marketmakers.feeds` is not available; deterministic for a given seed.
+class ProviderFeedSource:
+    """The default index source: simulated inference (and GPU rental) providers quote around a
+    jump-diffusion fundamental (marketmakers/: the `baseline` and `gpu-baseline` scenarios), and
+    the indices are computed from their quotes by the index methodology (clearing/index.py),
+    exactly as they would be from real providers' quotes. Seeded, so a run can be repeated.
     """
 
-    def __init__(self, seed: int = 7, start: dict[str, int] | None = None, vol_bps: int = 20):
-        self.rng = random.Random(seed)
-        self.values = dict(start or SEED_INDEX)
-        self.vol_bps = vol_bps
+    SCENARIOS = {"SIT": "baseline", "GPU": "gpu-baseline"}
 
-    def next(self) -> dict[str, int]:
-        for name, v in self.values.items():
-            step = self.rng.randint(-self.vol_bps, self.vol_bps)
-            self.values[name] = max(1_000, v + v * step // 10_000)
-        return dict(self.values)
+    def __init__(self, seed: int = 7):
+        streams = spawn_streams(seed, [f"{n}.{part}" for n in self.SCENARIOS for part in ("fundamental", "feed")])
+        self.sources = {}
+        for name, scenario_name in self.SCENARIOS.items():
+            scenario = load_scenario(scenario_name)
+            self.sources[name] = (scenario.fundamental(streams[f"{name}.fundamental"]),
+                                  scenario.feed.build(streams[f"{name}.feed"]),
+                                  IndexCalculator(SIT_METHODOLOGY if name == "SIT" else GPU_METHODOLOGY))
+        self.last_ts: int | None = None
+        self.publications: dict = {}
+
+    def next(self, ts: int) -> dict[str, int]:
+        """Advance the fundamentals to `ts`, take the providers' due quotes, publish."""
+        dt_years = 0.0 if self.last_ts is None else (ts - self.last_ts) / (365 * 86_400 * 1e9)
+        self.last_ts = ts
+        values = {}
+        for name, (fundamental, feed, calculator) in self.sources.items():
+            if dt_years > 0:
+                fundamental.advance(dt_years)
+            for quote in feed.quotes(ts, fundamental.price):
+                calculator.add_quote(quote)
+            pub = calculator.publish(ts)
+            self.publications[name] = pub
+            if pub.value is not None and pub.status == "ok":
+                values[name] = pub.value
+        return values
 
 
 class Formatter:
@@ -129,7 +149,7 @@ class Service:
         self._busy = 0  # commands taken by the writer and not yet answered
         self.clock = clock
         self.index_source = index_source
-        self.feed = SeededWalk(feed_seed) if index_source == "feed" else None
+        self.feed = ProviderFeedSource(feed_seed) if index_source == "feed" else None
         # --index-source admin: providers' quotes go through the index methodology
         self.calculators = {"SIT": IndexCalculator(SIT_METHODOLOGY),
                             "GPU": IndexCalculator(GPU_METHODOLOGY)}
@@ -327,7 +347,7 @@ class Service:
             await self.execute(lambda ts, s=symbol: C.ExpireContract(ts, s))
         await self.execute(C.ListContracts)
         if self.feed is not None:
-            await self.publish_indices(self.feed.next())
+            await self.publish_indices(self.feed.next(self.now()))
         elif self.index_source == "admin" and any(c._quotes for c in self.calculators.values()):
             await self.publish_from_quotes()
         if hasattr(self.venue.gate, "mark_cycle"):
