@@ -369,14 +369,7 @@ class Venue(Matching):
         level = book.add(o)
         if o.remaining != o.qty:
             o.status = OrderStatus.PARTIALLY_FILLED
-        self._orders[o.order_id] = o
-        mine = self._by_account.get(o.account)
-        if mine is None:
-            mine = self._by_account[o.account] = {}
-        mine[o.order_id] = o
-        if o.reduce_only:
-            key = (o.account, o.symbol)
-            self._reduce_only[key] = self._reduce_only.get(key, 0) + 1
+        self._remember(o)
         if o.tif == _GTD:
             self._add_timer(o.expire_at, _T_GTD, o.order_id)
         seq = self._seq

@@ -4,58 +4,45 @@ prevention, bands, daily limits and halts, trading states, expiry, and every rej
 import pytest
 
 from clearing.reasons import Reason
-from exchange.commands import (AdvanceTime, AmendOrder, CancelAll, CancelOrder, Deposit,
-                               ExpireContract, ListContracts, MarkCycle, NewOrder, OpenAccount,
-                               PublishIndex, SetReferencePrice, SetTradingState, Withdraw)
+from exchange.commands import (
+    AdvanceTime,
+    AmendOrder,
+    CancelAll,
+    CancelOrder,
+    Deposit,
+    ExpireContract,
+    ListContracts,
+    MarkCycle,
+    NewOrder,
+    OpenAccount,
+    PublishIndex,
+    SetReferencePrice,
+    SetTradingState,
+    Withdraw,
+)
 from exchange.contracts import SIT, with_rules
-from exchange.orders import STP, OrderType, TimeInForce
+from exchange.orders import STP
 from exchange.venue import Venue
+from tests.exchange.conftest import (
+    DAY,
+    FOK,
+    GTC,
+    GTD,
+    IOC,
+    LIMIT,
+    MARKET,
+    SEC,
+    STOP,
+    STOP_LIMIT,
+    SYM,
+    T0,
+    Desk,
+    fills,
+    kinds,
+    rejected_with,
+)
 
-T0 = 1_795_000_000 * 1_000_000_000  # 2026-11-18
-SEC = 1_000_000_000
-S = "SITF27"
-LIMIT, MARKET, STOP, STOP_LIMIT = OrderType.LIMIT, OrderType.MARKET, OrderType.STOP, OrderType.STOP_LIMIT
-GTC, DAY, GTD, IOC, FOK = (TimeInForce.GTC, TimeInForce.DAY, TimeInForce.GTD, TimeInForce.IOC,
-                           TimeInForce.FOK)
-
-
-class Desk:
-    """A venue with SIT listed and a settlement at 2.000 USD (2,000 ticks), and a clock."""
-
-    def __init__(self, products=(SIT,), settle=2_000):
-        self.venue = Venue(products=products)
-        self.ts = T0
-        self.venue.submit(ListContracts(self.ts))
-        if settle is not None:
-            self.venue.submit(SetReferencePrice(self.ts, S, settle))
-
-    def send(self, cmd):
-        cmd.ts = max(cmd.ts, self.ts)
-        self.ts = cmd.ts
-        events = self.venue.submit(cmd)
-        self.venue.check()
-        return events
-
-    def order(self, account, side, qty, price=None, type=LIMIT, tif=GTC, **kw):
-        return self.send(NewOrder(self.ts, account, S, side, qty, price, type, tif, **kw))
-
-    def later(self, seconds):
-        self.ts += seconds * SEC
-        return self.send(AdvanceTime(self.ts))
-
-    def book(self):
-        return self.venue.book(S).depth()
-
-    def l3(self, side):
-        return [(o.order_id, o.remaining) for o in self.venue.book(S).orders(side)]
-
-
-def kinds(events):
-    return [e.kind for e in events]
-
-
-def fills(events):
-    return [(e.maker_order_id, e.taker_order_id, e.price, e.qty) for e in events if e.kind == "fill"]
+S = SYM
 
 
 def reason(events):
@@ -64,25 +51,13 @@ def reason(events):
     return e.reason
 
 
-def rejects(desk, cmd, code):
-    before = desk.venue.digest(with_clock=False)
-    events = desk.send(cmd)
-    assert reason(events) == code, events
-    assert desk.venue.digest(with_clock=False) == before
-
-
-@pytest.fixture
-def desk():
-    return Desk()
-
-
 # --- limit orders, priority, prints --------------------------------------------------------
 
 def test_limit_order_rests_and_emits_accept_and_book_delta(desk):
     ev = desk.order("a", 1, 5, 1_990)
     assert kinds(ev) == ["order_accepted", "book_delta"]
     assert ev[1].price == 1_990 and ev[1].qty == 5 and ev[1].side == 1
-    assert desk.book() == ([(1_990, 5)], [])
+    assert desk.depth() == ([(1_990, 5)], [])
 
 
 def test_price_time_priority_and_print_at_resting_price(desk):
@@ -91,7 +66,7 @@ def test_price_time_priority_and_print_at_resting_price(desk):
     desk.order("c", -1, 5, 2_000)  # id 3, better price
     ev = desk.order("d", 1, 10, 2_005)  # id 4 sweeps
     assert fills(ev) == [(3, 4, 2_000, 5), (1, 4, 2_001, 3), (2, 4, 2_001, 2)]
-    assert desk.book() == ([], [(2_001, 2)])
+    assert desk.depth() == ([], [(2_001, 2)])
     fill = [e for e in ev if e.kind == "fill"][0]
     assert fill.aggressor == 1 and fill.maker_account == "c" and fill.taker_account == "d"
 
@@ -113,15 +88,15 @@ def test_market_order_is_protected_by_the_band_and_never_rests(desk):
     assert fills(ev) == [(1, 3, 2_010, 5)]
     cancel = [e for e in ev if e.kind == "order_cancelled"][0]
     assert cancel.reason == "market_protection" and cancel.remaining == 3
-    assert desk.book() == ([], [(2_200, 5)])
+    assert desk.depth() == ([], [(2_200, 5)])
 
 
 def test_market_order_rejections(desk):
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET), Reason.NO_LIQUIDITY)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET), Reason.NO_LIQUIDITY)
     fresh = Desk(settle=None)
-    rejects(fresh, NewOrder(fresh.ts, "t", S, 1, 1, None, MARKET), Reason.NO_REFERENCE_PRICE)
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 1, 2_000, MARKET), Reason.INVALID_PRICE)
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET, DAY), Reason.INVALID_TIME_IN_FORCE)
+    rejected_with(fresh, NewOrder(fresh.ts, "t", S, 1, 1, None, MARKET), Reason.NO_REFERENCE_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, 2_000, MARKET), Reason.INVALID_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET, DAY), Reason.INVALID_TIME_IN_FORCE)
 
 
 # --- time in force ---------------------------------------------------------------------------
@@ -131,14 +106,14 @@ def test_ioc_fills_what_it_can_and_cancels_the_rest(desk):
     ev = desk.order("t", 1, 10, 2_000, tif=IOC)
     assert fills(ev) == [(1, 2, 2_000, 4)]
     assert [e.reason for e in ev if e.kind == "order_cancelled"] == ["ioc"]
-    assert desk.book() == ([], [])
+    assert desk.depth() == ([], [])
 
 
 def test_fok_fills_in_full_or_is_rejected(desk):
     desk.order("m", -1, 4, 2_000)
     desk.order("m", -1, 4, 2_002)
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 9, 2_002, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 8, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 9, 2_002, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 8, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
     ev = desk.order("t", 1, 8, 2_002, tif=FOK)
     assert sum(f[3] for f in fills(ev)) == 8
 
@@ -146,7 +121,7 @@ def test_fok_fills_in_full_or_is_rejected(desk):
 def test_fok_meeting_own_order_is_rejected_unless_cancel_oldest(desk):
     desk.order("t", -1, 4, 2_000)
     desk.order("m", -1, 4, 2_001)
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 4, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 4, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
     ev = desk.order("t", 1, 4, 2_001, tif=FOK, stp=STP.CANCEL_OLDEST)
     assert fills(ev) == [(2, 3, 2_001, 4)]
 
@@ -160,14 +135,14 @@ def test_gtd_expires_at_its_time_and_day_at_the_close(desk):
     assert kinds(ev) == ["book_delta", "order_expired"] and ev[1].order_id == 1
     ev = desk.send(SetTradingState(desk.ts, S, "closed"))
     assert [e.order_id for e in ev if e.kind == "order_expired"] == [2]
-    assert desk.book() == ([(1_992, 1)], [])
+    assert desk.depth() == ([(1_992, 1)], [])
 
 
 def test_gtd_needs_a_future_expiry(desk):
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTD), Reason.INVALID_EXPIRE_TIME)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTD, expire_at=desk.ts),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTD), Reason.INVALID_EXPIRE_TIME)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTD, expire_at=desk.ts),
             Reason.INVALID_EXPIRE_TIME)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTC, expire_at=desk.ts + SEC),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, GTC, expire_at=desk.ts + SEC),
             Reason.INVALID_EXPIRE_TIME)
 
 
@@ -175,20 +150,20 @@ def test_gtd_needs_a_future_expiry(desk):
 
 def test_post_only_rejected_when_it_would_cross(desk):
     desk.order("m", -1, 1, 2_000)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, post_only=True), Reason.WOULD_CROSS_POST_ONLY)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, post_only=True), Reason.WOULD_CROSS_POST_ONLY)
     assert kinds(desk.order("a", 1, 1, 1_999, post_only=True)) == ["order_accepted", "book_delta"]
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_999, LIMIT, IOC, post_only=True),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_999, LIMIT, IOC, post_only=True),
             Reason.INVALID_TIME_IN_FORCE)
 
 
 def test_reduce_only_follows_the_position(desk):
-    rejects(desk, NewOrder(desk.ts, "a", S, -1, 1, 2_000, reduce_only=True),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, -1, 1, 2_000, reduce_only=True),
             Reason.REDUCE_ONLY_WOULD_INCREASE)
     desk.order("m", -1, 3, 2_000)
     desk.order("a", 1, 3, 2_000)  # a is long 3
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, reduce_only=True),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, reduce_only=True),
             Reason.REDUCE_ONLY_WOULD_INCREASE)
-    rejects(desk, NewOrder(desk.ts, "a", S, -1, 4, 2_010, reduce_only=True),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, -1, 4, 2_010, reduce_only=True),
             Reason.REDUCE_ONLY_WOULD_INCREASE)
     assert desk.order("a", -1, 3, 2_010, reduce_only=True)[0].kind == "order_accepted"
 
@@ -198,17 +173,17 @@ def test_reduce_only_follows_the_position(desk):
 def test_iceberg_shows_display_qty_and_refills_at_the_back(desk):
     desk.order("ice", -1, 10, 2_000, display_qty=3)  # id 1
     desk.order("m", -1, 2, 2_000)  # id 2
-    assert desk.book() == ([], [(2_000, 5)])
+    assert desk.depth() == ([], [(2_000, 5)])
     ev = desk.order("t", 1, 4, 2_000)  # takes 3 from the iceberg, then 1 from id 2
     assert fills(ev) == [(1, 3, 2_000, 3), (2, 3, 2_000, 1)]
     assert desk.l3(-1) == [(2, 1), (1, 7)]  # the refill lost priority
-    assert desk.book() == ([], [(2_000, 4)])
+    assert desk.depth() == ([], [(2_000, 4)])
 
 
 def test_iceberg_display_must_be_below_qty(desk):
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, display_qty=5), Reason.INVALID_DISPLAY_QTY)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, display_qty=0), Reason.INVALID_DISPLAY_QTY)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, LIMIT, IOC, display_qty=2),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, display_qty=5), Reason.INVALID_DISPLAY_QTY)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, display_qty=0), Reason.INVALID_DISPLAY_QTY)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 5, 1_990, LIMIT, IOC, display_qty=2),
             Reason.INVALID_DISPLAY_QTY)
 
 
@@ -231,16 +206,16 @@ def test_stop_market_triggers_on_a_trade_and_cascades(desk):
 def test_stop_limit_rests_after_trigger_and_stop_checks(desk):
     desk.order("m", -1, 1, 2_000)
     desk.order("t", 1, 1, 2_000)  # last 2,000
-    rejects(desk, NewOrder(desk.ts, "h", S, 1, 1, 2_010, STOP_LIMIT, stop_price=2_000),
+    rejected_with(desk, NewOrder(desk.ts, "h", S, 1, 1, 2_010, STOP_LIMIT, stop_price=2_000),
             Reason.STOP_ALREADY_TRIGGERED)
-    rejects(desk, NewOrder(desk.ts, "h", S, 1, 1, None, STOP), Reason.MISSING_STOP_PRICE)
-    rejects(desk, NewOrder(desk.ts, "h", S, 1, 1, 2_010, LIMIT, stop_price=2_005), Reason.INVALID_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "h", S, 1, 1, None, STOP), Reason.MISSING_STOP_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "h", S, 1, 1, 2_010, LIMIT, stop_price=2_005), Reason.INVALID_PRICE)
     ev = desk.order("h", 1, 3, 2_004, STOP_LIMIT, stop_price=2_003)
-    assert ev[0].status == "pending_trigger" and desk.book() == ([], [])
+    assert ev[0].status == "pending_trigger" and desk.depth() == ([], [])
     desk.order("m", -1, 1, 2_003)
     ev = desk.order("t", 1, 1, 2_003)
     assert [e.kind for e in ev if e.kind == "order_triggered"] == ["order_triggered"]
-    assert desk.book() == ([(2_004, 3)], [])
+    assert desk.depth() == ([(2_004, 3)], [])
 
 
 # --- cancel and amend ----------------------------------------------------------------------------
@@ -249,15 +224,15 @@ def test_cancel_and_cancel_all(desk):
     desk.order("a", 1, 1, 1_990)
     desk.order("a", 1, 1, 1_991)
     desk.order("b", 1, 1, 1_992)
-    rejects(desk, CancelOrder(desk.ts, "b", 1), Reason.NOT_ORDER_OWNER)
-    rejects(desk, CancelOrder(desk.ts, "a", 77), Reason.UNKNOWN_ORDER)
+    rejected_with(desk, CancelOrder(desk.ts, "b", 1), Reason.NOT_ORDER_OWNER)
+    rejected_with(desk, CancelOrder(desk.ts, "a", 77), Reason.UNKNOWN_ORDER)
     ev = desk.send(CancelOrder(desk.ts, "a", 1))
     assert kinds(ev) == ["book_delta", "order_cancelled"] and ev[1].reason == "user"
-    rejects(desk, CancelOrder(desk.ts, "a", 1), Reason.UNKNOWN_ORDER)
+    rejected_with(desk, CancelOrder(desk.ts, "a", 1), Reason.UNKNOWN_ORDER)
     ev = desk.send(CancelAll(desk.ts, "a"))
     assert [e.order_id for e in ev if e.kind == "order_cancelled"] == [2]
-    assert desk.book() == ([(1_992, 1)], [])
-    rejects(desk, CancelAll(desk.ts, "a", "NOPE"), Reason.UNKNOWN_SYMBOL)
+    assert desk.depth() == ([(1_992, 1)], [])
+    rejected_with(desk, CancelAll(desk.ts, "a", "NOPE"), Reason.UNKNOWN_SYMBOL)
 
 
 def test_amend_decrease_keeps_priority_increase_or_reprice_loses_it(desk):
@@ -277,28 +252,28 @@ def test_amend_to_a_crossing_price_trades(desk):
     desk.order("a", 1, 5, 1_990)
     ev = desk.send(AmendOrder(desk.ts, "a", 2, price=2_000))
     assert fills(ev) == [(1, 2, 2_000, 2)]
-    assert desk.book() == ([(2_000, 3)], [])
+    assert desk.depth() == ([(2_000, 3)], [])
 
 
 def test_amend_rejections(desk):
     desk.order("m", -1, 2, 2_000)
     desk.order("a", 1, 5, 1_990, post_only=True)
     desk.order("t", -1, 2, 1_990)  # fills 2 of a's 5
-    rejects(desk, AmendOrder(desk.ts, "a", 2), Reason.NOTHING_TO_AMEND)
-    rejects(desk, AmendOrder(desk.ts, "a", 2, qty=2), Reason.AMEND_BELOW_FILLED)
-    rejects(desk, AmendOrder(desk.ts, "a", 2, price=2_000), Reason.WOULD_CROSS_POST_ONLY)
-    rejects(desk, AmendOrder(desk.ts, "b", 2, qty=4), Reason.NOT_ORDER_OWNER)
-    rejects(desk, AmendOrder(desk.ts, "a", 99, qty=4), Reason.UNKNOWN_ORDER)
-    rejects(desk, AmendOrder(desk.ts, "a", 2, stop_price=1_900), Reason.AMEND_NOT_ALLOWED)
-    rejects(desk, AmendOrder(desk.ts, "a", 2, qty=20_000), Reason.QTY_ABOVE_MAXIMUM)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 2), Reason.NOTHING_TO_AMEND)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 2, qty=2), Reason.AMEND_BELOW_FILLED)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 2, price=2_000), Reason.WOULD_CROSS_POST_ONLY)
+    rejected_with(desk, AmendOrder(desk.ts, "b", 2, qty=4), Reason.NOT_ORDER_OWNER)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 99, qty=4), Reason.UNKNOWN_ORDER)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 2, stop_price=1_900), Reason.AMEND_NOT_ALLOWED)
+    rejected_with(desk, AmendOrder(desk.ts, "a", 2, qty=20_000), Reason.QTY_ABOVE_MAXIMUM)
 
 
 def test_amend_a_pending_stop(desk):
     desk.order("h", -1, 2, None, STOP, stop_price=1_950)
     ev = desk.send(AmendOrder(desk.ts, "h", 1, stop_price=1_940, qty=3))
     assert ev[0].stop_price == 1_940 and ev[0].qty == 3
-    rejects(desk, AmendOrder(desk.ts, "h", 1, stop_price=2_050), Reason.STOP_ALREADY_TRIGGERED)
-    rejects(desk, AmendOrder(desk.ts, "h", 1, price=1_900), Reason.AMEND_NOT_ALLOWED)
+    rejected_with(desk, AmendOrder(desk.ts, "h", 1, stop_price=2_050), Reason.STOP_ALREADY_TRIGGERED)
+    rejected_with(desk, AmendOrder(desk.ts, "h", 1, price=1_900), Reason.AMEND_NOT_ALLOWED)
 
 
 # --- self-trade prevention ---------------------------------------------------------------------------
@@ -350,22 +325,22 @@ def test_pro_rata_top_order_first_then_proportional_then_time():
 # --- bands, limits, halts, states -----------------------------------------------------------------------------
 
 def test_price_band_rejects_only_aggressive_prices(desk):
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_101), Reason.OUTSIDE_PRICE_BAND)
-    rejects(desk, NewOrder(desk.ts, "a", S, -1, 1, 1_899), Reason.OUTSIDE_PRICE_BAND)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_101), Reason.OUTSIDE_PRICE_BAND)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, -1, 1, 1_899), Reason.OUTSIDE_PRICE_BAND)
     assert desk.order("a", 1, 1, 1_899)[0].kind == "order_accepted"  # passive: fine
     assert desk.order("a", -1, 1, 2_101)[0].kind == "order_accepted"
 
 
 def test_daily_limit_and_halt_then_widening(desk):
     assert (desk.venue.market(S).limit_low, desk.venue.market(S).limit_high) == (1_800, 2_200)
-    rejects(desk, NewOrder(desk.ts, "a", S, -1, 1, 2_201), Reason.OUTSIDE_DAILY_LIMIT)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, -1, 1, 2_201), Reason.OUTSIDE_DAILY_LIMIT)
     # walk the price up to the limit within the band
     for p in (2_090, 2_180, 2_200):
         desk.order("m", -1, 1, p)
         ev = desk.order("t", 1, 1, p)
     state = [e for e in ev if e.kind == "trading_state"]
     assert state and state[0].state == "halted" and state[0].reason == "limit"
-    rejects(desk, NewOrder(desk.ts, "t", S, 1, 1, 2_100), Reason.MARKET_HALTED)
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, 2_100), Reason.MARKET_HALTED)
     assert desk.later(119) == []
     ev = desk.later(1)
     assert ev[0].kind == "trading_state" and ev[0].state == "open"
@@ -382,17 +357,17 @@ def test_new_settlement_resets_limits_and_cancels_orders_beyond(desk):
 def test_trading_states(desk):
     desk.order("m", -1, 1, 2_000)
     desk.send(SetTradingState(desk.ts, S, "pre_open"))
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000), Reason.WOULD_CROSS_IN_PRE_OPEN)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, IOC), Reason.MARKET_NOT_OPEN)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000), Reason.WOULD_CROSS_IN_PRE_OPEN)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, LIMIT, IOC), Reason.MARKET_NOT_OPEN)
     assert desk.order("a", 1, 1, 1_990)[0].kind == "order_accepted"
     desk.send(SetTradingState(desk.ts, S, "open"))
     desk.send(SetTradingState(desk.ts, S, "halted"))
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_HALTED)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_HALTED)
     assert desk.send(CancelOrder(desk.ts, "a", 2))[-1].kind == "order_cancelled"  # cancels allowed
-    rejects(desk, SetTradingState(desk.ts, S, "pre_open"), Reason.INVALID_STATE_TRANSITION)
-    rejects(desk, SetTradingState(desk.ts, S, "expired"), Reason.INVALID_STATE_TRANSITION)
+    rejected_with(desk, SetTradingState(desk.ts, S, "pre_open"), Reason.INVALID_STATE_TRANSITION)
+    rejected_with(desk, SetTradingState(desk.ts, S, "expired"), Reason.INVALID_STATE_TRANSITION)
     desk.send(SetTradingState(desk.ts, S, "closed"))
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_CLOSED)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_CLOSED)
 
 
 def test_expiry_cancels_orders_and_lists_the_next_month(desk):
@@ -400,8 +375,8 @@ def test_expiry_cancels_orders_and_lists_the_next_month(desk):
     ev = desk.send(ExpireContract(desk.ts, S))
     assert [e.reason for e in ev if e.kind == "order_cancelled"] == ["contract_expired"]
     assert desk.venue.trading_state(S) == "expired"
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_EXPIRED)
-    rejects(desk, ExpireContract(desk.ts, S), Reason.MARKET_EXPIRED)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990), Reason.MARKET_EXPIRED)
+    rejected_with(desk, ExpireContract(desk.ts, S), Reason.MARKET_EXPIRED)
     assert len([c for c in desk.venue.contracts() if c.product.code == "SIT"]) == 11
 
 
@@ -423,18 +398,18 @@ def test_listing_calendar_lists_twelve_months_with_month_codes():
 # --- the remaining rejection codes ---------------------------------------------------------------
 
 def test_validation_rejections(desk):
-    rejects(desk, NewOrder(desk.ts, "a", "NOPE", 1, 1, 2_000), Reason.UNKNOWN_SYMBOL)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 0, 2_000), Reason.QTY_BELOW_MINIMUM)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 10_001, 2_000), Reason.QTY_ABOVE_MAXIMUM)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, None), Reason.MISSING_PRICE)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, -5), Reason.INVALID_PRICE)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, "2.000"), Reason.INVALID_PRICE)
-    rejects(desk, NewOrder(desk.ts, "a", S, 2, 1, 2_000), Reason.INVALID_COMMAND)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, 9), Reason.INVALID_COMMAND)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, LIMIT, 9), Reason.INVALID_TIME_IN_FORCE)
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, stp=7), Reason.INVALID_COMMAND)
+    rejected_with(desk, NewOrder(desk.ts, "a", "NOPE", 1, 1, 2_000), Reason.UNKNOWN_SYMBOL)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 0, 2_000), Reason.QTY_BELOW_MINIMUM)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 10_001, 2_000), Reason.QTY_ABOVE_MAXIMUM)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, None), Reason.MISSING_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, -5), Reason.INVALID_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, "2.000"), Reason.INVALID_PRICE)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 2, 1, 2_000), Reason.INVALID_COMMAND)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, 9), Reason.INVALID_COMMAND)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, LIMIT, 9), Reason.INVALID_TIME_IN_FORCE)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 2_000, stp=7), Reason.INVALID_COMMAND)
     desk.order("a", 1, 1, 1_990, client_order_id="x1")
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, client_order_id="x1"),
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 1, 1_990, client_order_id="x1"),
             Reason.DUPLICATE_CLIENT_ORDER_ID)
     assert desk.order("b", 1, 1, 1_990, client_order_id="x1")[0].kind == "order_accepted"
 
@@ -447,14 +422,14 @@ def test_time_going_backwards_is_rejected(desk):
 
 def test_lot_size_is_enforced():
     desk = Desk(products=(with_rules(SIT, lot_size=5, min_qty=5),))
-    rejects(desk, NewOrder(desk.ts, "a", S, 1, 7, 2_000), Reason.QTY_NOT_ON_LOT)
+    rejected_with(desk, NewOrder(desk.ts, "a", S, 1, 7, 2_000), Reason.QTY_NOT_ON_LOT)
 
 
 def test_clearing_commands_without_a_clearinghouse_are_refused(desk):
     for cmd in (OpenAccount(desk.ts, "a"), Deposit(desk.ts, "a", 100), Withdraw(desk.ts, "a", 1),
                 MarkCycle(desk.ts)):
-        rejects(desk, cmd, Reason.INVALID_COMMAND)
-    rejects(desk, PublishIndex(desk.ts, "SIT", 0), Reason.INVALID_AMOUNT)
+        rejected_with(desk, cmd, Reason.INVALID_COMMAND)
+    rejected_with(desk, PublishIndex(desk.ts, "SIT", 0), Reason.INVALID_AMOUNT)
     assert reason(desk.venue.submit(object())) == Reason.INVALID_COMMAND
 
 

@@ -136,38 +136,10 @@ class ReferenceMatcher:
                 return True
             r = opp[0]
             if r.account == o.account:
-                if o.stp == "cancel_oldest":
-                    self.resting.remove(r)
-                    continue
-                if o.stp == "cancel_both":
-                    self.resting.remove(r)
+                if not self._self_trade(o, r):
                     return False
-                if o.stp == "decrement_and_cancel":
-                    d = min(o.remaining, r.remaining)
-                    o.qty -= d
-                    o.remaining -= d
-                    if d == r.remaining:
-                        self.resting.remove(r)
-                    else:
-                        r.qty -= d
-                        r.remaining -= d
-                        r.visible = min(r.visible, r.remaining)
-                    if not o.remaining:
-                        return False
-                    continue
-                return False  # cancel_newest
-            q = min(o.remaining, r.visible)
-            self.fills.append((r.order_id, o.order_id, r.price, q))
-            self.last_trade = r.price
-            r.remaining -= q
-            r.visible -= q
-            o.remaining -= q
-            if r.visible == 0:
-                if r.remaining:
-                    r.visible = min(r.display, r.remaining)
-                    r.arrival = self._arrival()
-                else:
-                    self.resting.remove(r)
+                continue
+            self._fill(o, r, min(o.remaining, r.visible))
         return True
 
     def _self_trade(self, o: RefOrder, r: RefOrder) -> bool:
