@@ -67,6 +67,8 @@ class ProviderFeedSource:
                 fundamental.advance(dt_years)
             for quote in feed.quotes(ts, fundamental.price):
                 calculator.add_quote(quote)
+            if not calculator.due(ts):  # the methodology's publication interval
+                continue
             pub = calculator.publish(ts)
             self.publications[name] = pub
             if pub.value is not None and pub.status == "ok":
@@ -348,7 +350,7 @@ class Service:
         await self.execute(C.ListContracts)
         if self.feed is not None:
             await self.publish_indices(self.feed.next(self.now()))
-        elif self.index_source == "admin" and any(c._quotes for c in self.calculators.values()):
+        elif self.index_source == "admin" and any(c.due(self.now()) for c in self.calculators.values()):
             await self.publish_from_quotes()
         if hasattr(self.venue.gate, "mark_cycle"):
             await self.execute(C.MarkCycle)

@@ -225,6 +225,10 @@ class IndexCalculator:
             raise Rejection(Reason.INVALID_QUOTE, "volume must be a non-negative integer, ts an integer")
         self._quotes.append(q)
 
+    def due(self, ts: int) -> bool:
+        """Whether a publication is due at `ts` (one every `interval_ns`)."""
+        return self.last is None or ts - self.last.ts >= self.methodology.interval_ns
+
     def publish(self, ts: int) -> IndexPublication:
         m = self.methodology
         self._quotes = [q for q in self._quotes if q.ts > ts - m.window_ns]  # forget stale ones

@@ -136,3 +136,11 @@ def test_index_lies_within_the_accepted_quotes_and_ignores_arrival_order(rows, r
     if pub.value is not None:
         values = [SIT_METHODOLOGY.normalise(x) for x in quotes]
         assert min(values) <= pub.value <= max(values)
+
+
+def test_publications_are_due_once_per_interval():
+    calc = IndexCalculator()
+    assert calc.due(T)
+    calc.publish(T)
+    assert not calc.due(T + SIT_METHODOLOGY.interval_ns - 1)
+    assert calc.due(T + SIT_METHODOLOGY.interval_ns)
