@@ -73,10 +73,12 @@ class Venue(Matching):
         self.gate = gate if gate is not None else PermissiveGate()
         if hasattr(self.gate, "bind_sequencer"):
             self.gate.bind_sequencer(self._seq)
-        # the gate's hot methods, bound once (called on every order and fill)
+        # the gate's hot methods, bound once (called on every order and fill); the permissive
+        # gate's check and working-quantity calls do nothing, so they are skipped outright
         self._gate_check = self.gate.check_order
         self._gate_working = self.gate.on_working
         self._gate_fill = self.gate.on_fill
+        self._gated = type(self.gate) is not PermissiveGate
         self.journal = journal
         self.initial_state = initial_state
         self._markets: dict[str, Market] = {}
@@ -120,7 +122,7 @@ class Venue(Matching):
         if self.journal is not None:
             self.journal.append(cmd)
         handler = self._handlers.get(cmd.__class__)
-        ts = getattr(cmd, "ts", None)
+        ts = cmd.ts if handler is not None else None
         if handler is None or ts.__class__ is not int or ts < self.clock:
             return [self._rejected(cmd, self._refusal(cmd, handler, ts))]
         self.clock = ts
@@ -173,7 +175,8 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        self._gate_check(c.account, c.symbol, side, qty, price, False)
+        if self._gated:
+            self._gate_check(c.account, c.symbol, side, qty, price, False)
         self._order_id += 1
         ts = c.ts
         o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
@@ -182,7 +185,8 @@ class Venue(Matching):
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
                                          _LIMIT, price, qty, None, tif, None, None, "new")))
-        self._gate_working(o.account, o.symbol, side, qty, price)
+        if self._gated:
+            self._gate_working(o.account, o.symbol, side, qty, price)
         book = m.book
         best = book.best_ask if side > 0 else book.best_bid
         if best is None or (best > price if side > 0 else best < price):
@@ -452,10 +456,10 @@ class Venue(Matching):
             level = m.book.remove(o)
             seq.last += 1
             out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
-        del self._orders[o.order_id]
-        del self._by_account[o.account][o.order_id]
-        self._gate_working(o.account, o.symbol, o.side, -o.remaining,
-                             o.price if o.price is not None else o.stop_price)
+        self._forget(o)
+        if self._gated:
+            self._gate_working(o.account, o.symbol, o.side, -o.remaining,
+                               o.price if o.price is not None else o.stop_price)
         o.status = _CANCELLED
         seq.last += 1
         out.append(make(OrderCancelled, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
