@@ -1,0 +1,65 @@
+"""The discrete-event core of a market session: a simulated clock, a priority queue of
+timed actions, and a latency model.
+
+Ties break by the order in which actions were scheduled (a sequence number), so the same seed
+and configuration always run the same actions in the same order. Times are integer ns.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Scheduler:
+    def __init__(self, start_ts: int):
+        self.now = start_ts
+        self._queue: list[tuple[int, int, Callable, tuple]] = []
+        self._seq = 0
+        self.executed = 0
+
+    def at(self, ts: int, action: Callable, *args) -> None:
+        """Run `action(*args)` at time `ts` (never in the past)."""
+        if ts < self.now:
+            raise ValueError(f"cannot schedule at {ts}, the clock is at {self.now}")
+        self._seq += 1
+        heapq.heappush(self._queue, (ts, self._seq, action, args))
+
+    def after(self, delay_ns: int, action: Callable, *args) -> None:
+        self.at(self.now + delay_ns, action, *args)
+
+    def run_until(self, end_ts: int) -> int:
+        """Run every action due up to and including `end_ts`; returns how many ran."""
+        queue = self._queue
+        ran = 0
+        while queue and queue[0][0] <= end_ts:
+            ts, _, action, args = heapq.heappop(queue)
+            self.now = ts
+            action(*args)
+            ran += 1
+        self.now = max(self.now, end_ts)
+        self.executed += ran
+        return ran
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """One-way delay in ns: a floor plus a log-normal part (median `median_ns`, shape `sigma`),
+    as measured network and gateway delays look. Drawn from the agent's own generator."""
+
+    floor_ns: int = 50_000
+    median_ns: int = 200_000
+    sigma: float = 0.5
+
+    def __post_init__(self):
+        if self.floor_ns < 0 or self.median_ns <= 0 or self.sigma < 0:
+            raise ValueError("need floor_ns >= 0, median_ns > 0, sigma >= 0")
+
+    def draw(self, rng: np.random.Generator) -> int:
+        return self.floor_ns + int(self.median_ns * float(np.exp(self.sigma * rng.standard_normal())))
