@@ -25,7 +25,6 @@ def _command(cls):
     """
     cls = dataclass(slots=True)(cls)
     names = tuple(f.name for f in fields(cls))
-    cls._names = names
     parts = [f"int(self.{n})" if n in _ENUM_FIELDS else f"self.{n}" for n in names]
     namespace: dict = {}
     exec(f"def to_record(self):\n    return ({cls.tag!r}, {', '.join(parts)})\n", namespace)
@@ -37,7 +36,6 @@ def _command(cls):
 class Command:
     __slots__ = ()
     tag = "?"
-    _names: tuple[str, ...] = ()
 
     def to_record(self) -> tuple:
         """(tag, field values...) with enums as plain ints: what the journal stores."""

@@ -82,7 +82,6 @@ GPU = ProductSpec(
     contract_unit="GPU-hours",
 )
 
-PRODUCTS: dict[str, ProductSpec] = {p.code: p for p in (SIT, GPU)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sortedcontainers import SortedDict
 
 from exchange.book import OrderBook
-from exchange.contracts import ContractSpec
+from exchange.contracts import PRO_RATA, ContractSpec
 
 PRE_OPEN = "pre_open"
 OPEN = "open"
@@ -67,7 +67,7 @@ class Market:
         self.symbol = spec.symbol
         self.book = OrderBook(spec.symbol)
         self.state = state
-        self.pro_rata = p.allocation == "pro_rata"
+        self.pro_rata = p.allocation == PRO_RATA
         self.last_trade: int | None = None
         self.settlement: int | None = None  # prior settlement price (ticks)
         self.reference: int | None = None  # band reference when there is no trade yet
