@@ -73,12 +73,10 @@ class Venue(Matching):
         self.gate = gate if gate is not None else PermissiveGate()
         if hasattr(self.gate, "bind_sequencer"):
             self.gate.bind_sequencer(self._seq)
-        # the gate's hot methods, bound once (called on every order and fill); the permissive
-        # gate's check and working-quantity calls do nothing, so they are skipped outright
+        # the gate's hot methods, bound once (called on every order and fill)
         self._gate_check = self.gate.check_order
         self._gate_working = self.gate.on_working
         self._gate_fill = self.gate.on_fill
-        self._gated = type(self.gate) is not PermissiveGate
         self.journal = journal
         self.initial_state = initial_state
         self._markets: dict[str, Market] = {}
@@ -175,8 +173,7 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        if self._gated:
-            self._gate_check(c.account, c.symbol, side, qty, price, False)
+        self._gate_check(c.account, c.symbol, side, qty, price, False)
         self._order_id += 1
         ts = c.ts
         o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
@@ -185,8 +182,7 @@ class Venue(Matching):
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
                                          _LIMIT, price, qty, None, tif, None, None, "new")))
-        if self._gated:
-            self._gate_working(o.account, o.symbol, side, qty, price)
+        self._gate_working(o.account, o.symbol, side, qty, price)
         book = m.book
         best = book.best_ask if side > 0 else book.best_bid
         if best is None or (best > price if side > 0 else best < price):
@@ -444,26 +440,9 @@ class Venue(Matching):
         self._state_event(m, "limit", ts, out)
 
     def _cancel(self, c: C.CancelOrder, out: list) -> None:
-        o = self._orders.get(c.order_id)
-        if o is None or o.account != c.account:
-            self._owned_order(c.account, c.order_id)  # raises the precise reason
-        m = self._markets[o.symbol]
-        ts = c.ts
-        seq = self._seq
-        if o.status == _PENDING:
-            self._unstop(m, o)
-        else:
-            level = m.book.remove(o)
-            seq.last += 1
-            out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
-        self._forget(o)
-        if self._gated:
-            self._gate_working(o.account, o.symbol, o.side, -o.remaining,
-                               o.price if o.price is not None else o.stop_price)
-        o.status = _CANCELLED
-        seq.last += 1
-        out.append(make(OrderCancelled, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                          o.price, o.remaining, "user")))
+        o = self._owned_order(c.account, c.order_id)
+        self._remove_live(self._markets[o.symbol], o, c.ts, out)
+        self._emit_cancel(o, "user", c.ts, out)
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
@@ -707,17 +686,19 @@ class Venue(Matching):
             self._unstop(m, o)
         else:
             level = m.book.remove(o)
-            self._seq.last += 1
-            out.append(BookDelta(self._seq.last, ts, o.symbol, o.side, o.price, level.qty))
+            seq = self._seq
+            seq.last += 1
+            out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
         self._forget(o)
         self._gate_working(o.account, o.symbol, o.side, -o.remaining,
-                             o.price if o.price is not None else o.stop_price)
+                           o.price if o.price is not None else o.stop_price)
 
     def _emit_cancel(self, o: Order, why: str, ts: int, out: list) -> None:
         o.status = _CANCELLED
-        self._seq.last += 1
-        out.append(OrderCancelled(self._seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                  o.price, o.remaining, why))
+        seq = self._seq
+        seq.last += 1
+        out.append(make(OrderCancelled, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                          o.price, o.remaining, why)))
 
     # ------------------------------------------------------------------------- time
 
