@@ -322,12 +322,16 @@ class ClearingHouse:
         req = self.margin.requirement(positions, marks, terms)
         return req.initial, req.maintenance
 
-    def _initial_with_orders(self, member: Member, symbol: str, side: int, qty: int) -> int:
+    def _initial_with_orders(self, member: Member, symbol: str | None = None, side: int = 0,
+                             qty: int = 0) -> int:
+        """Initial margin on the worst case of the member's working orders filling, with a new
+        order of `qty` lots on `side` of `symbol` added when given."""
         positions = self._positions(member)
         buys = {s: w[0] for s, w in member.working.items() if w[0] > 0}
         sells = {s: w[1] for s, w in member.working.items() if w[1] > 0}
-        book = buys if side > 0 else sells
-        book[symbol] = book.get(symbol, 0) + qty
+        if symbol is not None:
+            book = buys if side > 0 else sells
+            book[symbol] = book.get(symbol, 0) + qty
         symbols = set(positions) | set(buys) | set(sells)
         marks = {}
         for s in symbols:
@@ -389,17 +393,15 @@ class ClearingHouse:
         return total
 
     def excess(self, account: str) -> int:
+        """Equity over initial margin, working orders counted at their worst (positions only
+        while a contract with working orders has no reference price yet)."""
         initial, _ = self.requirement(account)
         member = self.members[account]
         if self.margin is not None and any(w[0] or w[1] for w in member.working.values()):
-            positions = self._positions(member)
-            buys = {s: w[0] for s, w in member.working.items() if w[0] > 0}
-            sells = {s: w[1] for s, w in member.working.items() if w[1] > 0}
-            symbols = set(positions) | set(buys) | set(sells)
-            marks = {s: self.marks.get(s, self.fair_value(s)) for s in symbols}
-            if all(v is not None for v in marks.values()):
-                initial = self.margin.requirement_with_orders(
-                    positions, buys, sells, marks, {s: self.terms[s] for s in symbols}).initial
+            try:
+                initial = self._initial_with_orders(member)
+            except Rejection:
+                pass
         return self.equity(account) - initial
 
     def account_summary(self, account: str) -> dict:
