@@ -142,10 +142,11 @@ def compute(candidates: list[ProviderQuote], m: IndexMethodology, ts: int):
     values = [m.normalise(q) for q in candidates]
     med = _median(values)
     mad = _median([abs(v - med) for v in values])
-    limit = m.mad_multiple * 1.4826 * mad
-    kept = [(q, v) for q, v in zip(candidates, values) if abs(v - med) <= limit or mad == 0 and v == med]
     if mad == 0:  # most quotes agree exactly: keep those within 1% of the median
         kept = [(q, v) for q, v in zip(candidates, values) if abs(v - med) * 100 <= med]
+    else:
+        limit = m.mad_multiple * 1.4826 * mad
+        kept = [(q, v) for q, v in zip(candidates, values) if abs(v - med) <= limit]
     outliers = len(candidates) - len(kept)
     contributors = len({q.provider for q, _ in kept})
     if contributors < m.min_contributors:

@@ -94,7 +94,6 @@ class ClearingMachine(RuleBasedStateMachine):
     @rule(hours=st.integers(0, 2), absorb=st.integers(0, 100))
     def mark_cycle(self, hours, absorb):
         self.ts += hours * HOUR
-        before = {a: (self.ch.equity(a), self.ch.requirement(a)) for a in ACCOUNTS}
         out = []
         books = {s: BookTop(self.index - 1, self.index + 1, self.index) for s in self.symbols}
         liquidate = self.ch.mark_cycle(self.ts, books, out)
@@ -107,7 +106,6 @@ class ClearingMachine(RuleBasedStateMachine):
                 assert e.account in self.called or e.reason == "hard_floor"
                 initial = self.ch.requirement(e.account)[0]
                 assert self.ch.equity(e.account) < initial, "liquidated at or above initial margin"
-        del before
         for account in liquidate:
             self._close_out(account, absorb)
 
