@@ -22,58 +22,18 @@ from api import wire
 from api.hub import Hub
 from api.snapshots import SnapshotStore
 from api.store import OrderStore
+from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 from exchange.journal import Journal
 from exchange.orders import OrderType, Side, TimeInForce
-from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
-from marketmakers.rng import spawn_streams
-from marketmakers.scenarios import load_scenario
 from exchange.venue import Venue
+from marketmakers.index_feed import ProviderFeedSource
 
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _TYPES = {t.wire: t for t in OrderType}
 _TIFS = {t.wire: t for t in TimeInForce}
 SEED_INDEX = {"SIT": 2_000_000, "GPU": 2_500_000}  # micro-USD: 2.000 and 2.500 USD
-
-
-class ProviderFeedSource:
-    """The default index source: simulated inference (and GPU rental) providers quote around a
-    jump-diffusion fundamental (marketmakers/: the `baseline` and `gpu-baseline` scenarios), and
-    the indices are computed from their quotes by the index methodology (clearing/index.py),
-    exactly as they would be from real providers' quotes. Seeded, so a run can be repeated.
-    """
-
-    SCENARIOS = {"SIT": "baseline", "GPU": "gpu-baseline"}
-
-    def __init__(self, seed: int = 7):
-        streams = spawn_streams(seed, [f"{n}.{part}" for n in self.SCENARIOS for part in ("fundamental", "feed")])
-        self.sources = {}
-        for name, scenario_name in self.SCENARIOS.items():
-            scenario = load_scenario(scenario_name)
-            self.sources[name] = (scenario.fundamental(streams[f"{name}.fundamental"]),
-                                  scenario.feed.build(streams[f"{name}.feed"]),
-                                  IndexCalculator(SIT_METHODOLOGY if name == "SIT" else GPU_METHODOLOGY))
-        self.last_ts: int | None = None
-        self.publications: dict = {}
-
-    def next(self, ts: int) -> dict[str, int]:
-        """Advance the fundamentals to `ts`, take the providers' due quotes, publish."""
-        dt_years = 0.0 if self.last_ts is None else (ts - self.last_ts) / (365 * 86_400 * 1e9)
-        self.last_ts = ts
-        values = {}
-        for name, (fundamental, feed, calculator) in self.sources.items():
-            if dt_years > 0:
-                fundamental.advance(dt_years)
-            for quote in feed.quotes(ts, fundamental.price):
-                calculator.add_quote(quote)
-            if not calculator.due(ts):  # the methodology's publication interval
-                continue
-            pub = calculator.publish(ts)
-            self.publications[name] = pub
-            if pub.value is not None and pub.status == "ok":
-                values[name] = pub.value
-        return values
 
 
 class Formatter:

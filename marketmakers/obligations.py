@@ -60,6 +60,14 @@ class ObligationTracker:
         self._since = ts
         self._compliant = self.obligation.compliant(bid, bid_size, ask, ask_size)
 
+    def presence_until(self, ts: int) -> float:
+        """Share of the time from the start to `ts` with a compliant quote (the state since the
+        last update counted as it is)."""
+        if ts <= self.start_ts:
+            return 0.0
+        compliant = self.compliant_ns + (ts - self._since if self._compliant and ts > self._since else 0)
+        return compliant / (ts - self.start_ts)
+
     def close(self, end_ts: int) -> ObligationReport:
         self.update(end_ts, None, 0, None, 0)
         session = end_ts - self.start_ts

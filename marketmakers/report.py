@@ -111,7 +111,7 @@ def _count(n) -> str:
 
 def _obligations(summary: dict) -> list[str]:
     """Accepts a list of ObligationReport.to_dict() or a dict maker -> that dict."""
-    obligations = summary.get("obligations") or []
+    obligations = summary.get("mm_obligations") or []
     if isinstance(obligations, dict):
         obligations = [{"maker": name, **o} for name, o in obligations.items()]
     width = max((len(str(o.get("maker", "?"))) for o in obligations), default=0)
@@ -152,7 +152,7 @@ def format_summary(summary: dict) -> str:
                        ("defaults", "defaults")):
         if key in summary:
             rows.append((label, _count(summary[key])))
-    facts = _stylized(summary.get("stylized") or {})
+    facts = _stylized(summary.get("stylized_facts") or {})
     if facts:
         rows.append(("stylized facts", facts))
     if not rows:

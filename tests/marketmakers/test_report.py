@@ -18,10 +18,10 @@ FILES = {"summary.json", "samples.csv", "makers.csv", "risk_events.csv", "price.
 FULL_SUMMARY = {
     "scenario": "calm", "seed": 7, "events": 123_456, "events_per_s": 41_152.3, "trades": 812,
     "volume": 9_340,
-    "obligations": [{"maker": "mm-a", "presence": 0.9213, "met": True},
+    "mm_obligations": [{"maker": "mm-a", "presence": 0.9213, "met": True},
                     {"maker": "mm-long-name", "presence": 0.71, "met": False}],
     "margin_calls": 1, "liquidations": 1, "defaults": 1,
-    "stylized": {"returns": 299, "excess_kurtosis": 4.12, "autocorr_returns_lag1": -0.02,
+    "stylized_facts": {"returns": 299, "excess_kurtosis": 4.12, "autocorr_returns_lag1": -0.02,
                  "autocorr_abs_returns_lag1": 0.21},
 }
 
@@ -153,5 +153,5 @@ def test_format_summary_full():
 def test_format_summary_minimal():
     assert format_summary({}) == "(no figures in the summary)"
     assert format_summary({"events": 40}).split() == ["events", "40"]
-    assert format_summary({"obligations": {"mm-a": {"met": True}}}).split() == [
+    assert format_summary({"mm_obligations": {"mm-a": {"met": True}}}).split() == [
         "mm", "obligations", "mm-a", "met"]

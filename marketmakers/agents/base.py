@@ -1,0 +1,202 @@
+"""What every agent shares: an account, its own random stream, a latency, and the state it
+learns from its own events (open orders, positions), never from peeking at the venue.
+
+An agent trades only through venue commands (`NewOrder`, `CancelOrder`, `AmendOrder`,
+`CancelAll`), the ones a REST client sends. It sees the market through the session's public
+market data (delayed by the market-data latency) and its own order and position events (delayed
+by its own latency). The session calls:
+
+    start(session)                 once, after the account is opened and funded
+    wake(session)                  at each wake-up the agent asked for (`session.wake_in`)
+    on_response(events)            the events of one of its own commands
+    on_event(event)                any other event about its account (a passive fill, a
+                                   margin call, a liquidation, a VM payment...)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from clearing import clearing_events as CE
+from exchange.events import (
+    Fill,
+    OrderAccepted,
+    OrderAmended,
+    OrderCancelled,
+    OrderExpired,
+    Rejected,
+)
+from exchange.orders import TimeInForce
+from marketmakers.scheduler import Latency
+
+NS = 1_000_000_000
+IOC = TimeInForce.IOC
+
+
+@dataclass(frozen=True)
+class AgentParams:
+    """What every agent kind takes (units in the names)."""
+
+    cash_usd: int = 500_000  # deposited at the start
+    wake_s: float = 60.0  # mean time between wake-ups (exponential)
+    latency_floor_us: int = 50  # one-way order latency: floor ...
+    latency_median_us: int = 300  # ... plus a log-normal part with this median
+    product: str = "SIT"  # the product it trades
+    expiry: int = 1  # which listed expiry: 1 = the front month, 2 = the next...
+
+    def latency(self) -> Latency:
+        return Latency(self.latency_floor_us * 1_000, self.latency_median_us * 1_000)
+
+
+class Agent:
+    kind = "agent"
+    market_maker = False
+
+    def __init__(self, name: str, params: AgentParams, rng):
+        self.name = name
+        self.account = name
+        self.params = params
+        # numpy for the model draws, Python's generator (seeded from it) for the many small
+        # per-decision draws: an order of magnitude cheaper per call
+        self.rng = rng
+        self.random = random.Random(int(rng.integers(2**63)))
+        self.latency = _LatencySampler(params.latency(), rng)
+        self.orders: dict[int, list] = {}  # order_id -> [symbol, side, price, remaining, total qty]
+        self.positions: dict[str, int] = {}
+        self.in_flight = 0  # commands sent and not answered yet
+        self.rejections = 0
+        self.margin_called = False
+        self.out = False  # liquidated or defaulted: it stops trading
+        self.symbol: str | None = None
+
+    # -------------------------------------------------------------- the session calls these
+
+    def start(self, session) -> None:
+        self.symbol = session.symbol_for(self.params.product, self.params.expiry)
+        session.wake_in(self, self._next_wake())
+
+    def wake(self, session) -> None:
+        if not self.out and self.symbol is not None:
+            self.act(session)
+        if not self.out:
+            session.wake_in(self, self._next_wake())
+
+    def act(self, session) -> None:
+        """The agent's decision at a wake-up (subclasses)."""
+
+    def on_response(self, events) -> None:
+        self.in_flight -= 1
+        for e in events:
+            self.on_event(e)
+
+    def on_event(self, e) -> None:
+        cls = type(e)
+        orders = self.orders
+        if cls is Fill:
+            if e.maker_account == self.account:
+                self._filled(e.maker_order_id, e.maker_remaining)
+            if e.taker_account == self.account:
+                self._filled(e.taker_order_id, e.taker_remaining)
+            self.on_fill(e)
+        elif cls is OrderAccepted:
+            if e.status == "new" or e.status == "pending_trigger":
+                orders[e.order_id] = [e.symbol, e.side, e.price, e.qty, e.qty]
+        elif cls is OrderCancelled or cls is OrderExpired:
+            orders.pop(e.order_id, None)
+        elif cls is OrderAmended:
+            o = orders.get(e.order_id)
+            if o is not None:
+                o[2], o[3], o[4] = e.price, e.remaining, e.qty
+        elif cls is CE.PositionChanged:
+            self.positions[e.symbol] = e.position
+        elif cls is Rejected:
+            self.rejections += 1
+        elif cls is CE.MarginCall:
+            self.margin_called = True
+        elif cls is CE.MarginCallCured:
+            self.margin_called = False
+        elif cls is CE.LiquidationStarted or cls is CE.AccountDefaulted:
+            self.out = True
+            self.orders.clear()
+        elif cls is CE.FinalSettlement:
+            self.positions.pop(e.symbol, None)
+
+    def on_fill(self, fill) -> None:
+        """A fill of one of its orders (subclasses that react to fills)."""
+
+    def trade_toward(self, session, target: int, clip: int, slippage_ticks: int) -> None:
+        """Move its position toward `target` lots with one marketable IOC limit order of at
+        most `clip` lots, priced `slippage_ticks` through the touch it sees."""
+        gap = target - self.position()
+        if not gap or self.in_flight:
+            return
+        bid, _, ask, _, _ = session.top(self.symbol)
+        side = 1 if gap > 0 else -1
+        touch = ask if side > 0 else bid
+        if touch is None:
+            return
+        qty = min(abs(gap), clip)
+        session.limit(self, self.symbol, side, qty, touch + side * slippage_ticks, IOC)
+
+    def reduce_risk(self, session) -> None:
+        """Under a margin call: pull its orders and halve its position with a market order."""
+        if self.in_flight:
+            return
+        if any(o[0] == self.symbol for o in self.orders.values()):
+            session.cancel_all(self, self.symbol)
+        pos = self.position()
+        if abs(pos) > 1:
+            session.market(self, self.symbol, -1 if pos > 0 else 1, abs(pos) // 2)
+
+    # -------------------------------------------------------------- helpers
+
+    def _filled(self, order_id: int, remaining: int) -> None:
+        if remaining:
+            o = self.orders.get(order_id)
+            if o is not None:
+                o[3] = remaining
+        else:
+            self.orders.pop(order_id, None)
+
+    def _next_wake(self) -> int:
+        return 1 + int(self.random.expovariate(1.0) * self.params.wake_s * NS)
+
+    def position(self, symbol: str | None = None) -> int:
+        return self.positions.get(symbol or self.symbol, 0)
+
+    def working(self, symbol: str, side: int) -> int:
+        """Lots of its own open orders on one side of one contract."""
+        return sum(o[3] for o in self.orders.values() if o[0] == symbol and o[1] == side)
+
+
+class _LatencySampler:
+    """Draws from a Latency in batches: one numpy call per 1,024 delays."""
+
+    __slots__ = ("_batch", "_i", "latency", "rng")
+
+    def __init__(self, latency: Latency, rng):
+        self.latency = latency
+        self.rng = rng
+        self._batch: list[int] = []
+        self._i = 0
+
+    def __call__(self) -> int:
+        if self._i >= len(self._batch):
+            lat = self.latency
+            draws = lat.median_ns * np.exp(lat.sigma * self.rng.standard_normal(1024))
+            self._batch = [lat.floor_ns + int(d) for d in draws]
+            self._i = 0
+        self._i += 1
+        return self._batch[self._i - 1]
+
+
+
+def mid_of(top: tuple) -> float | None:
+    """The mid of a (bid, lots, ask, lots, last) top of book, or None when one side is empty."""
+    bid, _, ask, _, _ = top
+    if bid is None or ask is None:
+        return None
+    return (bid + ask) / 2

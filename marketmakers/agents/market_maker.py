@@ -1,0 +1,134 @@
+"""Market makers: Avellaneda-Stoikov or Gueant-Lehalle-Fernandez-Tapia quotes around the
+fundamental, a ladder on several levels, cancel/replace as the fundamental or the inventory
+moves, an inventory limit, and market-maker protection (pull every quote after N fills in a
+window, then pause), as venues offer registered makers.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from marketmakers.agents.base import NS, Agent, AgentParams
+from marketmakers.obligations import Obligation
+from marketmakers.quoting import (
+    avellaneda_stoikov,
+    gueant_lehalle_fernandez_tapia,
+    ladder,
+    to_ticks,
+)
+
+
+@dataclass(frozen=True)
+class MarketMakerParams(AgentParams):
+    wake_s: float = 1.0
+    cash_usd: int = 5_000_000
+    model: str = "as"  # "as" (Avellaneda-Stoikov) or "glft"
+    gamma: float = 0.1  # risk aversion, per tick
+    k: float = 0.5  # order arrivals decay as exp(-k d), d in ticks from the mid
+    intensity: float = 0.5  # A: arrivals per second at the mid (GLFT)
+    horizon_s: float = 600.0  # T - t of the AS model: a rolling horizon, seconds
+    levels: int = 3  # ladder levels per side
+    step_ticks: int = 2  # between ladder levels
+    size: int = 15  # lots on the first level; inventory counts in units of this size
+    size_growth: float = 1.5  # per level
+    max_inventory: int = 200  # lots: the side that would go beyond stops quoting
+    requote_ticks: int = 1  # move a quote when its target moved this far
+    protect_fills: int = 8  # market-maker protection: this many fills ...
+    protect_window_s: float = 1.0  # ... within this window pull all quotes ...
+    protect_pause_s: float = 5.0  # ... for this long
+
+    def __post_init__(self):
+        if self.model not in ("as", "glft"):
+            raise ValueError(f"model must be 'as' or 'glft', got {self.model!r}")
+        if min(self.levels, self.step_ticks, self.size, self.max_inventory, self.requote_ticks,
+               self.protect_fills) < 1:
+            raise ValueError("levels, step_ticks, size, max_inventory, requote_ticks and "
+                             "protect_fills must be >= 1")
+        if self.gamma <= 0 or self.k <= 0 or self.intensity <= 0 or self.horizon_s < 0:
+            raise ValueError("need gamma, k, intensity > 0 and horizon_s >= 0")
+
+
+class MarketMaker(Agent):
+    kind = "market_maker"
+    market_maker = True
+
+    def __init__(self, name: str, params: MarketMakerParams, rng, obligation: Obligation):
+        super().__init__(name, params, rng)
+        self.p = params
+        self.obligation = obligation
+        self._fills: deque = deque()
+        self.paused_until = 0
+        self.pulls = 0  # times protection pulled the quotes
+        self.session = None
+        self._last_key = None
+        self.changes = 0  # its orders changed (fills, cancels, acks) this many times
+
+    def on_event(self, e) -> None:
+        self.changes += 1
+        super().on_event(e)
+
+    def start(self, session) -> None:
+        self.session = session
+        super().start(session)
+
+    def act(self, session) -> None:
+        if self.in_flight or session.now < self.paused_until:
+            return
+        if self.margin_called:
+            self.reduce_risk(session)
+            return
+        key = (round(session.fundamental_ticks(self.p.product)), self.position(), self.changes)
+        if key == self._last_key:
+            return  # nothing it quotes on moved since its last look
+        self._last_key = key
+        self.reconcile(session, self.target(session))
+
+    def target(self, session) -> list[tuple[int, int, int]]:
+        """(side, price, qty) of the ladder it wants now."""
+        p = self.p
+        mid = session.fundamental_ticks(p.product)
+        sigma = session.sigma_ticks_per_sqrt_s(p.product)
+        q = self.position() / p.size
+        if p.model == "as":
+            bid, ask = avellaneda_stoikov(mid, q, sigma, p.gamma, p.k, p.horizon_s)
+        else:
+            bid, ask = gueant_lehalle_fernandez_tapia(mid, q, sigma, p.gamma, p.k, p.intensity)
+        quote = to_ticks(bid, ask, self.position(), p.max_inventory)
+        return ladder(quote, p.levels, p.step_ticks, p.size, p.size_growth)
+
+    def reconcile(self, session, target: list[tuple[int, int, int]]) -> None:
+        """Cancel/replace: pair its live orders with the target levels side by side (best
+        first); amend the ones whose price moved, cancel the extra, place the missing."""
+        symbol = self.symbol
+        for side in (1, -1):
+            want = sorted(((price, qty) for s, price, qty in target if s == side), reverse=side > 0)
+            have = sorted(((o[2], oid, o[3], o[4]) for oid, o in self.orders.items()
+                           if o[0] == symbol and o[1] == side), reverse=side > 0)
+            for i, (price, qty) in enumerate(want):
+                if i < len(have):
+                    old_price, oid, remaining, total = have[i]
+                    if abs(old_price - price) >= self.p.requote_ticks:
+                        session.amend(self, oid, qty=None, price=price)
+                    elif remaining < qty:  # top a hit level up: the filled part stays counted
+                        session.amend(self, oid, qty=total - remaining + qty, price=None)
+                else:
+                    session.limit(self, symbol, side, qty, price)
+            for _, oid, _, _ in have[len(want):]:
+                session.cancel(self, oid)
+
+    def on_fill(self, fill) -> None:
+        s = self.session
+        if s is None:
+            return
+        now = s.now
+        fills = self._fills
+        fills.append(now)
+        window = round(self.p.protect_window_s * NS)
+        while fills and fills[0] < now - window:
+            fills.popleft()
+        if len(fills) >= self.p.protect_fills and now >= self.paused_until:
+            self.paused_until = now + round(self.p.protect_pause_s * NS)
+            self.pulls += 1
+            fills.clear()
+            s.cancel_all(self, self.symbol)

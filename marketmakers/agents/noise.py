@@ -1,0 +1,53 @@
+"""Noise (zero-intelligence) traders: random side, size and price around the mid they see,
+now and then a market order; they cancel their oldest order when they have too many open.
+They supply the random flow that the market makers earn their spread from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketmakers.agents.base import Agent, AgentParams, mid_of
+
+
+@dataclass(frozen=True)
+class NoiseParams(AgentParams):
+    wake_s: float = 60.0
+    cash_usd: int = 200_000
+    market_prob: float = 0.15  # share of market (IOC) orders
+    max_offset_ticks: int = 10  # limit prices from 2 ticks through to this far behind the mid
+    max_size: int = 5  # lots, uniform 1..max_size
+    max_open: int = 4  # more open orders than this: cancel the oldest
+
+    def __post_init__(self):
+        if not 0 <= self.market_prob <= 1 or self.max_offset_ticks < 0 or self.max_size < 1 or self.max_open < 1:
+            raise ValueError("need 0 <= market_prob <= 1, max_offset_ticks >= 0, max_size, max_open >= 1")
+
+
+class Noise(Agent):
+    kind = "noise"
+
+    def __init__(self, name: str, params: NoiseParams, rng):
+        super().__init__(name, params, rng)
+        self.p = params
+
+    def act(self, session) -> None:
+        if self.margin_called:
+            self.reduce_risk(session)
+            return
+        p, r = self.p, self.random
+        if len(self.orders) >= p.max_open:
+            session.cancel(self, min(self.orders))
+        side = 1 if r.random() < 0.5 else -1
+        qty = r.randint(1, p.max_size)
+        if r.random() < p.market_prob:
+            session.market(self, self.symbol, side, qty)
+            return
+        top = session.top(self.symbol)
+        ref = mid_of(top)
+        if ref is None:
+            ref = top[4] if top[4] is not None else session.index_ticks(p.product)
+            if ref is None:
+                return
+        price = round(ref) - side * r.randint(-2, p.max_offset_ticks)
+        if price > 0:
+            session.limit(self, self.symbol, side, qty, price)

@@ -1,0 +1,502 @@
+"""The session runner: agents, the venue with its clearinghouse, the provider feeds and the
+index, on one simulated clock.
+
+A discrete-event loop (marketmakers/scheduler.py). Orders reach the venue after the sending
+agent's latency; the events they cause reach each agent concerned after that agent's latency;
+public market data (top of book, last trade, index) reaches every agent `md_latency` after the
+change. Index publications, mark and variation-margin cycles, expiries and samples for the
+report run on schedule. Everything random comes from per-name streams of one seed, so the same
+seed and configuration give the same event log (its SHA-256 is the session's digest).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from clearing import clearing_events as CE
+from clearing.factory import default_clearinghouse
+from clearing.types import INDEX_SCALE, NS_PER_SECOND
+from exchange import commands as C
+from exchange.events import BookDelta, Fill
+from exchange.orders import OrderType, TimeInForce
+from exchange.venue import Venue
+from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
+from marketmakers.event_log import EventLog
+from marketmakers.fundamental import simulate_paths
+from marketmakers.index_feed import IndexSource, publishable
+from marketmakers.obligations import ObligationTracker
+from marketmakers.record import SessionRecord
+from marketmakers.rng import stream
+from marketmakers.scenarios import load_scenario
+from marketmakers.scheduler import Scheduler
+from marketmakers.stylized import stylized_facts
+from marketmakers.venue_port import LocalVenue
+
+NS_PER_YEAR = 365 * 86_400 * NS_PER_SECOND
+NS_PER_DAY = 86_400 * NS_PER_SECOND
+TICKS_PER_USD = 1_000  # both products quote in 0.001 USD ticks
+MICRO_PER_TICK = INDEX_SCALE // TICKS_PER_USD
+_LIMIT, _MARKET = OrderType.LIMIT, OrderType.MARKET
+_GTC, _IOC = TimeInForce.GTC, TimeInForce.IOC
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    scenario: str = "baseline"  # drives the SIT fundamental (marketmakers/scenarios.toml)
+    gpu_scenario: str = "gpu-baseline"  # drives the GPU-hour fundamental
+    seed: int = 1
+    hours: float = 24.0  # one trading day: 16:00 UTC to 16:00 UTC, the daily fixing
+    start: str = "2027-01-04T16:00:00+00:00"  # ISO 8601, UTC
+    agents: AgentsConfig = field(default_factory=default_agents)
+    fundamental_step_s: float = 1.0  # resolution of the pre-simulated fundamental
+    mark_interval_s: float = 900.0  # intraday mark and variation-margin cycles
+    sample_interval_s: float = 60.0  # the report's series
+    standing_interval_s: float = 3_600.0  # market makers' rebate standing is reviewed
+    md_latency_us: int = 500  # public market data reaches agents this late
+
+    def start_ts(self) -> int:
+        dt = datetime.fromisoformat(self.start)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        return int(dt.timestamp()) * NS_PER_SECOND
+
+    def __post_init__(self):
+        checks = ((self.hours > 0, "hours must be > 0"),
+                  (self.fundamental_step_s > 0 and self.mark_interval_s > 0
+                   and self.sample_interval_s > 0 and self.standing_interval_s > 0,
+                   "intervals must be > 0"),
+                  (self.md_latency_us >= 0, "md_latency_us must be >= 0"),
+                  (isinstance(self.seed, int) and self.seed >= 0, "seed must be an integer >= 0"))
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
+
+
+class FundamentalPath:
+    """The fundamental pre-simulated at a fixed step for the whole session (one vectorised
+    call, exact OU step), read by time."""
+
+    def __init__(self, scenario, start_ts: int, end_ts: int, step_ns: int, rng):
+        self.start_ts, self.step_ns = start_ts, step_ns
+        n = (end_ts - start_ts) // step_ns + 1
+        x = simulate_paths(scenario.params, math.log(scenario.price_usd), step_ns / NS_PER_YEAR,
+                           n, 1, rng)[0]
+        self.prices = np.exp(x).tolist()
+        self.sigma = scenario.params.sigma
+
+    def usd(self, ts: int) -> float:
+        i = (ts - self.start_ts) // self.step_ns
+        return self.prices[min(max(i, 0), len(self.prices) - 1)]
+
+
+class Session:
+    def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,
+                 progress=None, log_path=None):
+        self.config = config
+        self.start_ts = config.start_ts()
+        self.end_ts = self.start_ts + round(config.hours * 3_600 * NS_PER_SECOND)
+        self.scheduler = Scheduler(self.start_ts)
+        self.venue = venue if venue is not None else Venue(gate=default_clearinghouse())
+        self.port = LocalVenue(self.venue)
+        self._submit = self.port.submit
+        self.progress = progress  # called with the fraction of the session done
+        seed = config.seed
+        step = round(config.fundamental_step_s * NS_PER_SECOND)
+        scenario, gpu = load_scenario(config.scenario), load_scenario(config.gpu_scenario)
+        self.scenario = scenario
+        self.fundamentals = {
+            scenario.index_name: FundamentalPath(scenario, self.start_ts, self.end_ts, step,
+                                                 stream(seed, "fundamental.SIT")),
+            gpu.index_name: FundamentalPath(gpu, self.start_ts, self.end_ts, step,
+                                            stream(seed, "fundamental.GPU")),
+        }
+        self.indices = {
+            scenario.index_name: IndexSource(scenario.feed.build(stream(seed, "feed.SIT"))),
+            gpu.index_name: IndexSource(gpu.feed.build(stream(seed, "feed.GPU"))),
+        }
+        self.agents = build_agents(config.agents, seed)
+        self.by_account = {a.account: a for a in self.agents}
+        self.makers = [a for a in self.agents if a.market_maker]
+        self.log = EventLog()
+        self.log_path = log_path  # where the event log CSV goes (None: only its digest)
+        self.events = 0
+        self.commands = 0
+        self.rejections: Counter = Counter()
+        self.md: dict[str, tuple] = {}  # symbol -> delayed (bid, bid lots, ask, ask lots, last)
+        self.md_index: dict[str, int] = {}  # index name -> delayed value (micro-USD)
+        self._md_queue: deque = deque()  # (due ts, symbol or None, snapshot / (name, value))
+        self._md_latency = config.md_latency_us * 1_000
+        self.trades: Counter = Counter()  # symbol -> trades
+        self.volume: Counter = Counter()  # symbol -> lots
+        self._interval_trades: Counter = Counter()
+        self._interval_volume: Counter = Counter()
+        self.trade_prices: dict[str, list[int]] = {}
+        self.risk_events: list[dict] = []
+        self.trackers: dict[str, ObligationTracker] = {}
+        self.deposits = {a.account: a.params.cash_usd * 100 for a in self.agents}
+        self.samples: dict[str, list] = {}
+        self.maker_series: dict[str, dict[str, list]] = {}
+        self.primary: str | None = None
+        self.wall_s = 0.0
+
+    # ------------------------------------------------------------------ what agents call
+
+    @property
+    def now(self) -> int:
+        return self.scheduler.now
+
+    def symbol_for(self, product: str, expiry: int) -> str | None:
+        listed = self.port.listed(product)
+        return listed[expiry - 1][0] if 0 < expiry <= len(listed) else None
+
+    def listed(self, product: str) -> list[tuple[str, int]]:
+        return self.port.listed(product)
+
+    def wake_in(self, agent, delay_ns: int) -> None:
+        self.scheduler.at(self.scheduler.now + delay_ns, self._wake, agent)
+
+    def top(self, symbol: str) -> tuple:
+        """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
+        self._drain_md()
+        return self.md.get(symbol, _EMPTY_TOP)
+
+    def index_ticks(self, name: str) -> float | None:
+        self._drain_md()
+        value = self.md_index.get(name)
+        return value / MICRO_PER_TICK if value is not None else None
+
+    def fundamental_ticks(self, name: str = "SIT") -> float:
+        """The fundamental that market makers quote against, in ticks."""
+        return self.fundamentals[name].usd(self.scheduler.now) * TICKS_PER_USD
+
+    def sigma_ticks_per_sqrt_s(self, name: str = "SIT") -> float:
+        f = self.fundamentals[name]
+        return f.sigma * f.usd(self.scheduler.now) * TICKS_PER_USD / math.sqrt(NS_PER_YEAR / NS_PER_SECOND)
+
+    def time_left_s(self) -> float:
+        return max(0.0, (self.end_ts - self.scheduler.now) / NS_PER_SECOND)
+
+    def limit(self, agent, symbol: str, side: int, qty: int, price: int, tif: int = _GTC) -> None:
+        self._send(agent, C.NewOrder, symbol, side, qty, price, _LIMIT, tif)
+
+    def market(self, agent, symbol: str, side: int, qty: int) -> None:
+        self._send(agent, C.NewOrder, symbol, side, qty, None, _MARKET, _IOC)
+
+    def cancel(self, agent, order_id: int) -> None:
+        self._send(agent, C.CancelOrder, order_id)
+
+    def amend(self, agent, order_id: int, qty: int | None = None, price: int | None = None) -> None:
+        self._send(agent, C.AmendOrder, order_id, qty, price)
+
+    def cancel_all(self, agent, symbol: str | None = None) -> None:
+        self._send(agent, C.CancelAll, symbol)
+
+    # ------------------------------------------------------------------ the loop
+
+    def run(self) -> SessionRecord:
+        cfg = self.config
+        wall = time.perf_counter()
+        self._open()
+        s = self.scheduler
+        every = lambda seconds: round(seconds * NS_PER_SECOND)
+        self._repeat(self._index_cycle, self._index_interval())
+        self._repeat(self._mark_cycle, every(cfg.mark_interval_s))
+        self._repeat(self._sample, every(cfg.sample_interval_s))
+        self._repeat(self._review_standing, every(cfg.standing_interval_s))
+        for agent in self.agents:
+            agent.start(self)
+        for maker in self.makers:  # each on the contract it quotes
+            self.trackers[maker.account] = ObligationTracker(maker.name, maker.obligation, self.start_ts)
+        chunk = max(1, (self.end_ts - self.start_ts) // 100)
+        t = self.start_ts
+        while t < self.end_ts:
+            t = min(self.end_ts, t + chunk)
+            s.run_until(t)
+            if self.progress is not None:
+                self.progress((t - self.start_ts) / (self.end_ts - self.start_ts))
+        self._close()
+        self.wall_s = time.perf_counter() - wall
+        return self.record()
+
+    def _repeat(self, action, interval_ns: int) -> None:
+        def tick():
+            action()
+            nxt = self.scheduler.now + interval_ns
+            if nxt <= self.end_ts:
+                self.scheduler.at(nxt, tick)
+        self.scheduler.at(self.scheduler.now + interval_ns, tick)
+
+    def _index_interval(self) -> int:
+        return min(src.calculator.methodology.interval_ns for src in self.indices.values())
+
+    def _open(self) -> None:
+        ts = self.start_ts
+        self._system(C.ListContracts(ts))
+        self._index_cycle()
+        for agent in self.agents:
+            self._system(C.OpenAccount(ts, agent.account, agent.market_maker))
+            self._system(C.Deposit(ts, agent.account, self.deposits[agent.account]))
+        self._system(C.MarkCycle(ts))
+        listed = self.port.listed(self.scenario.index_name)
+        self.primary = self.config.agents.obligation_symbol(listed)
+        for symbol, _ in listed:
+            self.md[symbol] = self.port.top(symbol)
+
+    def _close(self) -> None:
+        ts = self.end_ts
+        self._system(C.AdvanceTime(ts))
+        self._mark_cycle(final=True)
+
+    # ------------------------------------------------------------------ scheduled work
+
+    def _index_cycle(self) -> None:
+        ts = self.scheduler.now
+        for name, source in self.indices.items():
+            value = publishable(source.step(ts, self.fundamentals[name].usd(ts)))
+            if value is not None:
+                self._system(C.PublishIndex(ts, name, value))
+                self._md_queue.append((ts + self._md_latency, None, (name, value)))
+
+    def _mark_cycle(self, final: bool = False) -> None:
+        ts = self.scheduler.now
+        self._system(C.AdvanceTime(ts))
+        for market in self.venue.markets():
+            if market.state != "expired" and ts >= market.spec.last_trade_ts:
+                self._system(C.ExpireContract(ts, market.symbol))
+        self._system(C.ListContracts(ts))
+        end_of_day = (ts - 16 * 3_600 * NS_PER_SECOND) % NS_PER_DAY == 0
+        self._system(C.MarkCycle(ts, end_of_day))
+
+    def _review_standing(self) -> None:
+        """Market makers keep their fee rebate while their presence so far meets the bar."""
+        ts = self.scheduler.now
+        gate = self.venue.gate
+        for maker in self.makers:
+            tracker = self.trackers[maker.account]
+            presence = tracker.presence_until(ts)
+            gate.set_market_maker_standing(maker.account, presence >= maker.obligation.min_presence)
+
+    def _sample(self) -> None:
+        ts = self.scheduler.now
+        sym = self.primary
+        s = self.samples
+        if not s:
+            for key in ("ts", "fundamental_usd", "index_usd", "last_usd", "mark_usd", "bid_usd",
+                        "ask_usd", "spread_ticks", "bid_depth", "ask_depth", "volume", "trades"):
+                s[key] = []
+        bid, bid_qty, ask, ask_qty, last = self.port.top(sym) if sym else _EMPTY_TOP
+        index = self.port.index_value(self.scenario.index_name)
+        mark = self.port.mark(sym) if sym else None
+        s["ts"].append(ts)
+        s["fundamental_usd"].append(self.fundamentals[self.scenario.index_name].usd(ts))
+        s["index_usd"].append(index / INDEX_SCALE if index is not None else math.nan)
+        s["last_usd"].append(_usd(last))
+        s["mark_usd"].append(_usd(mark))
+        s["bid_usd"].append(_usd(bid))
+        s["ask_usd"].append(_usd(ask))
+        s["spread_ticks"].append(ask - bid if bid is not None and ask is not None else math.nan)
+        s["bid_depth"].append(bid_qty)
+        s["ask_depth"].append(ask_qty)
+        s["volume"].append(self._interval_volume.pop(sym, 0))
+        s["trades"].append(self._interval_trades.pop(sym, 0))
+        self._interval_volume.clear()
+        self._interval_trades.clear()
+        for maker in self.makers:
+            series = self.maker_series.setdefault(maker.name, {"inventory": [], "pnl_usd": []})
+            series["inventory"].append(sum(self.port.positions(maker.account).values()))
+            pnl = self.port.equity(maker.account) - self.deposits[maker.account]
+            series["pnl_usd"].append(pnl / 100)
+
+    # ------------------------------------------------------------------ commands and events
+
+    def _wake(self, agent) -> None:
+        agent.wake(self)
+
+    def _send(self, agent, cls, *args) -> None:
+        agent.in_flight += 1
+        s = self.scheduler
+        s.at(s.now + agent.latency(), self._arrive, agent, cls, args)
+
+    def _arrive(self, agent, cls, args) -> None:
+        cmd = cls(self.scheduler.now, agent.account, *args)
+        events = self._submit(cmd)
+        self.commands += 1
+        self._dispatch(events, agent)
+
+    def _system(self, cmd) -> list:
+        """A command of the exchange's own (listing, index, marks, expiry, accounts)."""
+        events = self._submit(cmd)
+        self.commands += 1
+        self._dispatch(events, None)
+        return events
+
+    def _dispatch(self, events: list, sender) -> None:
+        """Count, log and route one command's events: the sender gets them all (its
+        response), every other account concerned gets its own after its latency; book changes
+        go to the public market data; makers' obligations are brought up to date."""
+        if not events:
+            if sender is not None:
+                self._reply(sender, events)
+            return
+        self.events += len(events)
+        self.log.extend(events)
+        by_account = self.by_account
+        others: dict | None = None
+        touched: set | None = None
+        for e in events:
+            cls = type(e)
+            if cls is BookDelta:
+                if touched is None:
+                    touched = {e.symbol}
+                else:
+                    touched.add(e.symbol)
+                continue
+            if cls is Fill:
+                self._count_fill(e)
+                accounts = (e.maker_account, e.taker_account)
+                if touched is None:
+                    touched = {e.symbol}
+                else:
+                    touched.add(e.symbol)
+            else:
+                account = getattr(e, "account", None)
+                if account is None:
+                    account = getattr(e, "defaulter", None)
+                    if account is None:
+                        continue
+                accounts = (account,)
+                if cls in _RISK:
+                    self._risk_event(e)
+            for account in accounts:
+                agent = by_account.get(account)
+                if agent is None or agent is sender:
+                    continue
+                if others is None:
+                    others = {}
+                bucket = others.get(agent)
+                if bucket is None:
+                    others[agent] = [e]
+                elif bucket[-1] is not e:
+                    bucket.append(e)
+        if sender is not None:
+            self._reply(sender, events)
+        if others:
+            s = self.scheduler
+            for agent, mine in others.items():
+                s.at(s.now + agent.latency(), _deliver, agent, mine)
+        if touched:
+            ts = self.scheduler.now + self._md_latency
+            for symbol in touched:
+                self._md_queue.append((ts, symbol, self.port.top(symbol)))
+            if self.trackers:
+                self._update_obligations(touched, sender, others)
+
+    def _reply(self, agent, events) -> None:
+        s = self.scheduler
+        s.at(s.now + agent.latency(), agent.on_response, events)
+
+    def _count_fill(self, e) -> None:
+        sym = e.symbol
+        self.trades[sym] += 1
+        self.volume[sym] += e.qty
+        self._interval_trades[sym] += 1
+        self._interval_volume[sym] += e.qty
+
+    def _risk_event(self, e) -> None:
+        cls = type(e)
+        kind = _RISK[cls]
+        layer = e.layer if cls is CE.WaterfallUsed else None
+        amount = e.amount if cls is CE.WaterfallUsed else (e.loss if cls is CE.AccountDefaulted else None)
+        account = e.defaulter if cls is CE.WaterfallUsed else e.account
+        self.risk_events.append({"ts": e.ts, "kind": kind, "account": account, "layer": layer,
+                                 "amount_cents": amount})
+
+    def _update_obligations(self, touched: set, sender, others: dict | None) -> None:
+        """A maker's own top can only change through events about its own orders."""
+        ts = self.scheduler.now
+        for maker in self.makers:
+            if (maker is sender or (others is not None and maker in others)) and maker.symbol in touched:
+                self.trackers[maker.account].update(ts, *self.port.own_top(maker.account, maker.symbol))
+
+    def _drain_md(self) -> None:
+        q = self._md_queue
+        now = self.scheduler.now
+        while q and q[0][0] <= now:
+            _, symbol, snap = q.popleft()
+            if symbol is None:
+                self.md_index[snap[0]] = snap[1]
+            else:
+                self.md[symbol] = snap
+
+    # ------------------------------------------------------------------ the record
+
+    def record(self) -> SessionRecord:
+        reports = [t.close(self.end_ts) for t in self.trackers.values()]
+        samples = {k: np.asarray(v) for k, v in self.samples.items()}
+        makers = {name: {k: np.asarray(v) for k, v in series.items()}
+                  for name, series in self.maker_series.items()}
+        digest = self.log.write(self.log_path)
+        kinds = Counter(e["kind"] for e in self.risk_events)
+        waterfall: Counter = Counter()
+        for e in self.risk_events:
+            if e["kind"] == "waterfall":
+                waterfall[e["layer"]] += e["amount_cents"]
+        facts = self._stylized(samples)
+        summary = {
+            "scenario": self.config.scenario, "seed": self.config.seed, "hours": self.config.hours,
+            "start": self.config.start, "start_ts": self.start_ts, "end_ts": self.end_ts,
+            "primary_symbol": self.primary,
+            "agents": dict(Counter(a.kind for a in self.agents)),
+            "events": self.events, "commands": self.commands,
+            "wall_s": round(self.wall_s, 3),
+            "events_per_s": round(self.events / self.wall_s) if self.wall_s > 0 else None,
+            "commands_per_s": round(self.commands / self.wall_s) if self.wall_s > 0 else None,
+            "trades": sum(self.trades.values()), "volume": sum(self.volume.values()),
+            "trades_by_symbol": dict(sorted(self.trades.items())),
+            "digest": digest,
+            "mm_obligations_met": {r.maker: r.met for r in reports},
+            "mm_obligations": [r.to_dict() for r in reports],
+            "margin_calls": kinds["margin_call"], "liquidations": kinds["liquidation"],
+            "defaults": kinds["default"], "waterfall_cents": dict(sorted(waterfall.items())),
+            "rejections": sum(a.rejections for a in self.agents),
+            "stylized_facts": facts,
+        }
+        return SessionRecord(summary=summary, samples=samples, makers=makers,
+                             risk_events=list(self.risk_events))
+
+    @staticmethod
+    def _stylized(samples: dict) -> dict:
+        last = samples.get("last_usd")
+        if last is None or len(last) < 3:
+            return {}
+        prices = last[~np.isnan(last)]
+        if prices.size < 4:
+            return {}
+        spreads = samples["spread_ticks"][~np.isnan(samples["spread_ticks"])]
+        depth = (samples["bid_depth"] + samples["ask_depth"]) / 2
+        return stylized_facts(prices, spreads, depth)
+
+
+_EMPTY_TOP = (None, 0, None, 0, None)
+_RISK = {CE.MarginCall: "margin_call", CE.LiquidationStarted: "liquidation",
+         CE.AccountDefaulted: "default", CE.WaterfallUsed: "waterfall"}
+
+
+def _deliver(agent, events) -> None:
+    for e in events:
+        agent.on_event(e)
+
+
+def _usd(ticks: int | None) -> float:
+    return ticks / TICKS_PER_USD if ticks is not None else math.nan
+
+
+def run_session(config: SessionConfig = SessionConfig(), progress=None, log_path=None) -> SessionRecord:
+    return Session(config, progress=progress, log_path=log_path).run()
+

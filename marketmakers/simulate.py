@@ -1,0 +1,85 @@
+"""`sitex simulate`: run an agent-based market session and write its report.
+
+With no arguments: one simulated trading day (24 h from 16:00 UTC) of the `baseline` scenario
+with the default agents (5 market makers, 200 others), seed 1, report in ./sitex-session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+from marketmakers.report import format_summary, write_report
+from marketmakers.scenarios import ScenarioError, list_scenarios
+from marketmakers.session import Session, SessionConfig
+
+
+def parse_args(argv: list[str] | None):
+    ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0])
+    ap.add_argument("--scenario", default="baseline",
+                    help=f"price scenario of the SIT fundamental: {', '.join(list_scenarios())}")
+    ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
+    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (default: one day)")
+    ap.add_argument("--agents", type=Path, help="agents file (TOML, like marketmakers/agents/agents.toml)")
+    ap.add_argument("--out", type=Path, default=Path("sitex-session"), help="report directory")
+    ap.add_argument("--start", default=SessionConfig.start, help="session start, ISO 8601 UTC")
+    ap.add_argument("--json", action="store_true", help="print one JSON object with the figures")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        agents = load_agents(args.agents) if args.agents else default_agents()
+        config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,
+                               start=args.start, agents=agents)
+        args.out.mkdir(parents=True, exist_ok=True)
+        with _progress(not args.no_progress) as progress:
+            session = Session(config, progress=progress, log_path=args.out / "events.csv")
+            record = session.run()
+    except (AgentsConfigError, ScenarioError, ValueError, OSError) as e:
+        print(f"sitex simulate: {e}", file=sys.stderr)
+        return 2
+    files = write_report(record, args.out)
+    record.summary["report"] = str(args.out)
+    if args.json:
+        print(json.dumps(record.summary, sort_keys=True, default=_plain))
+    else:
+        print(format_summary(record.summary))
+        print(f"report: {args.out}/ ({', '.join(sorted(p.name for p in files.values()))}, events.csv)")
+    return 0
+
+
+class _progress:
+    """A tqdm bar on stderr over the session's simulated time (off when stderr is no terminal)."""
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        if enabled and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=100, unit="%", desc="simulating", file=sys.stderr, leave=False)
+
+    def __enter__(self):
+        if self.bar is None:
+            return None
+
+        def update(fraction: float) -> None:
+            self.bar.update(round(fraction * 100) - self.bar.n)
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _plain(value):
+    """numpy scalars and other non-JSON values in the summary."""
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
