@@ -389,7 +389,7 @@ class Session:
         if others:
             s = self.scheduler
             for agent, mine in others.items():
-                s.at(s.now + agent.latency(), _deliver, agent, mine)
+                s.at(_inbox_time(agent, s.now), _deliver, agent, mine)
         if touched:
             ts = self.scheduler.now + self._md_latency
             for symbol in touched:
@@ -399,7 +399,7 @@ class Session:
 
     def _reply(self, agent, events) -> None:
         s = self.scheduler
-        s.at(s.now + agent.latency(), agent.on_response, events)
+        s.at(_inbox_time(agent, s.now), agent.on_response, events)
 
     def _count_fill(self, e) -> None:
         sym = e.symbol
@@ -472,10 +472,12 @@ class Session:
 
     @staticmethod
     def _stylized(samples: dict) -> dict:
-        last = samples.get("last_usd")
-        if last is None or len(last) < 3:
+        """Stylized facts of the primary contract on its sampled mid (trade prices bounce
+        between bid and ask, which alone makes lag-1 autocorrelation negative)."""
+        if len(samples.get("ts", ())) < 3:
             return {}
-        prices = last[~np.isnan(last)]
+        mid = (samples["bid_usd"] + samples["ask_usd"]) / 2
+        prices = mid[~np.isnan(mid)]
         if prices.size < 4:
             return {}
         spreads = samples["spread_ticks"][~np.isnan(samples["spread_ticks"])]
@@ -486,6 +488,15 @@ class Session:
 _EMPTY_TOP = (None, 0, None, 0, None)
 _RISK = {CE.MarginCall: "margin_call", CE.LiquidationStarted: "liquidation",
          CE.AccountDefaulted: "default", CE.WaterfallUsed: "waterfall"}
+
+
+def _inbox_time(agent, now: int) -> int:
+    """When a message sent now reaches the agent: after its latency, but never before a
+    message sent to it earlier (one session, one ordered stream, as over TCP)."""
+    t = now + agent.latency()
+    t = max(t, agent.inbox_ts)
+    agent.inbox_ts = t
+    return t
 
 
 def _deliver(agent, events) -> None:

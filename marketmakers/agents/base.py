@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from clearing import clearing_events as CE
+from clearing.reasons import Reason
 from exchange.events import (
     Fill,
     OrderAccepted,
@@ -67,6 +68,7 @@ class Agent:
         self.orders: dict[int, list] = {}  # order_id -> [symbol, side, price, remaining, total qty]
         self.positions: dict[str, int] = {}
         self.in_flight = 0  # commands sent and not answered yet
+        self.inbox_ts = 0  # when its latest message arrives: its messages arrive in order
         self.rejections = 0
         self.margin_called = False
         self.out = False  # liquidated or defaulted: it stops trading
@@ -101,7 +103,13 @@ class Agent:
             if e.taker_account == self.account:
                 self._filled(e.taker_order_id, e.taker_remaining)
             self.on_fill(e)
-        elif cls is OrderAccepted:
+            return
+        if cls is CE.FinalSettlement:
+            self.positions.pop(e.symbol, None)
+            return
+        if getattr(e, "account", None) != self.account:
+            return  # a response carries every event of the command: the other side's too
+        if cls is OrderAccepted:
             if e.status == "new" or e.status == "pending_trigger":
                 orders[e.order_id] = [e.symbol, e.side, e.price, e.qty, e.qty]
         elif cls is OrderCancelled or cls is OrderExpired:
@@ -114,15 +122,15 @@ class Agent:
             self.positions[e.symbol] = e.position
         elif cls is Rejected:
             self.rejections += 1
+            if e.reason == Reason.UNKNOWN_ORDER:
+                orders.pop(e.order_id, None)  # gone before the command arrived
         elif cls is CE.MarginCall:
             self.margin_called = True
         elif cls is CE.MarginCallCured:
             self.margin_called = False
-        elif cls is CE.LiquidationStarted or cls is CE.AccountDefaulted:
+        elif cls is CE.LiquidationStarted:
             self.out = True
-            self.orders.clear()
-        elif cls is CE.FinalSettlement:
-            self.positions.pop(e.symbol, None)
+            orders.clear()
 
     def on_fill(self, fill) -> None:
         """A fill of one of its orders (subclasses that react to fills)."""

@@ -62,11 +62,16 @@ class MarketMaker(Agent):
         self.pulls = 0  # times protection pulled the quotes
         self.session = None
         self._last_key = None
+        self._period = max(1, round(params.wake_s * NS))
         self.changes = 0  # its orders changed (fills, cancels, acks) this many times
 
     def on_event(self, e) -> None:
         self.changes += 1
         super().on_event(e)
+
+    def _next_wake(self) -> int:
+        return self._period  # a requoting timer, not a random arrival
+
 
     def start(self, session) -> None:
         self.session = session

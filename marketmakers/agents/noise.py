@@ -1,6 +1,9 @@
 """Noise (zero-intelligence) traders: random side, size and price around the mid they see,
 now and then a market order; they cancel their oldest order when they have too many open.
-They supply the random flow that the market makers earn their spread from."""
+They supply the random flow that the market makers earn their spread from. Like retail traders
+with limited capital they lean toward flat: the chance of a buy falls linearly from 1 at
+-max_position to 0 at +max_position, so their positions mean-revert instead of random-walking
+(and the market as a whole does not drift with their summed inventory)."""
 
 from __future__ import annotations
 
@@ -17,10 +20,13 @@ class NoiseParams(AgentParams):
     max_offset_ticks: int = 10  # limit prices from 2 ticks through to this far behind the mid
     max_size: int = 5  # lots, uniform 1..max_size
     max_open: int = 4  # more open orders than this: cancel the oldest
+    max_position: int = 25  # lots: the side that would go beyond is never chosen
 
     def __post_init__(self):
-        if not 0 <= self.market_prob <= 1 or self.max_offset_ticks < 0 or self.max_size < 1 or self.max_open < 1:
-            raise ValueError("need 0 <= market_prob <= 1, max_offset_ticks >= 0, max_size, max_open >= 1")
+        if (not 0 <= self.market_prob <= 1 or self.max_offset_ticks < 0 or self.max_size < 1
+                or self.max_open < 1 or self.max_position < 1):
+            raise ValueError("need 0 <= market_prob <= 1, max_offset_ticks >= 0, max_size, max_open, "
+                             "max_position >= 1")
 
 
 class Noise(Agent):
@@ -37,7 +43,7 @@ class Noise(Agent):
         p, r = self.p, self.random
         if len(self.orders) >= p.max_open:
             session.cancel(self, min(self.orders))
-        side = 1 if r.random() < 0.5 else -1
+        side = 1 if r.random() < 0.5 * (1 - self.position() / p.max_position) else -1
         qty = r.randint(1, p.max_size)
         if r.random() < p.market_prob:
             session.market(self, self.symbol, side, qty)
