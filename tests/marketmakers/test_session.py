@@ -1,0 +1,415 @@
+"""The session runner: determinism (in and across processes), the obligations accounting
+proven from the event log, the schedule of index, marks and variation margin, an expiry inside
+a session, margin calls and liquidation, and the summary's promised keys."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from itertools import pairwise
+
+import pytest
+
+from clearing.clearinghouse import ClearingHouse
+from clearing.config import ClearingConfig
+from clearing.factory import default_margin_model
+from exchange.venue import Venue
+from marketmakers.agents.config import parse_agents
+from marketmakers.session import NS_PER_SECOND, Session, SessionConfig
+
+SMALL = {
+    "obligation": {"max_spread_ticks": 20, "min_size": 10, "min_presence": 0.8},
+    "group": [
+        {"kind": "market_maker", "count": 1},
+        {"kind": "market_maker", "count": 1, "model": "glft", "gamma": 0.05},
+        {"kind": "noise", "count": 8},
+        {"kind": "momentum", "count": 2, "wake_s": 30},
+        {"kind": "mean_reversion", "count": 2, "wake_s": 30},
+        {"kind": "arbitrageur", "count": 1},
+        {"kind": "hedger", "count": 1, "wake_s": 60},
+    ],
+}
+HOUR = 3_600 * NS_PER_SECOND
+
+
+def run(tmp_path=None, venue=None, **kw):
+    kw.setdefault("agents", parse_agents(SMALL))
+    kw.setdefault("hours", 0.25)
+    session = Session(SessionConfig(**kw), venue=venue,
+                      log_path=tmp_path / "events.csv" if tmp_path else None)
+    return session, session.run()
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("small")
+    session, record = run(path, seed=11)
+    return session, record, path / "events.csv"
+
+
+# ---------------------------------------------------------------------------- determinism
+
+FIGURES = ("events", "commands", "trades", "volume", "trades_by_symbol", "digest",
+           "mm_obligations", "margin_calls", "liquidations", "defaults", "rejections",
+           "stylized_facts")
+
+
+def test_the_same_config_gives_the_same_log_and_figures(small):
+    _, first, _ = small
+    _, again = run(seed=11)
+    for key in FIGURES:
+        assert again.summary[key] == first.summary[key], key
+    assert first.summary["events"] > 1_000 and first.summary["trades"] > 10
+
+
+def test_another_seed_gives_another_log(small):
+    _, first, _ = small
+    _, other = run(seed=12)
+    assert other.summary["digest"] != first.summary["digest"]
+
+
+def test_the_digest_is_the_sha256_of_events_csv(small):
+    session, record, path = small
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record.summary["digest"]
+    lines = path.read_text().splitlines()
+    assert lines[0] == "seq,ts,kind,symbol,account,order_id,side,price,qty,detail"
+    assert len(lines) - 1 == record.summary["events"] == session.log.count
+    seqs = [int(line.split(",", 1)[0]) for line in lines[1:]]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # gap-free, in order
+
+
+_CHILD = """
+import json, sys
+from clearing.clearinghouse import ClearingHouse
+from clearing.config import ClearingConfig
+from clearing.factory import default_margin_model
+from exchange.venue import Venue
+from marketmakers.agents.config import parse_agents
+from marketmakers.session import SessionConfig, run_session
+config = SessionConfig(seed=5, hours=0.25, agents=parse_agents(json.loads(sys.argv[1])))
+print(run_session(config).summary["digest"])
+"""
+
+
+def test_the_digest_does_not_depend_on_the_process_hash_seed():
+    """Two interpreters with different string hashing (set, dict-of-set iteration orders)
+    must log the same events. (`sitex simulate` itself also draws five plots a run; the
+    session alone is what the digest covers, so the child runs only that.)"""
+    digests = set()
+    for hash_seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(SMALL)], env=env,
+                             capture_output=True, text=True, check=True, timeout=120)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+    assert len(digests.pop()) == 64
+
+
+# ---------------------------------------------------------------------------- obligations
+
+def rebuild_own_quotes(events, account: str, symbol: str):
+    """From the log alone: after each timestamp at which one of the maker's own orders in its
+    contract changed, its own (best bid, lots, best ask, lots). Makers send plain limit
+    orders (no iceberg, no stop), so the lots at a price are the remaining quantities."""
+    orders: dict[int, list] = {}  # order_id -> [side, price, remaining]
+    changes: list[tuple[int, tuple]] = []
+
+    def top():
+        bids = [(o[1], o[2]) for o in orders.values() if o[0] > 0]
+        asks = [(o[1], o[2]) for o in orders.values() if o[0] < 0]
+        bid = max((p for p, _ in bids), default=None)
+        ask = min((p for p, _ in asks), default=None)
+        return (bid, sum(q for p, q in bids if p == bid), ask, sum(q for p, q in asks if p == ask))
+
+    for e in events:
+        kind = e.kind
+        changed = False
+        if kind == "order_accepted":
+            if e.account == account and e.symbol == symbol and e.status == "new" and e.price is not None:
+                orders[e.order_id] = [e.side, e.price, e.qty]
+                changed = True
+        elif kind == "fill":
+            if e.symbol == symbol:
+                for oid, acct, remaining in ((e.maker_order_id, e.maker_account, e.maker_remaining),
+                                             (e.taker_order_id, e.taker_account, e.taker_remaining)):
+                    if acct == account and oid in orders:
+                        if remaining:
+                            orders[oid][2] = remaining
+                        else:
+                            del orders[oid]
+                        changed = True
+        elif kind in ("order_cancelled", "order_expired"):
+            if e.account == account and orders.pop(e.order_id, None) is not None:
+                changed = True
+        elif kind == "order_amended" and e.account == account and e.order_id in orders:
+            orders[e.order_id][1:] = [e.price, e.remaining]
+            changed = True
+        if changed:
+            if changes and changes[-1][0] == e.ts:
+                changes[-1] = (e.ts, top())  # the state after the last change at this instant
+            else:
+                changes.append((e.ts, top()))
+    return changes
+
+
+def compliant_ns_from_log(events, maker, start_ts: int, end_ts: int) -> int:
+    """The tracker's semantics: a maker's quote state changes at the venue time of the command
+    that changed its orders (the session updates the tracker right after that command), and
+    holds until the next change or the end; the session starts non-compliant."""
+    total = 0
+    since, compliant = start_ts, False
+    for ts, (bid, bid_lots, ask, ask_lots) in rebuild_own_quotes(events, maker.account, maker.symbol):
+        if compliant:
+            total += ts - since
+        since, compliant = ts, maker.obligation.compliant(bid, bid_lots, ask, ask_lots)
+    if compliant:
+        total += end_ts - since
+    return total
+
+
+def test_obligations_accounting_equals_the_log(small):
+    session, record, _ = small
+    events = list(session.log.events())
+    reports = {r["maker"]: r for r in record.summary["mm_obligations"]}
+    assert set(reports) == {m.name for m in session.makers} == set(record.summary["mm_obligations_met"])
+    session_ns = session.end_ts - session.start_ts
+    for maker in session.makers:
+        report = reports[maker.name]
+        expected = compliant_ns_from_log(events, maker, session.start_ts, session.end_ts)
+        assert 0 < expected <= session_ns
+        assert report["compliant_ns"] == expected, maker.name
+        assert report["session_ns"] == session_ns
+        presence = expected / session_ns
+        assert report["presence"] == round(presence, 4)
+        assert report["met"] is (presence >= maker.obligation.min_presence)
+        assert record.summary["mm_obligations_met"][maker.name] is report["met"]
+
+
+def test_a_strict_obligation_is_not_met_and_the_log_agrees():
+    """A spread bar tighter than any ladder the makers quote: no compliant time at all."""
+    agents = parse_agents({**SMALL, "obligation": {"max_spread_ticks": 1, "min_size": 10,
+                                                   "min_presence": 0.5}})
+    session, record = run(seed=11, agents=agents, hours=0.1)
+    events = list(session.log.events())
+    for maker, report in zip(session.makers, record.summary["mm_obligations"], strict=True):
+        assert report["compliant_ns"] == compliant_ns_from_log(events, maker, session.start_ts,
+                                                               session.end_ts) == 0
+        assert report["met"] is False
+
+
+# ---------------------------------------------------------------------------- the schedule
+
+@pytest.fixture(scope="module")
+def across_the_fixing():
+    """15:30 to 16:30 UTC: the daily 16:00 boundary inside the session."""
+    return run(seed=2, hours=1.0, start="2027-01-04T15:30:00+00:00")
+
+
+def test_marks_and_variation_margin_every_mark_interval(across_the_fixing):
+    session, _ = across_the_fixing
+    events = list(session.log.events())
+    start, interval = session.start_ts, 900 * NS_PER_SECOND
+    vm = [e for e in events if e.kind == "variation_margin"]
+    mark_times = sorted({e.ts for e in events if e.kind == "mark"})
+    scheduled = [start + i * interval for i in range(5)]  # 15:30 (opening), 15:45 ... 16:30
+    assert mark_times == scheduled
+    assert sorted({e.ts for e in vm}) == scheduled
+    # every live contract is marked at every cycle, and each cycle settles gains = losses
+    live = {e.symbol for e in events if e.kind == "contract_listed"}
+    for ts in scheduled:
+        assert {e.symbol for e in events if e.kind == "mark" and e.ts == ts} == live
+    assert all(e.paid == e.collected for e in vm)
+
+
+def test_one_end_of_day_cycle_at_the_16_utc_boundary(across_the_fixing):
+    session, _ = across_the_fixing
+    eod = [e for e in session.log.events() if e.kind == "variation_margin" and e.end_of_day]
+    assert [e.ts for e in eod] == [session.start_ts + HOUR // 2]  # 16:00 UTC
+    assert eod[0].ts % (86_400 * NS_PER_SECOND) == 16 * HOUR
+
+
+@pytest.mark.xfail(strict=True, reason="a session that ends on a mark time runs two mark/VM "
+                   "cycles at end_ts (the repeating mark at end_ts, then _close's final one); "
+                   "ending at 16:00 UTC (the default 24 h session) gives two end-of-day cycles")
+def test_a_session_ending_at_16_utc_has_one_end_of_day_cycle():
+    session, _ = run(seed=2, hours=0.5, start="2027-01-04T15:30:00+00:00")
+    eod = [e for e in session.log.events() if e.kind == "variation_margin" and e.end_of_day]
+    assert len(eod) == 1
+
+
+def test_the_index_is_published_every_index_interval(across_the_fixing):
+    session, _ = across_the_fixing
+    interval = session._index_interval()
+    assert interval == 60 * NS_PER_SECOND
+    for name in ("SIT", "GPU"):
+        pubs = session.venue.gate.histories[name].publications
+        times = [p.ts for p in pubs]
+        assert times[0] == session.start_ts
+        assert all(b - a == interval for a, b in pairwise(times))
+        assert times[-1] > session.end_ts - interval
+        assert session.venue.index_value(name) == pubs[-1].value
+
+
+@pytest.mark.xfail(strict=True, reason="PublishIndex leaves no event in the venue's stream after "
+                   "the first (one reference_price per contract, when its settlement is unset; "
+                   "ClearingHouse.set_index emits nothing), so the event log cannot show or "
+                   "replay the index, against 'one state change = one event type'")
+def test_the_log_shows_every_index_publication(across_the_fixing):
+    session, _ = across_the_fixing
+    kinds = Counter(e.kind for e in session.log.events())
+    publications = len(session.venue.gate.histories["SIT"].publications)
+    assert kinds["index_published"] >= publications or kinds["reference_price"] >= publications
+
+
+# ---------------------------------------------------------------------------- expiry
+
+EXPIRY_AGENTS = {"group": [
+    {"kind": "market_maker", "count": 1, "expiry": 1},
+    {"kind": "market_maker", "count": 1, "expiry": 2},
+    {"kind": "hedger", "count": 2, "roll_days": 0.02, "wake_s": 60, "monthly_lots": 4},
+    {"kind": "noise", "count": 6},
+    {"kind": "noise", "count": 6, "expiry": 2},
+]}
+LAST_TRADE_F27 = "2027-01-29T16:00:00+00:00"
+
+
+@pytest.fixture(scope="module")
+def expiry():
+    return run(seed=3, hours=1.25, start="2027-01-29T15:00:00+00:00",
+               agents=parse_agents(EXPIRY_AGENTS))
+
+
+def test_the_front_month_settles_and_the_next_is_listed(expiry):
+    session, _ = expiry
+    events = list(session.log.events())
+    last_trade = SessionConfig(start=LAST_TRADE_F27).start_ts()
+    settled = [e for e in events if e.kind == "final_settlement" and e.symbol == "SITF27"]
+    assert len(settled) == 1 and settled[0].ts == last_trade
+    assert any(e.kind == "contract_listed" and e.symbol == "SITF28" and e.ts == last_trade
+               for e in events)
+    listed = [s for s, _ in session.listed("SIT")]
+    assert "SITF27" not in listed and listed[0] == "SITG27" and "SITF28" in listed
+    # nobody holds the expired contract: open interest 0
+    gate = session.venue.gate
+    assert all(gate.positions(a.account).get("SITF27", 0) == 0 for a in session.agents)
+    hedgers = [a for a in session.agents if a.kind == "hedger"]
+    assert all("SITF27" not in gate.positions(h.account) for h in hedgers)
+    # no order of the expired contract trades after its last trading time
+    assert not [e for e in events if e.kind == "fill" and e.symbol == "SITF27" and e.ts >= last_trade]
+
+
+def test_hedgers_hold_their_strip_and_roll_out_of_the_front_month(expiry):
+    session, _ = expiry
+    lots = EXPIRY_AGENTS["group"][2]["monthly_lots"]
+    roll_from = SessionConfig(start=LAST_TRADE_F27).start_ts() - round(0.02 * 86_400 * NS_PER_SECOND)
+    last: dict = {}
+    for e in session.log.events():
+        if e.kind == "position_changed" and e.account.startswith("hedger"):
+            assert 0 <= e.position <= lots, e  # long the strip, never beyond it
+            last[e.account, e.symbol] = (e.ts, e.position)
+    assert {s for _, s in last} == {"SITF27", "SITG27"}
+    for (_, symbol), (ts, position) in last.items():
+        if symbol == "SITF27":  # sold out after the roll date, before the last trade
+            assert position == 0 and ts >= roll_from
+
+
+@pytest.mark.xfail(strict=True, reason="agents resolve their contract once, at start: after the "
+                   "front month expires, agents on expiry 1 keep sending orders for it (thousands "
+                   "of MARKET_EXPIRED rejections) and the maker's obligation is lost for the rest "
+                   "of the session")
+def test_agents_on_expiry_1_move_to_the_new_front_month(expiry):
+    session, record = expiry
+    reasons = Counter(e.reason.name for e in session.log.events() if e.kind == "rejected")
+    assert reasons["MARKET_EXPIRED"] == 0
+    assert all(record.summary["mm_obligations_met"].values())
+
+
+# ---------------------------------------------------------------------------- margin calls
+
+# Seed 7157 of `efficiency-shock` (over 2.25 h: the path's draws depend on its length) has a
+# -27% jump of the fundamental at 579 s. Underfunded hedgers are long by then, so the 900 s
+# mark cycle calls them: with the default rulebook their equity is ~61% of maintenance, above
+# the 50% hard floor, and they cure the call by halving their position. A stricter rulebook
+# (hard floor at 70% of maintenance) liquidates them at once: both paths are exercised.
+RISKY_SEED = 7157
+RISKY_AGENTS = {"group": [
+    {"kind": "market_maker", "count": 2},
+    {"kind": "hedger", "count": 2, "cash_usd": 30_000, "monthly_lots": 500, "clip": 10,
+     "wake_s": 10, "months": 1},
+    {"kind": "noise", "count": 6},
+]}
+
+
+def risky_session(hard_floor_bps: int):
+    gate = ClearingHouse(ClearingConfig(hard_floor_bps=hard_floor_bps), margin=default_margin_model())
+    return run(venue=Venue(gate=gate), scenario="efficiency-shock", seed=RISKY_SEED, hours=2.25,
+               agents=parse_agents(RISKY_AGENTS))
+
+
+def test_underfunded_agents_are_called_and_cure_the_call():
+    session, record = risky_session(ClearingConfig().hard_floor_bps)
+    s = record.summary
+    events = list(session.log.events())
+    kinds = Counter(e.kind for e in events)
+    assert (s["margin_calls"], s["liquidations"], s["defaults"]) == (2, 0, 0)
+    assert kinds["margin_call"] == 2 and kinds["margin_call_cured"] == 2
+    calls = [e for e in events if e.kind == "margin_call"]
+    assert {e.account for e in calls} == {"hedger-1", "hedger-2"}
+    assert all(e.ts == session.start_ts + 900 * NS_PER_SECOND for e in calls)
+    assert all(e.equity < e.maintenance for e in calls)
+    for call in calls:  # the hedger sold (reduce_risk) between the call and the cure
+        sold = [e for e in events if e.kind == "position_changed" and e.account == call.account
+                and e.ts > call.ts and e.qty < 0]
+        assert sold
+    assert [r["kind"] for r in record.risk_events] == ["margin_call", "margin_call"]
+
+
+def test_underfunded_agents_are_called_and_liquidated():
+    session, record = risky_session(7_000)
+    s = record.summary
+    events = list(session.log.events())
+    kinds = Counter(e.kind for e in events)
+    assert s["margin_calls"] >= 1 and s["liquidations"] >= 1
+    assert s["margin_calls"] == kinds["margin_call"]
+    assert s["liquidations"] == kinds["liquidation_started"]
+    assert s["defaults"] == kinds["account_defaulted"]
+    risk = Counter(e["kind"] for e in record.risk_events)
+    assert (risk["margin_call"], risk["liquidation"], risk["default"]) == (
+        s["margin_calls"], s["liquidations"], s["defaults"])
+    called = {e.account for e in events if e.kind == "margin_call"}
+    liquidated = {e.account for e in events if e.kind == "liquidation_started"}
+    assert liquidated <= called
+    assert all(a.startswith("hedger") for a in called)
+    rejected = Counter(e.reason.name for e in events if e.kind == "rejected")
+    assert rejected["INSUFFICIENT_MARGIN"] > 0  # they were stopped before at the gate, too
+    for agent in session.agents:  # a liquidated agent knows it and is out
+        assert agent.out is (agent.account in liquidated)
+    gate = session.venue.gate
+    assert all(not gate.positions(a) for a in liquidated)
+    # the liquidation's close-out orders and cancels are in the log, at the liquidation time
+    for e in (e for e in events if e.kind == "liquidation_started"):
+        after = [x for x in events if x.ts == e.ts and x.seq > e.seq
+                 and getattr(x, "account", None) == e.account]
+        assert after, e
+
+
+# ---------------------------------------------------------------------------- the summary
+
+def test_the_summary_has_the_promised_keys(small):
+    _, record, _ = small
+    s = record.summary
+    for key in ("events", "events_per_s", "trades", "digest", "mm_obligations_met",
+                "margin_calls", "liquidations", "defaults"):
+        assert key in s, key
+    assert s["events"] > 0 and s["events_per_s"] > 0 and s["trades"] > 0
+    assert isinstance(s["margin_calls"], int) and isinstance(s["liquidations"], int)
+    assert isinstance(s["defaults"], int)
+    assert json.loads(json.dumps(s["mm_obligations_met"])) == s["mm_obligations_met"]
+    facts = s["stylized_facts"]
+    for key in ("excess_kurtosis", "autocorr_returns_lag1", "autocorr_abs_returns_lag1",
+                "mean_spread", "mean_depth"):
+        assert key in facts, key
+    assert facts["mean_spread"] > 0 and facts["mean_depth"] > 0
+    assert -1 <= facts["autocorr_returns_lag1"] <= 1

@@ -1,0 +1,58 @@
+"""`sitex simulate` through the command line: the JSON it promises, the report it writes, and
+clean exit-2 errors for a bad scenario or agents file."""
+
+import json
+
+import pytest
+
+from api import cli
+
+PROMISED = ("events", "events_per_s", "trades", "digest", "mm_obligations_met", "margin_calls",
+            "liquidations", "defaults")
+PLOTS = ("price.png", "spread_depth.png", "volume.png", "makers.png", "risk.png")
+
+
+def test_simulate_json_prints_one_object_and_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert cli.main(["simulate", "--hours", "0.1", "--out", str(out), "--json", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert text.count("\n") == 1  # one JSON object on one line
+    summary = json.loads(text)
+    for key in PROMISED:
+        assert key in summary, key
+    assert summary["events"] > 0 and summary["events_per_s"] > 0 and summary["trades"] > 0
+    assert len(summary["digest"]) == 64
+    assert len(summary["mm_obligations_met"]) == 5  # the default agents: 5 makers
+    assert all(isinstance(v, bool) for v in summary["mm_obligations_met"].values())
+    for name in ("summary.json", "events.csv", *PLOTS):
+        assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    for name in PLOTS:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    written = json.loads((out / "summary.json").read_text())
+    assert written["digest"] == summary["digest"]
+    assert written["events"] == summary["events"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--scenario", "no-such-scenario"],
+    ["--agents", "{missing}"],
+    ["--agents", "{bad}"],
+    ["--hours", "-1"],
+])
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, args):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[group]]\nkind = "wizard"\n')
+    args = [a.format(missing=tmp_path / "missing.toml", bad=bad) for a in args]
+    code = cli.main(["simulate", "--hours", "0.05", "--out", str(tmp_path / "o"), "--json",
+                     "--no-progress", *args])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith("sitex simulate: ")
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    if "--scenario" in args:
+        assert "no-such-scenario" in captured.err
+    elif "{bad}" in str(args) or str(bad) in args:
+        assert "group 0 (wizard)" in captured.err
+    elif "--agents" in args:
+        assert "missing.toml" in captured.err
