@@ -14,7 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("api.demo:main", "a short in-process trading demo: a book, trades, a cancel"),
     "bench engine": ("bench.engine:main", "the matching engine against a bare baseline book"),
     "bench margin": ("bench.margin:main", "vectorised margin against a per-account loop"),
-    "simulate": ("marketmakers.simulate:main", "an agent-based market session with a report"),
+    "simulate": ("api.simulate:main", "an agent-based market session with a report (--server URL: against a live server)"),
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),

@@ -17,7 +17,7 @@ from marketmakers.scenarios import ScenarioError, list_scenarios
 from marketmakers.session import Session, SessionConfig
 
 
-def parse_args(argv: list[str] | None):
+def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="baseline",
                     help=f"price scenario of the SIT fundamental: {', '.join(list_scenarios())}")
@@ -28,11 +28,15 @@ def parse_args(argv: list[str] | None):
     ap.add_argument("--start", default=SessionConfig.start, help="session start, ISO 8601 UTC")
     ap.add_argument("--json", action="store_true", help="print one JSON object with the figures")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return ap.parse_args(argv)
+    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    return run(build_parser().parse_args(argv))
+
+
+def run(args) -> int:
+    """The in-process session of parsed arguments; prints the summary, writes the report."""
     try:
         agents = load_agents(args.agents) if args.agents else default_agents()
         config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,

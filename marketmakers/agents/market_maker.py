@@ -83,7 +83,10 @@ class MarketMaker(Agent):
         if self.margin_called:
             self.reduce_risk(session)
             return
-        key = (round(session.fundamental_ticks(self.p.product)), self.position(), self.changes)
+        fundamental = session.fundamental_ticks(self.p.product)
+        if fundamental is None:
+            return  # nothing to quote around yet (a remote session before the first index)
+        key = (round(fundamental), self.position(), self.changes)
         if key == self._last_key:
             return  # nothing it quotes on moved since its last look
         self._last_key = key

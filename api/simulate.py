@@ -1,0 +1,49 @@
+"""`sitex simulate`: the in-process market session (marketmakers/simulate.py), or with
+`--server URL` the same agents against a live server through the client (api/remote_session.py).
+
+In the remote mode `--hours` is wall-clock time, the server's own clock; the server decides the
+index, marks and margin, and the summary counts what the agents sent and received.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import httpx
+
+from api.client import SitexError
+from api.remote_session import run_remote
+from marketmakers import simulate as local
+from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = local.build_parser()
+    ap.add_argument("--server", help="run the agents against this server (http://host:port)")
+    ap.add_argument("--admin-key", default=os.environ.get("SITEX_ADMIN_KEY"),
+                    help="the server's admin key, to open the agents' accounts (or SITEX_ADMIN_KEY)")
+    args = ap.parse_args(argv)
+    if args.server is None:
+        return local.run(args)
+    if not args.admin_key:
+        print("sitex simulate: --server needs the admin key (--admin-key or SITEX_ADMIN_KEY)",
+              file=sys.stderr)
+        return 2
+    try:
+        agents = load_agents(args.agents) if args.agents else default_agents()
+        summary = run_remote(args.server, args.admin_key, agents, args.hours * 3_600, args.seed)
+    except AgentsConfigError as e:
+        print(f"sitex simulate: {e}", file=sys.stderr)
+        return 2
+    except (OSError, httpx.HTTPError, SitexError) as e:
+        print(f"sitex simulate: the server at {args.server} failed: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(f"sitex simulate --server {args.server}: {summary['commands']} commands, "
+              f"{summary['fills']} fills, rejections {summary['rejections'] or 'none'} "
+              f"in {summary['seconds']} s")
+    return 0

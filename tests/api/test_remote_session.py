@@ -1,0 +1,64 @@
+"""`sitex simulate --server URL`: the session's agents against a real uvicorn server."""
+
+import json
+
+import httpx
+
+from api.app import Settings
+from api.simulate import main
+from clearing.factory import default_clearinghouse
+from tests.api.conftest import ADMIN
+
+AGENTS = """
+[[group]]
+kind = "market_maker"
+count = 2
+wake_s = 0.3
+[[group]]
+kind = "noise"
+count = 6
+wake_s = 0.2
+[[group]]
+kind = "hedger"
+count = 2
+wake_s = 0.5
+monthly_lots = 4
+[[group]]
+kind = "momentum"
+count = 1
+wake_s = 0.3
+"""
+
+
+def test_the_session_agents_trade_against_a_live_server(make_server, tmp_path, capsys):
+    agents = tmp_path / "agents.toml"
+    agents.write_text(AGENTS)
+    with make_server(Settings(admin_key=ADMIN, cycle_seconds=0.5, rate=0,
+                              gate=default_clearinghouse())) as server:
+        code = main(["--server", server.url, "--admin-key", ADMIN, "--hours", str(4 / 3600),
+                     "--agents", str(agents), "--json"])
+        assert code == 0
+        summary = json.loads(capsys.readouterr().out)
+        with httpx.Client(base_url=server.url, headers={"X-API-Key": ADMIN}) as admin:
+            accounts = {a["account_id"]: a for a in admin.get("/v1/admin/accounts").json()["accounts"]}
+    assert summary["agents"] == {"market_maker": 2, "noise": 6, "hedger": 2, "momentum": 1}
+    assert summary["commands"] > 50 and summary["fills"] > 0
+    assert set(summary["rejections"]) <= {"UNKNOWN_ORDER"}  # a cancel racing a fill, at most
+    # what every agent learnt of its positions from its private channels is what the server holds
+    for name, account in summary["accounts"].items():
+        server_side = {p["symbol"]: p["qty"] for p in accounts[account]["positions"]}
+        assert summary["positions"].get(name, {}) == server_side, name
+    traded = {s for p in summary["positions"].values() for s in p}
+    for symbol in traded:  # zero-sum: every lot bought was sold by another agent
+        assert sum(p.get(symbol, 0) for p in summary["positions"].values()) == 0
+
+
+def test_server_mode_needs_the_admin_key(capsys, monkeypatch):
+    monkeypatch.delenv("SITEX_ADMIN_KEY", raising=False)
+    assert main(["--server", "http://127.0.0.1:9", "--hours", "0.001"]) == 2
+    assert "admin key" in capsys.readouterr().err
+
+
+def test_an_unreachable_server_is_a_clear_error(capsys):
+    assert main(["--server", "http://127.0.0.1:9", "--admin-key", "x", "--hours", "0.001"]) == 1
+    assert "failed" in capsys.readouterr().err
