@@ -109,6 +109,9 @@ class Session:
         seed = config.seed
         step = round(config.fundamental_step_s * NS_PER_SECOND)
         scenario, gpu = load_scenario(config.scenario), load_scenario(config.gpu_scenario)
+        if scenario.index_name != "SIT" or gpu.index_name != "GPU":
+            raise ValueError(f"the session needs a SIT scenario and a GPU scenario; {config.scenario!r} "
+                             f"drives {scenario.index_name}, {config.gpu_scenario!r} drives {gpu.index_name}")
         self.scenario = scenario
         self.fundamentals = {
             scenario.index_name: FundamentalPath(scenario, self.start_ts, self.end_ts, step,

@@ -13,14 +13,18 @@ from pathlib import Path
 
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
 from marketmakers.report import format_summary, write_report
-from marketmakers.scenarios import ScenarioError, list_scenarios
+from marketmakers.scenarios import ScenarioError, list_scenarios, load_scenario
 from marketmakers.session import Session, SessionConfig
+
+
+def sit_scenarios() -> list[str]:
+    return [n for n in list_scenarios() if load_scenario(n).index_name == "SIT"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default="baseline",
-                    help=f"price scenario of the SIT fundamental: {', '.join(list_scenarios())}")
+                    help=f"price scenario of the SIT fundamental: {', '.join(sit_scenarios())}")
     ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
     ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (default: one day)")
     ap.add_argument("--agents", type=Path, help="agents file (TOML, like marketmakers/agents/agents.toml)")
