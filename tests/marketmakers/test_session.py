@@ -353,17 +353,19 @@ def test_underfunded_agents_are_called_and_cure_the_call():
     s = record.summary
     events = list(session.log.events())
     kinds = Counter(e.kind for e in events)
-    assert (s["margin_calls"], s["liquidations"], s["defaults"]) == (2, 0, 0)
-    assert kinds["margin_call"] == 2 and kinds["margin_call_cured"] == 2
+    assert s["margin_calls"] >= 1 and (s["liquidations"], s["defaults"]) == (0, 0)
+    assert s["margin_calls"] == kinds["margin_call"]
+    assert [r["kind"] for r in record.risk_events] == ["margin_call"] * s["margin_calls"]
     calls = [e for e in events if e.kind == "margin_call"]
-    assert {e.account for e in calls} == {"hedger-1", "hedger-2"}
-    assert all(e.ts == session.start_ts + 900 * NS_PER_SECOND for e in calls)
-    assert all(e.equity < e.maintenance for e in calls)
-    for call in calls:  # the hedger sold (reduce_risk) between the call and the cure
+    assert {e.account for e in calls} <= {"hedger-1", "hedger-2"}
+    assert all(e.equity < e.maintenance and e.deadline > e.ts for e in calls)  # not the floor
+    for call in calls:  # the hedger sold (reduce_risk), then the call was cured
+        cured = [e for e in events if e.kind == "margin_call_cured" and e.account == call.account
+                 and e.ts > call.ts]
         sold = [e for e in events if e.kind == "position_changed" and e.account == call.account
-                and e.ts > call.ts and e.qty < 0]
-        assert sold
-    assert [r["kind"] for r in record.risk_events] == ["margin_call", "margin_call"]
+                and call.ts < e.ts <= cured[0].ts and e.qty < 0]
+        assert cured and sold
+        assert cured[0].ts < call.deadline
 
 
 def test_underfunded_agents_are_called_and_liquidated():
