@@ -80,31 +80,48 @@ def test_the_digest_is_the_sha256_of_events_csv(small):
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))  # gap-free, in order
 
 
-_CHILD = """
-import json, sys
-from clearing.clearinghouse import ClearingHouse
-from clearing.config import ClearingConfig
-from clearing.factory import default_margin_model
-from exchange.venue import Venue
-from marketmakers.agents.config import parse_agents
-from marketmakers.session import SessionConfig, run_session
-config = SessionConfig(seed=5, hours=0.25, agents=parse_agents(json.loads(sys.argv[1])))
-print(run_session(config).summary["digest"])
+SMALL_TOML = """
+[obligation]
+max_spread_ticks = 20
+min_size = 10
+min_presence = 0.8
+
+[[group]]
+kind = "market_maker"
+count = 2
+
+[[group]]
+kind = "noise"
+count = 8
+
+[[group]]
+kind = "momentum"
+count = 2
+wake_s = 30
+
+[[group]]
+kind = "arbitrageur"
+count = 1
 """
 
 
-def test_the_digest_does_not_depend_on_the_process_hash_seed():
-    """Two interpreters with different string hashing (set, dict-of-set iteration orders)
-    must log the same events. (`sitex simulate` itself also draws five plots a run; the
-    session alone is what the digest covers, so the child runs only that.)"""
-    digests = set()
+def test_the_digest_does_not_depend_on_the_process_hash_seed(tmp_path):
+    """`sitex simulate` in two interpreters with different string hashing (so different set
+    and dict-of-str iteration orders wherever they could leak in) logs the same events."""
+    agents = tmp_path / "agents.toml"
+    agents.write_text(SMALL_TOML)
+    digests = []
     for hash_seed in ("0", "4242"):
+        out = tmp_path / f"run-{hash_seed}"
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        out = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(SMALL)], env=env,
-                             capture_output=True, text=True, check=True, timeout=120)
-        digests.add(out.stdout.strip())
-    assert len(digests) == 1
-    assert len(digests.pop()) == 64
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", "simulate", "--json", "--hours", "0.25",
+             "--no-progress", "--seed", "5", "--agents", str(agents), "--out", str(out)],
+            env=env, capture_output=True, text=True, check=True, timeout=120)
+        digest = json.loads(done.stdout)["digest"]
+        assert digest == hashlib.sha256((out / "events.csv").read_bytes()).hexdigest()
+        digests.append(digest)
+    assert digests[0] == digests[1]
 
 
 # ---------------------------------------------------------------------------- obligations
@@ -169,8 +186,11 @@ def compliant_ns_from_log(events, maker, start_ts: int, end_ts: int) -> int:
     return total
 
 
-def test_obligations_accounting_equals_the_log(small):
-    session, record, _ = small
+@pytest.mark.parametrize("which", ["small", "across_the_fixing", "expiry"])
+def test_obligations_accounting_equals_the_log(which, request):
+    """Also across a daily fixing, and through an expiry (the expiring maker's quotes are
+    cancelled with the contract, so its compliance ends there)."""
+    session, record = request.getfixturevalue(which)[:2]
     events = list(session.log.events())
     reports = {r["maker"]: r for r in record.summary["mm_obligations"]}
     assert set(reports) == {m.name for m in session.makers} == set(record.summary["mm_obligations_met"])
@@ -282,7 +302,7 @@ def expiry():
 
 
 def test_the_front_month_settles_and_the_next_is_listed(expiry):
-    session, _ = expiry
+    session, record = expiry
     events = list(session.log.events())
     last_trade = SessionConfig(start=LAST_TRADE_F27).start_ts()
     settled = [e for e in events if e.kind == "final_settlement" and e.symbol == "SITF27"]
@@ -296,6 +316,10 @@ def test_the_front_month_settles_and_the_next_is_listed(expiry):
     assert all(gate.positions(a.account).get("SITF27", 0) == 0 for a in session.agents)
     hedgers = [a for a in session.agents if a.kind == "hedger"]
     assert all("SITF27" not in gate.positions(h.account) for h in hedgers)
+    # the front-month maker's quotes went with its contract: no compliant time after it
+    front = record.summary["mm_obligations"][0]
+    assert front["maker"] == "market-maker-1"
+    assert 0 < front["compliant_ns"] <= last_trade - session.start_ts
     # no order of the expired contract trades after its last trading time
     assert not [e for e in events if e.kind == "fill" and e.symbol == "SITF27" and e.ts >= last_trade]
 

@@ -38,6 +38,7 @@ def test_simulate_json_prints_one_object_and_writes_the_report(tmp_path, capsys)
     ["--agents", "{missing}"],
     ["--agents", "{bad}"],
     ["--hours", "-1"],
+    ["--scenario", "gpu-baseline"],  # a GPU scenario cannot drive the SIT fundamental
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, args):
     bad = tmp_path / "bad.toml"
@@ -51,7 +52,7 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, arg
     assert "Traceback" not in captured.err
     assert captured.out == ""
     if "--scenario" in args:
-        assert "no-such-scenario" in captured.err
+        assert args[args.index("--scenario") + 1] in captured.err
     elif "{bad}" in str(args) or str(bad) in args:
         assert "group 0 (wizard)" in captured.err
     elif "--agents" in args:
