@@ -56,6 +56,7 @@ class RemoteSession:
         self.seen_trades: dict = {}  # agent -> trade ids already told by a REST answer
         self.stopping = False
         self.end = 0.0
+        self.listing_version = 0  # contracts are read once, at the start
 
     # ------------------------------------------------------------------ what agents call
 

@@ -204,6 +204,17 @@ class ContractListed(TupleEvent, fields=(
     __slots__ = ()
 
 
+class IndexPublished(TupleEvent, fields=(
+    "name",  # "SIT" or "GPU"
+    "value",  # micro-USD
+)):
+    """An index publication reached the venue: marks, bands of new contracts and the final
+    settlement average read it."""
+
+    kind = "index_published"
+    __slots__ = ()
+
+
 class ReferencePriceSet(TupleEvent, fields=(
     "symbol",
     "price",

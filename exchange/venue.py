@@ -22,6 +22,7 @@ from exchange.contracts import GPU, SIT, ProductSpec, listing_calendar
 from exchange.events import (
     BookDelta,
     ContractListed,
+    IndexPublished,
     OrderAccepted,
     OrderAmended,
     OrderCancelled,
@@ -864,6 +865,8 @@ class Venue(Matching):
     def _publish_index(self, c: C.PublishIndex, out: list) -> None:
         if type(c.value) is not int or c.value <= 0:
             raise Rejection(Reason.INVALID_AMOUNT, "an index value is a positive integer (micro-USD)")
+        self._seq.last += 1
+        out.append(IndexPublished(self._seq.last, c.ts, c.name, c.value))
         set_index = getattr(self.gate, "set_index", None)
         if set_index is not None:
             set_index(c.name, c.value, c.ts, out)

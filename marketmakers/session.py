@@ -23,7 +23,7 @@ from clearing import clearing_events as CE
 from clearing.factory import default_clearinghouse
 from clearing.types import INDEX_SCALE, NS_PER_SECOND
 from exchange import commands as C
-from exchange.events import BookDelta, Fill
+from exchange.events import BookDelta, ContractListed, Fill, TradingStateChanged
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
 from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
@@ -147,6 +147,8 @@ class Session:
         self.maker_series: dict[str, dict[str, list]] = {}
         self.primary: str | None = None
         self.wall_s = 0.0
+        self._listed: dict[str, list] = {}
+        self.listing_version = 0  # moves when a contract is listed or stops trading
 
     # ------------------------------------------------------------------ what agents call
 
@@ -155,11 +157,15 @@ class Session:
         return self.scheduler.now
 
     def symbol_for(self, product: str, expiry: int) -> str | None:
-        listed = self.port.listed(product)
+        listed = self.listed(product)
         return listed[expiry - 1][0] if 0 < expiry <= len(listed) else None
 
     def listed(self, product: str) -> list[tuple[str, int]]:
-        return self.port.listed(product)
+        """The product's tradable expiries, nearest first (public reference data)."""
+        cached = self._listed.get(product)
+        if cached is None:
+            cached = self._listed[product] = self.port.listed(product)
+        return cached
 
     def wake_in(self, agent, delay_ns: int) -> None:
         self.scheduler.at(self.scheduler.now + delay_ns, self._wake, agent)
@@ -209,7 +215,7 @@ class Session:
         s = self.scheduler
         every = lambda seconds: round(seconds * NS_PER_SECOND)
         self._repeat(self._index_cycle, self._index_interval())
-        self._repeat(self._mark_cycle, every(cfg.mark_interval_s))
+        self._repeat(self._mark_cycle, every(cfg.mark_interval_s), at_end=False)  # _close marks
         self._repeat(self._sample, every(cfg.sample_interval_s))
         self._repeat(self._review_standing, every(cfg.standing_interval_s))
         for agent in self.agents:
@@ -227,13 +233,18 @@ class Session:
         self.wall_s = time.perf_counter() - wall
         return self.record()
 
-    def _repeat(self, action, interval_ns: int) -> None:
+    def _repeat(self, action, interval_ns: int, at_end: bool = True) -> None:
+        """Run `action` every interval from the start; at the session's end too if `at_end`."""
+        def due(ts: int) -> bool:
+            return ts < self.end_ts or (at_end and ts == self.end_ts)
+
         def tick():
             action()
             nxt = self.scheduler.now + interval_ns
-            if nxt <= self.end_ts:
+            if due(nxt):
                 self.scheduler.at(nxt, tick)
-        self.scheduler.at(self.scheduler.now + interval_ns, tick)
+        if due(self.scheduler.now + interval_ns):
+            self.scheduler.at(self.scheduler.now + interval_ns, tick)
 
     def _index_interval(self) -> int:
         return min(src.calculator.methodology.interval_ns for src in self.indices.values())
@@ -336,6 +347,9 @@ class Session:
         """A command of the exchange's own (listing, index, marks, expiry, accounts)."""
         events = self._submit(cmd)
         self.commands += 1
+        if any(type(e) in _LISTING for e in events):
+            self._listed.clear()
+            self.listing_version += 1
         self._dispatch(events, None)
         return events
 
@@ -489,6 +503,7 @@ class Session:
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
+_LISTING = (ContractListed, TradingStateChanged)
 _RISK = {CE.MarginCall: "margin_call", CE.LiquidationStarted: "liquidation",
          CE.AccountDefaulted: "default", CE.WaterfallUsed: "waterfall"}
 

@@ -21,6 +21,7 @@ class ArbitrageurParams(AgentParams):
     alpha: float = 0.2  # weight of a new index reading in its moving average
 
     def __post_init__(self):
+        super().__post_init__()
         if self.threshold_ticks < 0 or self.size < 1 or self.max_position < 1 or not 0 < self.alpha <= 1:
             raise ValueError("need threshold_ticks >= 0, size >= 1, max_position >= 1, 0 < alpha <= 1")
 

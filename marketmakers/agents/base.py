@@ -22,6 +22,7 @@ import numpy as np
 
 from clearing import clearing_events as CE
 from clearing.reasons import Reason
+from exchange.contracts import GPU, SIT
 from exchange.events import (
     Fill,
     OrderAccepted,
@@ -35,6 +36,7 @@ from marketmakers.scheduler import Latency
 
 NS = 1_000_000_000
 IOC = TimeInForce.IOC
+PRODUCTS = (SIT.code, GPU.code)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,17 @@ class AgentParams:
     latency_median_us: int = 300  # ... plus a log-normal part with this median
     product: str = "SIT"  # the product it trades
     expiry: int = 1  # which listed expiry: 1 = the front month, 2 = the next...
+
+    def __post_init__(self):
+        checks = ((self.cash_usd >= 0, "cash_usd must be >= 0"),
+                  (self.wake_s > 0, "wake_s must be > 0"),
+                  (self.latency_floor_us >= 0 and self.latency_median_us > 0,
+                   "latency_floor_us must be >= 0 and latency_median_us > 0"),
+                  (self.product in PRODUCTS, f"product must be one of {', '.join(PRODUCTS)}"),
+                  (isinstance(self.expiry, int) and self.expiry >= 1, "expiry must be an integer >= 1"))
+        for ok, message in checks:
+            if not ok:
+                raise ValueError(message)
 
     def latency(self) -> Latency:
         return Latency(self.latency_floor_us * 1_000, self.latency_median_us * 1_000)
@@ -73,14 +86,22 @@ class Agent:
         self.margin_called = False
         self.out = False  # liquidated or defaulted: it stops trading
         self.symbol: str | None = None
+        self._listing = -1  # the session's listing version its symbol was read at
 
     # -------------------------------------------------------------- the session calls these
 
     def start(self, session) -> None:
-        self.symbol = session.symbol_for(self.params.product, self.params.expiry)
+        self._follow_listing(session)
         session.wake_in(self, self._next_wake())
 
+    def _follow_listing(self, session) -> None:
+        """Its contract is the nth listed expiry: after an expiry that is the next month."""
+        self.symbol = session.symbol_for(self.params.product, self.params.expiry)
+        self._listing = session.listing_version
+
     def wake(self, session) -> None:
+        if self._listing != session.listing_version:
+            self._follow_listing(session)
         if not self.out and self.symbol is not None:
             self.act(session)
         if not self.out:

@@ -24,6 +24,7 @@ class HedgerParams(AgentParams):
     slippage_ticks: int = 2  # how far through the touch it is willing to pay
 
     def __post_init__(self):
+        super().__post_init__()
         if self.monthly_lots < 0 or self.months < 1 or self.clip < 1 or self.roll_days < 0:
             raise ValueError("need monthly_lots >= 0, months >= 1, clip >= 1, roll_days >= 0")
 

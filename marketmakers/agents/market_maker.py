@@ -39,6 +39,7 @@ class MarketMakerParams(AgentParams):
     protect_pause_s: float = 5.0  # ... for this long
 
     def __post_init__(self):
+        super().__post_init__()
         if self.model not in ("as", "glft"):
             raise ValueError(f"model must be 'as' or 'glft', got {self.model!r}")
         if min(self.levels, self.step_ticks, self.size, self.max_inventory, self.requote_ticks,

@@ -17,6 +17,7 @@ class MeanReversionParams(AgentParams):
     slippage_ticks: int = 1
 
     def __post_init__(self):
+        super().__post_init__()
         if not 0 < self.alpha <= 1 or self.size < 1 or self.threshold_ticks < 0:
             raise ValueError("need 0 < alpha <= 1, size >= 1, threshold_ticks >= 0")
 

@@ -18,6 +18,7 @@ class MomentumParams(AgentParams):
     slippage_ticks: int = 1
 
     def __post_init__(self):
+        super().__post_init__()
         if not (0 < self.slow < self.fast <= 1) or self.size < 1 or self.threshold_ticks < 0:
             raise ValueError("need 0 < slow < fast <= 1, size >= 1, threshold_ticks >= 0")
 

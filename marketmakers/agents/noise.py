@@ -23,6 +23,7 @@ class NoiseParams(AgentParams):
     max_position: int = 25  # lots: the side that would go beyond is never chosen
 
     def __post_init__(self):
+        super().__post_init__()
         if (not 0 <= self.market_prob <= 1 or self.max_offset_ticks < 0 or self.max_size < 1
                 or self.max_open < 1 or self.max_position < 1):
             raise ValueError("need 0 <= market_prob <= 1, max_offset_ticks >= 0, max_size, max_open, "

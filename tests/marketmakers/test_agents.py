@@ -31,6 +31,7 @@ class FakeSession:
         self.calls: list[tuple] = []
         self.wakes: list[int] = []
         self.listing = [(SYM, T0 + 30 * 86_400 * NS), ("SITG27", T0 + 60 * 86_400 * NS)]
+        self.listing_version = 0  # moves when contracts are listed or expire
 
     def _send(self, agent, *call):
         agent.in_flight += 1

@@ -88,9 +88,6 @@ def test_an_unreadable_or_malformed_file_is_an_agents_config_error(tmp_path):
         load_agents(tmp_path / "is_a_dir")
 
 
-@pytest.mark.xfail(strict=True, reason="AgentParams (the keys every kind takes) has no __post_init__: "
-                   "a negative wake_s, cash_usd or latency, expiry 0 or an unknown product are "
-                   "accepted and fail later inside the session (or make the agent silently idle)")
 @pytest.mark.parametrize("key_value", [("wake_s", -1.0), ("cash_usd", -5), ("expiry", 0),
                                        ("latency_median_us", 0), ("product", "XYZ")])
 def test_bad_common_parameters_are_rejected_too(key_value):
