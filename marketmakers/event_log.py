@@ -1,7 +1,9 @@
 """The session's event log: every venue and clearing event, in sequence, as one CSV file.
 
-While the session runs the events are kept as pickled batches (cheap, compact); `write` turns
-them into CSV afterwards. Columns: seq, ts (ns), kind, then the fields most events share
+While the session runs the events are kept in memory as they are (the first `RAW_LIMIT`
+events: a default session never pays for serialising them on the hot path) and beyond that as
+pickled batches (compact, so a long session's memory stays bounded); `write` turns them into
+CSV afterwards. Columns: seq, ts (ns), kind, then the fields most events share
 (symbol, account, order_id, side, price, qty) and `detail`, the event's other fields as
 `name=value` pairs joined by `;`. Prices are ticks, quantities lots, cash cents, reasons by
 name. The session's digest is the SHA-256 of this file's bytes, so anyone can check it with
@@ -21,13 +23,15 @@ from clearing.reasons import Reason
 COLUMNS = ("seq", "ts", "kind", "symbol", "account", "order_id", "side", "price", "qty", "detail")
 COMMON = COLUMNS[3:9]
 BATCH = 16_384
+RAW_LIMIT = 4_000_000  # events kept unserialised (about 0.5 GB); the rest pickled per batch
 
 
 class EventLog:
-    def __init__(self):
-        self._batches: list[bytes] = []
+    def __init__(self, raw_limit: int = RAW_LIMIT):
+        self._batches: list = []  # lists of events, or pickled lists once past raw_limit
         self._pending: list = []
         self.count = 0
+        self.raw_limit = raw_limit
 
     def extend(self, events: list) -> None:
         pending = self._pending
@@ -38,7 +42,10 @@ class EventLog:
     def _seal(self) -> None:
         if self._pending:
             self.count += len(self._pending)
-            self._batches.append(pickle.dumps(self._pending, pickle.HIGHEST_PROTOCOL))
+            batch = self._pending
+            if self.count > self.raw_limit:
+                batch = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+            self._batches.append(batch)
             self._pending = []
 
     def events(self):
@@ -71,7 +78,7 @@ class EventLog:
     def batches(self):
         self._seal()
         for batch in self._batches:
-            yield pickle.loads(batch)
+            yield pickle.loads(batch) if isinstance(batch, bytes) else batch
 
 
 def _row_function(kind: str, fields: tuple[str, ...]):

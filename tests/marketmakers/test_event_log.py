@@ -1,0 +1,54 @@
+"""The session's event log: CSV layout, digest = SHA-256 of the file, spilling to pickles."""
+
+import csv
+import hashlib
+
+from clearing import clearing_events as CE
+from clearing.reasons import Reason
+from exchange.events import BookDelta, Fill, OrderAccepted, Rejected
+from marketmakers.event_log import BATCH, COLUMNS, EventLog
+
+
+def sample_events(n: int) -> list:
+    out = []
+    for i in range(n):
+        seq = 4 * i
+        out += [OrderAccepted(seq + 1, 10 * i, i, "mm-1", "SITF27", 1, 1, 2000 + i % 7, 5, None, 1,
+                              None, None, "new"),
+                BookDelta(seq + 2, 10 * i, "SITF27", 1, 2000 + i % 7, 5),
+                Fill(seq + 3, 10 * i, i, "SITF27", 2000, 2, -1, i, "mm-1", 3, i + 1, "noise-1", 0),
+                CE.CashMoved(seq + 4, 10 * i, "m:noise-1", "ccp:fees", 40, "fee", "noise-1")]
+    out.append(Rejected(4 * n + 1, 10 * n, "cancel", "noise-1", None, 99, None,
+                        Reason.UNKNOWN_ORDER, "no live order 99, sorry; really"))
+    return out
+
+
+def test_the_csv_has_one_row_per_event_and_the_digest_is_its_sha256(tmp_path):
+    log = EventLog()
+    events = sample_events(50)
+    log.extend(events)
+    path = tmp_path / "events.csv"
+    digest = log.write(path)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    rows = list(csv.DictReader(path.open()))
+    assert tuple(rows[0]) == COLUMNS and len(rows) == len(events)
+    assert [int(r["seq"]) for r in rows] == [e.seq for e in events]
+    fill = rows[2]
+    assert (fill["kind"], fill["symbol"], fill["price"], fill["qty"]) == ("fill", "SITF27", "2000", "2")
+    assert "maker_account=mm-1" in fill["detail"] and "taker_remaining=0" in fill["detail"]
+    assert rows[3]["account"] == "noise-1" and "amount=40" in rows[3]["detail"]
+    last = rows[-1]
+    assert "reason=UNKNOWN_ORDER" in last["detail"]  # a reason by its name
+    assert "sorry  really" in last["detail"]  # a ';' inside a text never splits the detail
+
+
+def test_spilled_batches_give_the_same_log(tmp_path):
+    events = sample_events(3 * BATCH // 4)  # several batches
+    kept, spilled = EventLog(), EventLog(raw_limit=0)
+    for log in (kept, spilled):
+        for i in range(0, len(events), 7):
+            log.extend(events[i:i + 7])
+    assert any(isinstance(b, bytes) for b in spilled._batches)
+    assert not any(isinstance(b, bytes) for b in kept._batches)
+    assert list(spilled.events()) == list(kept.events()) == events
+    assert spilled.write() == kept.write(tmp_path / "e.csv")
