@@ -73,8 +73,11 @@ class BookTop:
 
 class ClearingHouse:
     def __init__(self, config: ClearingConfig = ClearingConfig(), margin=None,
-                 sequencer: Sequencer | None = None):
+                 sequencer: Sequencer | None = None, fast_path: bool = True):
         self.config = config
+        # check_order settles the margin check with a cheap upper bound when it can (see
+        # `_initial_bound`); False always runs the exact scan (tests and benchmark baseline)
+        self.fast_path = fast_path
         self.margin = margin  # a clearing.margin.MarginModel (None: no margin requirement)
         self.sequencer = sequencer or Sequencer()
         self.ledger = Ledger()
@@ -88,6 +91,8 @@ class ClearingHouse:
         self.guarantee_fund_required = 0
         self._capitalised = False
         self._unit_risk: dict[tuple[str, int], tuple[int, ...]] = {}  # (symbol, mark) -> array
+        self._unit_loss: dict[tuple[str, int], tuple[int, int]] = {}  # (symbol, mark) -> worst
+        self._spot: dict[str, bool] = {}  # symbol -> nearest expiry of its product (listed ones)
 
     def bind_sequencer(self, sequencer: Sequencer) -> None:
         self.sequencer = sequencer
@@ -152,6 +157,7 @@ class ClearingHouse:
 
     def list_contract(self, terms: ClearingTerms, ts: int, out: list) -> None:
         self.terms[terms.symbol] = terms
+        self._forget_terms()
         self._emit(out, E.ContractCleared, ts, terms.symbol, terms.index_name)
 
     def set_index(self, name: str, value: int, ts: int, out: list) -> None:
@@ -237,18 +243,33 @@ class ClearingHouse:
         if member.call_deadline is not None and not reduces:
             raise Rejection(Reason.ACCOUNT_IN_MARGIN_CALL)
         if self.margin is not None and not reduces:
-            required = self._initial_with_orders(member, symbol, side, qty)
             equity = self.equity(account)
+            if self.fast_path:
+                bound = self._initial_bound(member, symbol, side, qty)
+                if bound is not None and bound <= equity:
+                    return  # the exact initial margin is at most the bound: accepted
+            required = self._initial_with_orders(member, symbol, side, qty)
             if required > equity:
                 raise Rejection(Reason.INSUFFICIENT_MARGIN,
                                 f"initial margin {required} cents would exceed equity {equity} cents")
 
     def _is_spot_month(self, symbol: str) -> bool:
-        terms = self.terms.get(symbol)
-        if terms is None:
-            return False
-        same = [t for t in self.terms.values() if t.product == terms.product]
-        return terms.last_trade_ts == min(t.last_trade_ts for t in same)
+        """Whether the contract is its product's nearest expiry; cached per symbol until a
+        contract is listed or settled (`_forget_terms`)."""
+        spot = self._spot.get(symbol)
+        if spot is None:
+            terms = self.terms.get(symbol)
+            if terms is None:
+                return False
+            same = [t for t in self.terms.values() if t.product == terms.product]
+            spot = self._spot[symbol] = terms.last_trade_ts == min(t.last_trade_ts for t in same)
+        return spot
+
+    def _forget_terms(self) -> None:
+        """The listed contracts changed: drop what was derived from their terms."""
+        self._spot.clear()
+        self._unit_risk.clear()
+        self._unit_loss.clear()
 
     def on_working(self, account, symbol, side, qty_delta, price) -> None:
         member = self.members.get(account)
@@ -358,6 +379,70 @@ class ClearingHouse:
             unit = self._unit_risk[key] = unit_risk_array(
                 terms, self.margin.product_params(terms.product), mark)
         return unit
+
+    def _unit_losses(self, symbol: str, mark: int) -> tuple[int, int]:
+        """The largest loss in cents of one long and of one short contract over the scenarios
+        at `mark`: max(unit risk) and max(-unit risk), cached like the arrays."""
+        key = (symbol, mark)
+        losses = self._unit_loss.get(key)
+        if losses is None:
+            if len(self._unit_loss) >= 4_096:
+                self._unit_loss.clear()
+            unit = self._unit(symbol, mark)
+            losses = self._unit_loss[key] = (max(0, max(unit)), max(0, -min(unit)))
+        return losses
+
+    def _initial_bound(self, member: Member, symbol: str, side: int, qty: int) -> int | None:
+        """A cheap upper bound of `_initial_with_orders(member, symbol, side, qty)`, or None
+        where it is not formed (then the exact scan decides, raising what it raises): a margin
+        model without `initial_bound`, qty <= 0, a contract without terms, without a positive
+        mark or fair value, or of a product without margin parameters.
+
+        Why it bounds: per contract s let p be the position, B and S the working buys and
+        sells (negative ones count 0, as in the exact path) with the new order added, so each
+        of the exact path's three cases holds q in [lo, hi] = [p - S, p + B]. In any scenario i
+        the product's risk is the sum over s of q x unit_s[i], and q x unit_s[i] is at most
+        hi x max(unit_s) when q > 0 and -lo x max(-unit_s) when q < 0, so the scan risk of
+        every case is at most L = sum of max(hi+ x max(unit_s), lo- x max(-unit_s)); each
+        case's gross lots are at most G = sum of max(|hi|, |lo|). `MarginModel.initial_bound`
+        turns (L, G) into the product's initial margin by the same monotone ceilings, so the
+        sum over products is at least the exact worst case summed over products."""
+        bound_of = getattr(self.margin, "initial_bound", None)
+        if bound_of is None or qty <= 0:
+            return None
+        products = self.margin.params.products
+        positions, working = member.positions, member.working
+        by_product: dict[str, list[int]] = {}  # product -> [loss bound, gross lots]
+        for s in {*positions, *working, symbol}:
+            pos = positions.get(s)
+            p = pos.qty if pos is not None else 0
+            work = working.get(s)
+            buys = sells = 0
+            if work is not None:
+                buys, sells = max(0, work[0]), max(0, work[1])
+            if s == symbol:
+                if side > 0:
+                    buys += qty
+                else:
+                    sells += qty
+            hi, lo = p + buys, p - sells
+            if hi == 0 and lo == 0:
+                continue
+            terms = self.terms.get(s)
+            if terms is None or terms.product not in products:
+                return None
+            mark = self.marks.get(s)
+            if mark is None:
+                mark = self.fair_value(s)
+            if mark is None or mark <= 0:
+                return None
+            up, down = self._unit_losses(s, mark)
+            acc = by_product.get(terms.product)
+            if acc is None:
+                acc = by_product[terms.product] = [0, 0]
+            acc[0] += max(hi * up if hi > 0 else 0, -lo * down if lo < 0 else 0)
+            acc[1] += max(hi, -lo)
+        return sum(bound_of(product, loss, lots) for product, (loss, lots) in by_product.items())
 
     def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
         """The margin model's `requirement_with_orders(...).initial` (per product the worst of
@@ -669,6 +754,7 @@ class ClearingHouse:
         self.terms.pop(symbol, None)
         self.marks.pop(symbol, None)
         self.basis.pop(symbol, None)
+        self._forget_terms()
 
     # ------------------------------------------------------------------ checks
 

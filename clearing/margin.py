@@ -202,6 +202,14 @@ class MarginModel:
             maintenance += mm
         return MarginRequirement(initial, maintenance)
 
+    def initial_bound(self, product: str, loss: int, gross_lots: int) -> int:
+        """An upper bound of the initial margin of any portfolio of `product` whose every
+        scenario loss is at most `loss` cents and whose gross lots are at most `gross_lots`:
+        its spread lot pairs, min(long lots, short lots), are at most gross_lots // 2, and the
+        integer ceilings of `_product_margin` never decrease as the base grows."""
+        return _product_margin((loss,), gross_lots // 2, self.product_params(product),
+                               self.params.buffer_bps())[0]
+
     def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],
                                 working_sells: Mapping[str, int], marks: Mapping[str, int],
                                 terms: Mapping[str, ClearingTerms]) -> MarginRequirement:
