@@ -91,7 +91,8 @@ class ClearingHouse:
         self.guarantee_fund_required = 0
         self._capitalised = False
         self._unit_risk: dict[tuple[str, int], tuple[int, ...]] = {}  # (symbol, mark) -> array
-        self._unit_loss: dict[tuple[str, int], tuple[int, int]] = {}  # (symbol, mark) -> worst
+        self._unit_loss: dict[str, tuple[int, str, int, int]] = {}  # symbol -> its worst losses
+        self._bound_model = None  # the margin model the unit caches were filled for
         self._spot: dict[str, bool] = {}  # symbol -> nearest expiry of its product (listed ones)
 
     def bind_sequencer(self, sequencer: Sequencer) -> None:
@@ -315,19 +316,19 @@ class ClearingHouse:
 
     def unsettled(self, account: str) -> int:
         """Variation margin (cents) the account would receive (+) or pay at the current marks."""
-        member = self.members[account]
+        marks, terms = self.marks, self.terms
         total = 0
-        for symbol, pos in member.positions.items():
-            mark = self.marks.get(symbol)
+        for symbol, pos in self.members[account].positions.items():
+            mark = marks.get(symbol)
             if mark is not None:
-                total += pos.unsettled(mark) * self.terms[symbol].tick_value
+                total += pos.unsettled(mark) * terms[symbol].tick_value
         return total
 
     def cash(self, account: str) -> int:
         return self.ledger.balance(cash_key(account))
 
     def equity(self, account: str) -> int:
-        return self.cash(account) + self.unsettled(account)
+        return self.ledger.balances["m:" + account] + self.unsettled(account)
 
     def _positions(self, member: Member) -> dict:
         return {s: p.qty for s, p in member.positions.items() if p.qty}
@@ -380,17 +381,17 @@ class ClearingHouse:
                 terms, self.margin.product_params(terms.product), mark)
         return unit
 
-    def _unit_losses(self, symbol: str, mark: int) -> tuple[int, int]:
-        """The largest loss in cents of one long and of one short contract over the scenarios
-        at `mark`: max(unit risk) and max(-unit risk), cached like the arrays."""
-        key = (symbol, mark)
-        losses = self._unit_loss.get(key)
-        if losses is None:
-            if len(self._unit_loss) >= 4_096:
-                self._unit_loss.clear()
-            unit = self._unit(symbol, mark)
-            losses = self._unit_loss[key] = (max(0, max(unit)), max(0, -min(unit)))
-        return losses
+    def _unit_losses(self, symbol: str, mark: int) -> tuple[int, str, int, int] | None:
+        """(mark, product, max(unit risk), max(-unit risk)): the largest loss in cents of one
+        long and of one short contract over the scenarios at `mark`, cached per symbol for its
+        latest mark; None where the exact scan would raise (no terms, a mark <= 0, a product
+        without margin parameters), which `_initial_bound` leaves to the scan."""
+        terms = self.terms.get(symbol)
+        if terms is None or mark <= 0 or terms.product not in self.margin.params.products:
+            return None
+        unit = self._unit(symbol, mark)
+        entry = self._unit_loss[symbol] = (mark, terms.product, max(0, max(unit)), max(0, -min(unit)))
+        return entry
 
     def _initial_bound(self, member: Member, symbol: str, side: int, qty: int) -> int | None:
         """A cheap upper bound of `_initial_with_orders(member, symbol, side, qty)`, or None
@@ -406,43 +407,55 @@ class ClearingHouse:
         every case is at most L = sum of max(hi+ x max(unit_s), lo- x max(-unit_s)); each
         case's gross lots are at most G = sum of max(|hi|, |lo|). `MarginModel.initial_bound`
         turns (L, G) into the product's initial margin by the same monotone ceilings, so the
-        sum over products is at least the exact worst case summed over products."""
-        bound_of = getattr(self.margin, "initial_bound", None)
+        sum over products is at least the exact worst case summed over products. Contracts
+        with p = B = S = 0 are skipped: the exact path leaves them out too."""
+        margin = self.margin
+        if margin is not self._bound_model:  # the unit risk depends on the model's parameters
+            self._unit_risk.clear()
+            self._unit_loss.clear()
+            self._bound_model = margin
+        bound_of = getattr(margin, "initial_bound", None)
         if bound_of is None or qty <= 0:
             return None
-        products = self.margin.params.products
-        positions, working = member.positions, member.working
+        positions, working, marks, cache = member.positions, member.working, self.marks, self._unit_loss
         by_product: dict[str, list[int]] = {}  # product -> [loss bound, gross lots]
         for s in {*positions, *working, symbol}:
             pos = positions.get(s)
-            p = pos.qty if pos is not None else 0
+            hi = lo = pos.qty if pos is not None else 0
             work = working.get(s)
-            buys = sells = 0
             if work is not None:
-                buys, sells = max(0, work[0]), max(0, work[1])
+                if work[0] > 0:
+                    hi += work[0]
+                if work[1] > 0:
+                    lo -= work[1]
             if s == symbol:
                 if side > 0:
-                    buys += qty
+                    hi += qty
                 else:
-                    sells += qty
-            hi, lo = p + buys, p - sells
-            if hi == 0 and lo == 0:
+                    lo -= qty
+            if not hi and not lo:
                 continue
-            terms = self.terms.get(s)
-            if terms is None or terms.product not in products:
-                return None
-            mark = self.marks.get(s)
+            mark = marks.get(s)
             if mark is None:
-                mark = self.fair_value(s)
-            if mark is None or mark <= 0:
-                return None
-            up, down = self._unit_losses(s, mark)
-            acc = by_product.get(terms.product)
+                mark = self.fair_value(s) if s in self.terms else None
+                if mark is None:
+                    return None
+            entry = cache.get(s)
+            if entry is None or entry[0] != mark:
+                entry = self._unit_losses(s, mark)
+                if entry is None:
+                    return None
+            _, product, up, down = entry
+            loss = hi * up if hi > 0 else 0
+            if lo < 0 and -lo * down > loss:
+                loss = -lo * down
+            acc = by_product.get(product)
             if acc is None:
-                acc = by_product[terms.product] = [0, 0]
-            acc[0] += max(hi * up if hi > 0 else 0, -lo * down if lo < 0 else 0)
-            acc[1] += max(hi, -lo)
-        return sum(bound_of(product, loss, lots) for product, (loss, lots) in by_product.items())
+                by_product[product] = [loss, hi if hi > -lo else -lo]
+            else:
+                acc[0] += loss
+                acc[1] += hi if hi > -lo else -lo
+        return bound_of(by_product)
 
     def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
         """The margin model's `requirement_with_orders(...).initial` (per product the worst of

@@ -138,8 +138,13 @@ def _product_margin(risk: Sequence[int], spread_pairs: int, p: ProductMarginPara
                     buffer_bps: int) -> tuple[int, int]:
     """(initial, maintenance) of one product from its risk array and spread lot pairs."""
     base = max(0, max(risk)) + p.spread_charge * spread_pairs
-    maintenance = _ceil_div(base * (BPS + buffer_bps), BPS)
-    return _ceil_div(maintenance * _bps(p.mm_ratio), BPS), maintenance
+    return _ceilings(base, BPS + buffer_bps, _bps(p.mm_ratio))
+
+
+def _ceilings(base: int, buffered_bps: int, ratio_bps: int) -> tuple[int, int]:
+    """(initial, maintenance) from a product's base margin: both never decrease as it grows."""
+    maintenance = _ceil_div(base * buffered_bps, BPS)
+    return _ceil_div(maintenance * ratio_bps, BPS), maintenance
 
 
 def _spread_pairs(lots: Sequence[int]) -> int:
@@ -151,6 +156,10 @@ class MarginModel:
 
     def __init__(self, params: MarginParams):
         self.params = params
+        buffered = BPS + params.buffer_bps()
+        # per product (spread charge, BPS + APC buffer, IM/MM ratio), for `initial_bound`
+        self._ratios = {name: (p.spread_charge, buffered, _bps(p.mm_ratio))
+                        for name, p in params.products.items()}
 
     def product_params(self, product: str) -> ProductMarginParams:
         p = self.params.products.get(product)
@@ -202,13 +211,20 @@ class MarginModel:
             maintenance += mm
         return MarginRequirement(initial, maintenance)
 
-    def initial_bound(self, product: str, loss: int, gross_lots: int) -> int:
-        """An upper bound of the initial margin of any portfolio of `product` whose every
-        scenario loss is at most `loss` cents and whose gross lots are at most `gross_lots`:
-        its spread lot pairs, min(long lots, short lots), are at most gross_lots // 2, and the
-        integer ceilings of `_product_margin` never decrease as the base grows."""
-        return _product_margin((loss,), gross_lots // 2, self.product_params(product),
-                               self.params.buffer_bps())[0]
+    def initial_bound(self, exposure: Mapping[str, Sequence[int]]) -> int:
+        """An upper bound of the initial margin of any portfolio whose every scenario loss in
+        a product is at most `loss` cents and whose gross lots in it are at most `lots`, given
+        as product -> (loss, lots): per product its spread lot pairs, min(long lots, short
+        lots), are at most lots // 2, and the integer ceilings of `_product_margin` never
+        decrease as the base grows."""
+        total = 0
+        for product, (loss, lots) in exposure.items():
+            ratios = self._ratios.get(product)
+            if ratios is None:
+                self.product_params(product)  # raises UNKNOWN_SYMBOL
+            spread, buffered, ratio = ratios
+            total += _ceilings(max(0, loss) + spread * (lots // 2), buffered, ratio)[0]
+        return total
 
     def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],
                                 working_sells: Mapping[str, int], marks: Mapping[str, int],
