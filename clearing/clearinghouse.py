@@ -76,7 +76,7 @@ class ClearingHouse:
                  sequencer: Sequencer | None = None, fast_path: bool = True):
         self.config = config
         # check_order settles the margin check with a cheap upper bound when it can (see
-        # `_initial_bound`); False always runs the exact scan (tests and benchmark baseline)
+        # `_bound_and_equity`); False always runs the exact scan (tests and benchmark baseline)
         self.fast_path = fast_path
         self.margin = margin  # a clearing.margin.MarginModel (None: no margin requirement)
         self.sequencer = sequencer or Sequencer()
@@ -219,7 +219,8 @@ class ClearingHouse:
         member = self._member(account)
         if member.defaulted:
             raise Rejection(Reason.ACCOUNT_DEFAULTED)
-        pos = self.position(account, symbol)
+        held = member.positions.get(symbol)
+        pos = held.qty if held is not None else 0
         reduces = pos * side < 0 and qty <= abs(pos)
         if member.liquidating and not (reduce_only and reduces):
             raise Rejection(Reason.ACCOUNT_LIQUIDATING)
@@ -244,12 +245,12 @@ class ClearingHouse:
         if member.call_deadline is not None and not reduces:
             raise Rejection(Reason.ACCOUNT_IN_MARGIN_CALL)
         if self.margin is not None and not reduces:
-            equity = self.equity(account)
             if self.fast_path:
-                bound = self._initial_bound(member, symbol, side, qty)
-                if bound is not None and bound <= equity:
-                    return  # the exact initial margin is at most the bound: accepted
+                fast = self._bound_and_equity(account, member, symbol, side, qty)
+                if fast is not None and fast[0] <= fast[1]:
+                    return  # equity covers a bound of the exact initial margin: accepted
             required = self._initial_with_orders(member, symbol, side, qty)
+            equity = self.equity(account)
             if required > equity:
                 raise Rejection(Reason.INSUFFICIENT_MARGIN,
                                 f"initial margin {required} cents would exceed equity {equity} cents")
@@ -316,19 +317,19 @@ class ClearingHouse:
 
     def unsettled(self, account: str) -> int:
         """Variation margin (cents) the account would receive (+) or pay at the current marks."""
-        marks, terms = self.marks, self.terms
+        member = self.members[account]
         total = 0
-        for symbol, pos in self.members[account].positions.items():
-            mark = marks.get(symbol)
+        for symbol, pos in member.positions.items():
+            mark = self.marks.get(symbol)
             if mark is not None:
-                total += pos.unsettled(mark) * terms[symbol].tick_value
+                total += pos.unsettled(mark) * self.terms[symbol].tick_value
         return total
 
     def cash(self, account: str) -> int:
         return self.ledger.balance(cash_key(account))
 
     def equity(self, account: str) -> int:
-        return self.ledger.balances["m:" + account] + self.unsettled(account)
+        return self.cash(account) + self.unsettled(account)
 
     def _positions(self, member: Member) -> dict:
         return {s: p.qty for s, p in member.positions.items() if p.qty}
@@ -385,7 +386,7 @@ class ClearingHouse:
         """(mark, product, max(unit risk), max(-unit risk)): the largest loss in cents of one
         long and of one short contract over the scenarios at `mark`, cached per symbol for its
         latest mark; None where the exact scan would raise (no terms, a mark <= 0, a product
-        without margin parameters), which `_initial_bound` leaves to the scan."""
+        without margin parameters), which `_bound_and_equity` leaves to the scan."""
         terms = self.terms.get(symbol)
         if terms is None or mark <= 0 or terms.product not in self.margin.params.products:
             return None
@@ -393,11 +394,13 @@ class ClearingHouse:
         entry = self._unit_loss[symbol] = (mark, terms.product, max(0, max(unit)), max(0, -min(unit)))
         return entry
 
-    def _initial_bound(self, member: Member, symbol: str, side: int, qty: int) -> int | None:
-        """A cheap upper bound of `_initial_with_orders(member, symbol, side, qty)`, or None
-        where it is not formed (then the exact scan decides, raising what it raises): a margin
-        model without `initial_bound`, qty <= 0, a contract without terms, without a positive
-        mark or fair value, or of a product without margin parameters.
+    def _bound_and_equity(self, account: str, member: Member, symbol: str, side: int,
+                          qty: int) -> tuple[int, int] | None:
+        """(an upper bound of `_initial_with_orders(member, symbol, side, qty)`, `equity`),
+        both from one pass over the member's contracts; None where the bound is not formed
+        (then the exact scan decides, raising what it raises): a margin model without
+        `initial_bound`, qty <= 0, a contract without terms, without a positive mark or fair
+        value, or of a product without margin parameters.
 
         Why it bounds: per contract s let p be the position, B and S the working buys and
         sells (negative ones count 0, as in the exact path) with the new order added, so each
@@ -408,7 +411,7 @@ class ClearingHouse:
         case's gross lots are at most G = sum of max(|hi|, |lo|). `MarginModel.initial_bound`
         turns (L, G) into the product's initial margin by the same monotone ceilings, so the
         sum over products is at least the exact worst case summed over products. Contracts
-        with p = B = S = 0 are skipped: the exact path leaves them out too."""
+        with p = B = S = 0 add nothing to either; the exact path leaves them out too."""
         margin = self.margin
         if margin is not self._bound_model:  # the unit risk depends on the model's parameters
             self._unit_risk.clear()
@@ -417,11 +420,18 @@ class ClearingHouse:
         bound_of = getattr(margin, "initial_bound", None)
         if bound_of is None or qty <= 0:
             return None
-        positions, working, marks, cache = member.positions, member.working, self.marks, self._unit_loss
-        by_product: dict[str, list[int]] = {}  # product -> [loss bound, gross lots]
+        positions, working, marks, terms = member.positions, member.working, self.marks, self.terms
+        cache = self._unit_loss
+        vm = 0  # `unsettled`, summed on the way
+        exposure: dict[str, tuple[int, int]] = {}  # product -> (loss bound, gross lots)
         for s in {*positions, *working, symbol}:
+            mark = marks.get(s)
             pos = positions.get(s)
-            hi = lo = pos.qty if pos is not None else 0
+            hi = lo = 0
+            if pos is not None:
+                hi = lo = pos.qty
+                if mark is not None:
+                    vm += pos.unsettled(mark) * terms[s].tick_value
             work = working.get(s)
             if work is not None:
                 if work[0] > 0:
@@ -435,9 +445,8 @@ class ClearingHouse:
                     lo -= qty
             if not hi and not lo:
                 continue
-            mark = marks.get(s)
             if mark is None:
-                mark = self.fair_value(s) if s in self.terms else None
+                mark = self.fair_value(s) if s in terms else None
                 if mark is None:
                     return None
             entry = cache.get(s)
@@ -449,13 +458,10 @@ class ClearingHouse:
             loss = hi * up if hi > 0 else 0
             if lo < 0 and -lo * down > loss:
                 loss = -lo * down
-            acc = by_product.get(product)
-            if acc is None:
-                by_product[product] = [loss, hi if hi > -lo else -lo]
-            else:
-                acc[0] += loss
-                acc[1] += hi if hi > -lo else -lo
-        return bound_of(by_product)
+            lots = max(hi, -lo)
+            acc = exposure.get(product)
+            exposure[product] = (loss, lots) if acc is None else (acc[0] + loss, acc[1] + lots)
+        return bound_of(exposure), self.cash(account) + vm
 
     def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
         """The margin model's `requirement_with_orders(...).initial` (per product the worst of

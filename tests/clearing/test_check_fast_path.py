@@ -61,7 +61,10 @@ def test_the_bound_is_never_below_the_exact_initial_margin(model, positions, wor
         member.positions.setdefault(symbol, Position()).qty = qty
     member.working = {s: list(w) for s, w in work.items()}
     symbol, side, qty = order
-    bound = ch._initial_bound(member, symbol, side, qty)
+    fast = ch._bound_and_equity("x", member, symbol, side, qty)
+    bound = None if fast is None else fast[0]
+    if fast is not None:
+        assert fast[1] == ch.equity("x")
     try:
         exact = ch._initial_with_orders(member, symbol, side, qty)
     except Rejection:  # a GPU contract without a mark (no GPU index): the bound gives up
@@ -74,14 +77,14 @@ def test_the_bound_gives_up_where_the_exact_scan_raises():
     ch = listed(default_margin_model())
     ch.open_account("x", T, [])
     member = ch.members["x"]
-    assert ch._initial_bound(member, "SIT0", 1, 1) is None  # no mark and no index yet
+    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # no mark and no index yet
     ch.marks["SIT0"] = 0
-    assert ch._initial_bound(member, "SIT0", 1, 1) is None  # a mark the scan rejects
+    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # a mark the scan rejects
     ch.marks["SIT0"] = 2_000
-    assert ch._initial_bound(member, "SIT0", 1, 0) is None  # no order: nothing to settle
-    assert ch._initial_bound(member, "SIT0", 1, 1) is not None
+    assert ch._bound_and_equity("x", member, "SIT0", 1, 0) is None  # no order: nothing to settle
+    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is not None
     ch.margin = MarginModel(MarginParams({"GPU": default_margin_model().product_params("GPU")}))
-    assert ch._initial_bound(member, "SIT0", 1, 1) is None  # SIT has no parameters any more
+    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # SIT has no parameters any more
 
 
 def _decision(ch, account, symbol, side, qty, price, reduce_only):
