@@ -458,10 +458,10 @@ class ClearingHouse:
             loss = hi * up if hi > 0 else 0
             if lo < 0 and -lo * down > loss:
                 loss = -lo * down
-            lots = max(hi, -lo)
+            lots = -lo if hi + lo < 0 else hi  # max(|hi|, |lo|), as hi >= lo
             acc = exposure.get(product)
             exposure[product] = (loss, lots) if acc is None else (acc[0] + loss, acc[1] + lots)
-        return bound_of(exposure), self.cash(account) + vm
+        return bound_of(exposure), self.ledger.balances[cash_key(account)] + vm
 
     def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
         """The margin model's `requirement_with_orders(...).initial` (per product the worst of

@@ -138,13 +138,8 @@ def _product_margin(risk: Sequence[int], spread_pairs: int, p: ProductMarginPara
                     buffer_bps: int) -> tuple[int, int]:
     """(initial, maintenance) of one product from its risk array and spread lot pairs."""
     base = max(0, max(risk)) + p.spread_charge * spread_pairs
-    return _ceilings(base, BPS + buffer_bps, _bps(p.mm_ratio))
-
-
-def _ceilings(base: int, buffered_bps: int, ratio_bps: int) -> tuple[int, int]:
-    """(initial, maintenance) from a product's base margin: both never decrease as it grows."""
-    maintenance = _ceil_div(base * buffered_bps, BPS)
-    return _ceil_div(maintenance * ratio_bps, BPS), maintenance
+    maintenance = _ceil_div(base * (BPS + buffer_bps), BPS)
+    return _ceil_div(maintenance * _bps(p.mm_ratio), BPS), maintenance
 
 
 def _spread_pairs(lots: Sequence[int]) -> int:
@@ -223,7 +218,9 @@ class MarginModel:
             if ratios is None:
                 self.product_params(product)  # raises UNKNOWN_SYMBOL
             spread, buffered, ratio = ratios
-            total += _ceilings(max(0, loss) + spread * (lots // 2), buffered, ratio)[0]
+            # `_product_margin`'s two ceilings, inlined: this runs before every order
+            maintenance = -(-(max(0, loss) + spread * (lots // 2)) * buffered // BPS)
+            total += -(-maintenance * ratio // BPS)
         return total
 
     def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],

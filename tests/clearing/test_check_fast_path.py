@@ -15,6 +15,7 @@ from clearing.margin import (
     MarginModel,
     MarginParams,
     ProductMarginParams,
+    _product_margin,
     default_margin_model,
 )
 from clearing.reasons import Reason, Rejection
@@ -185,3 +186,11 @@ def test_the_spot_month_follows_listings_and_settlements():
     ch.list_contract(ClearingTerms("SITZ", "SIT", "SIT", 1_000, 100, 2026, 12, T + HOUR), T, [])
     assert ch._is_spot_month("SITZ") and not ch._is_spot_month("SIT1")
     assert not ch._is_spot_month("nothing")
+
+
+@given(models, st.sampled_from(["SIT", "GPU"]), st.integers(-10, 10**9), st.integers(0, 10**5))
+def test_initial_bound_applies_the_scans_own_ceilings(model, product, loss, lots):
+    """`initial_bound` inlines `_product_margin`'s ceilings: the two must never drift apart."""
+    buffer_bps = model.params.buffer_bps()
+    exact = _product_margin((loss,), lots // 2, model.product_params(product), buffer_bps)[0]
+    assert model.initial_bound({product: (loss, lots)}) == exact
