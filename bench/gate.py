@@ -11,7 +11,7 @@ False) in one process; the two runs must decide every check the same way.
 
 End to end (`--venue-ops`): the venue with the default clearinghouse as its risk gate on a
 stream of passive and crossing limit orders and cancels over the same 205 accounts and 4
-expiries, with the fast path and without.
+expiries, with the fast path and without, and with the exchange's permissive gate for reference.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from exchange.commands import (
     OpenAccount,
     PublishIndex,
 )
+from exchange.permissive_gate import PermissiveGate
 from exchange.venue import Venue
 
 T0 = 1_795_000_000 * 1_000_000_000  # 2026-11-18, a fixed start time
@@ -202,10 +203,12 @@ def venue_stream(n_ops: int, seed: int = 7) -> list[tuple]:
     return ops
 
 
-def _fresh_venue(fast: bool) -> tuple[Venue, list]:
+def _fresh_venue(fast: bool | None) -> tuple[Venue, object]:
+    """A venue clearing through the default clearinghouse, with or without its fast path
+    (None: the exchange's permissive gate, for reference)."""
     ch = default_clearinghouse()
-    ch.fast_path = fast
-    venue = Venue(gate=ch)
+    ch.fast_path = bool(fast)
+    venue = Venue(gate=ch if fast is not None else PermissiveGate())
     ts = T0
     venue.submit(ListContracts(ts))
     for name in ("SIT", "GPU"):
@@ -240,7 +243,7 @@ def venue_commands(ops) -> list:
 
 
 def _run_venue(cmds, fast: bool) -> tuple[float, str, int]:
-    venue, ch = _fresh_venue(fast)
+    venue, _ = _fresh_venue(fast)
     submit = venue.submit
     rejected = 0
     start = time.perf_counter()
@@ -248,25 +251,23 @@ def _run_venue(cmds, fast: bool) -> tuple[float, str, int]:
         for e in submit(cmd):
             if e.kind == "rejected":
                 rejected += 1
-    return time.perf_counter() - start, ch.digest(), rejected
+    return time.perf_counter() - start, venue.gate.digest() if fast is not None else "", rejected
 
 
 def run_venue(n_ops: int, seed: int = 7, repeat: int = 3) -> dict:
     cmds = venue_commands(venue_stream(n_ops, seed))
-    best = {}
-    digests = {}
-    rejected = 0
-    for fast in (True, False):
+    best, digests, rejected = {}, {}, {}
+    for fast in (True, False, None):
         runs = [_run_venue(cmds, fast) for _ in range(repeat)]
         best[fast] = min(t for t, _, _ in runs)
-        digests[fast] = runs[0][1]
-        rejected = runs[0][2]
+        _, digests[fast], rejected[fast] = runs[0]
     return {"venue_ops": len(cmds),
             "venue_ops_per_s": round(len(cmds) / best[True]),
             "venue_baseline_ops_per_s": round(len(cmds) / best[False]),
             "venue_ratio": round(best[False] / best[True], 2),
-            "venue_rejected": rejected,
-            "venue_agree": digests[True] == digests[False]}
+            "venue_permissive_ops_per_s": round(len(cmds) / best[None]),
+            "venue_rejected": rejected[True],
+            "venue_agree": digests[True] == digests[False] and rejected[True] == rejected[False]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'':28}{'ops/s':>12}{'ratio':>10}")
         print(f"{'exact scan (baseline)':28}{r['venue_baseline_ops_per_s']:>12,}{1.0:>10.2f}")
         print(f"{'fast path':28}{r['venue_ops_per_s']:>12,}{r['venue_ratio']:>10.2f}")
+        print(f"{'(permissive gate: no clearing)':28}{r['venue_permissive_ops_per_s']:>12,}")
         print(f"  final states agree: {'yes' if r['venue_agree'] else 'NO'}")
     return 0 if ok else 1
 
