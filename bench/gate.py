@@ -100,7 +100,8 @@ def check_stream(n: int, held: dict[str, list[str]], rng: random.Random) -> list
 
 
 def _decide(ch, stream) -> tuple[float, list]:
-    """Run the stream through check_order: seconds and each decision (None or the reason)."""
+    """Run the stream through check_order: seconds and each decision (None, or the reason and
+    its sentence)."""
     check = ch.check_order
     decisions = []
     append = decisions.append
@@ -110,7 +111,7 @@ def _decide(ch, stream) -> tuple[float, list]:
             check(*args)
             append(None)
         except Rejection as r:
-            append(r.reason)
+            append((r.reason, str(r)))
     return time.perf_counter() - start, decisions
 
 

@@ -108,6 +108,7 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("mark"), st.integers(-300, 300)),
     st.tuples(st.just("expire"),),
     st.tuples(st.just("deposit"), st.sampled_from(ACCOUNTS), st.integers(1, 5_000_000)),
+    st.tuples(st.just("stress"), st.booleans()),
 ), max_size=25)
 checks = st.lists(st.tuples(st.sampled_from(ACCOUNTS + ["ghost"]), st.sampled_from(SYMBOLS),
                             st.sampled_from([1, -1]), st.integers(1, 70), st.integers(-20, 20),
@@ -135,16 +136,18 @@ def _apply(ch, step, ts):
         ch.final_settlement(nearest, ch.settlement_price(nearest) or 2_000, ts, [])
     elif kind == "deposit" and not ch.members[step[1]].defaulted:
         ch.deposit(step[1], step[2], ts, [])
+    elif kind == "stress":  # a new margin model object: the APC buffer released or re-applied
+        ch.margin = ch.margin.stressed(step[1])
 
 
-cash = st.integers(1, 20_000_000) | st.sampled_from([100_000_000, 1_000_000_000])
+amounts = st.integers(1, 20_000_000) | st.sampled_from([100_000_000, 1_000_000_000])
 
 
-@given(st.dictionaries(st.sampled_from(ACCOUNTS), cash, min_size=4),
+@given(st.just(default_margin_model()) | models, st.dictionaries(st.sampled_from(ACCOUNTS), amounts, min_size=4),
        steps, checks)
-def test_check_order_decides_the_same_with_and_without_the_fast_path(cash, history, orders):
+def test_check_order_decides_the_same_with_and_without_the_fast_path(model, cash, history, orders):
     limits = {"position_limit": 150, "spot_month_limit": 60, "cure_period_ns": HOUR}
-    fast, exact = (listed(default_margin_model(), f, **limits) for f in (True, False))
+    fast, exact = (listed(model, f, **limits) for f in (True, False))
     for ch in (fast, exact):
         ch.set_index("SIT", 2_000_000, T, [])
         ch.set_index("GPU", 1_500_000, T, [])
