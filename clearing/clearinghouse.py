@@ -92,7 +92,7 @@ class ClearingHouse:
         self._capitalised = False
         self._unit_risk: dict[tuple[str, int], tuple[int, ...]] = {}  # (symbol, mark) -> array
         self._unit_loss: dict[str, tuple[int, str, int, int]] = {}  # symbol -> its worst losses
-        self._bound_model = None  # the margin model the unit caches were filled for
+        self._cached_model = None  # the margin model the unit caches were filled for
         self._spot: dict[str, bool] = {}  # symbol -> nearest expiry of its product (listed ones)
 
     def bind_sequencer(self, sequencer: Sequencer) -> None:
@@ -364,7 +364,7 @@ class ClearingHouse:
             if mark is None:
                 raise Rejection(Reason.NO_REFERENCE_PRICE, f"{s} has no mark or index value yet")
             marks[s] = mark
-        if hasattr(self.margin, "requirement_from_risk"):
+        if hasattr(self._margin_caches(), "requirement_from_risk"):
             return self._scan_initial_with_orders(positions, buys, sells, marks)
         terms = {s: self.terms[s] for s in symbols}
         req = self.margin.requirement_with_orders(positions, buys, sells, marks, terms)
@@ -381,6 +381,16 @@ class ClearingHouse:
             unit = self._unit_risk[key] = unit_risk_array(
                 terms, self.margin.product_params(terms.product), mark)
         return unit
+
+    def _margin_caches(self):
+        """The margin model, after dropping the unit risks cached for another one (they depend
+        on its parameters), so that a model swapped in is used at once by both paths."""
+        margin = self.margin
+        if margin is not self._cached_model:
+            self._unit_risk.clear()
+            self._unit_loss.clear()
+            self._cached_model = margin
+        return margin
 
     def _unit_losses(self, symbol: str, mark: int) -> tuple[int, str, int, int] | None:
         """(mark, product, max(unit risk), max(-unit risk)): the largest loss in cents of one
@@ -412,11 +422,7 @@ class ClearingHouse:
         turns (L, G) into the product's initial margin by the same monotone ceilings, so the
         sum over products is at least the exact worst case summed over products. Contracts
         with p = B = S = 0 add nothing to either; the exact path leaves them out too."""
-        margin = self.margin
-        if margin is not self._bound_model:  # the unit risk depends on the model's parameters
-            self._unit_risk.clear()
-            self._unit_loss.clear()
-            self._bound_model = margin
+        margin = self._margin_caches()
         bound_of = getattr(margin, "initial_bound", None)
         if bound_of is None or qty <= 0:
             return None

@@ -109,6 +109,7 @@ steps = st.lists(st.one_of(
     st.tuples(st.just("expire"),),
     st.tuples(st.just("deposit"), st.sampled_from(ACCOUNTS), st.integers(1, 5_000_000)),
     st.tuples(st.just("stress"), st.booleans()),
+    st.tuples(st.just("model"), models),
 ), max_size=25)
 checks = st.lists(st.tuples(st.sampled_from(ACCOUNTS + ["ghost"]), st.sampled_from(SYMBOLS),
                             st.sampled_from([1, -1]), st.integers(1, 70), st.integers(-20, 20),
@@ -138,6 +139,8 @@ def _apply(ch, step, ts):
         ch.deposit(step[1], step[2], ts, [])
     elif kind == "stress":  # a new margin model object: the APC buffer released or re-applied
         ch.margin = ch.margin.stressed(step[1])
+    elif kind == "model":  # other scan parameters: no unit risk cached for the old model counts
+        ch.margin = step[1]
 
 
 amounts = st.integers(1, 20_000_000) | st.sampled_from([100_000_000, 1_000_000_000])
