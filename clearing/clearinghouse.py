@@ -421,7 +421,8 @@ class ClearingHouse:
         case's gross lots are at most G = sum of max(|hi|, |lo|). `MarginModel.initial_bound`
         turns (L, G) into the product's initial margin by the same monotone ceilings, so the
         sum over products is at least the exact worst case summed over products. Contracts
-        with p = B = S = 0 add nothing to either; the exact path leaves them out too."""
+        with p = B = S = 0 add nothing to the bound (the exact path leaves them out too), only
+        their unsettled variation margin to equity."""
         margin = self._margin_caches()
         bound_of = getattr(margin, "initial_bound", None)
         if bound_of is None or qty <= 0:
