@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("api.demo:main", "a short in-process trading demo: a book, trades, a cancel"),
     "bench engine": ("bench.engine:main", "the matching engine against a bare baseline book"),
     "bench margin": ("bench.margin:main", "vectorised margin against a per-account loop"),
+    "bench gate": ("bench.gate:main", "the clearinghouse's pre-trade check with and without its fast path"),
     "simulate": ("api.simulate:main", "an agent-based market session with a report (--server URL: against a live server)"),
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),

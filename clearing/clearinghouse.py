@@ -73,8 +73,11 @@ class BookTop:
 
 class ClearingHouse:
     def __init__(self, config: ClearingConfig = ClearingConfig(), margin=None,
-                 sequencer: Sequencer | None = None):
+                 sequencer: Sequencer | None = None, fast_path: bool = True):
         self.config = config
+        # check_order settles the margin check with a cheap upper bound when it can (see
+        # `_bound_and_equity`); False always runs the exact scan (tests and benchmark baseline)
+        self.fast_path = fast_path
         self.margin = margin  # a clearing.margin.MarginModel (None: no margin requirement)
         self.sequencer = sequencer or Sequencer()
         self.ledger = Ledger()
@@ -88,6 +91,9 @@ class ClearingHouse:
         self.guarantee_fund_required = 0
         self._capitalised = False
         self._unit_risk: dict[tuple[str, int], tuple[int, ...]] = {}  # (symbol, mark) -> array
+        self._unit_loss: dict[str, tuple[int, str, int, int]] = {}  # symbol -> its worst losses
+        self._cached_model = None  # the margin model the unit caches were filled for
+        self._spot: dict[str, bool] = {}  # symbol -> nearest expiry of its product (listed ones)
 
     def bind_sequencer(self, sequencer: Sequencer) -> None:
         self.sequencer = sequencer
@@ -152,6 +158,7 @@ class ClearingHouse:
 
     def list_contract(self, terms: ClearingTerms, ts: int, out: list) -> None:
         self.terms[terms.symbol] = terms
+        self._forget_terms()
         self._emit(out, E.ContractCleared, ts, terms.symbol, terms.index_name)
 
     def set_index(self, name: str, value: int, ts: int, out: list) -> None:
@@ -212,7 +219,8 @@ class ClearingHouse:
         member = self._member(account)
         if member.defaulted:
             raise Rejection(Reason.ACCOUNT_DEFAULTED)
-        pos = self.position(account, symbol)
+        held = member.positions.get(symbol)
+        pos = held.qty if held is not None else 0
         reduces = pos * side < 0 and qty <= abs(pos)
         if member.liquidating and not (reduce_only and reduces):
             raise Rejection(Reason.ACCOUNT_LIQUIDATING)
@@ -237,6 +245,10 @@ class ClearingHouse:
         if member.call_deadline is not None and not reduces:
             raise Rejection(Reason.ACCOUNT_IN_MARGIN_CALL)
         if self.margin is not None and not reduces:
+            if self.fast_path:
+                fast = self._bound_and_equity(account, member, symbol, side, qty)
+                if fast is not None and fast[0] <= fast[1]:
+                    return  # equity covers a bound of the exact initial margin: accepted
             required = self._initial_with_orders(member, symbol, side, qty)
             equity = self.equity(account)
             if required > equity:
@@ -244,11 +256,22 @@ class ClearingHouse:
                                 f"initial margin {required} cents would exceed equity {equity} cents")
 
     def _is_spot_month(self, symbol: str) -> bool:
-        terms = self.terms.get(symbol)
-        if terms is None:
-            return False
-        same = [t for t in self.terms.values() if t.product == terms.product]
-        return terms.last_trade_ts == min(t.last_trade_ts for t in same)
+        """Whether the contract is its product's nearest expiry; cached per symbol until a
+        contract is listed or settled (`_forget_terms`)."""
+        spot = self._spot.get(symbol)
+        if spot is None:
+            terms = self.terms.get(symbol)
+            if terms is None:
+                return False
+            same = [t for t in self.terms.values() if t.product == terms.product]
+            spot = self._spot[symbol] = terms.last_trade_ts == min(t.last_trade_ts for t in same)
+        return spot
+
+    def _forget_terms(self) -> None:
+        """The listed contracts changed: drop what was derived from their terms."""
+        self._spot.clear()
+        self._unit_risk.clear()
+        self._unit_loss.clear()
 
     def on_working(self, account, symbol, side, qty_delta, price) -> None:
         member = self.members.get(account)
@@ -341,7 +364,7 @@ class ClearingHouse:
             if mark is None:
                 raise Rejection(Reason.NO_REFERENCE_PRICE, f"{s} has no mark or index value yet")
             marks[s] = mark
-        if hasattr(self.margin, "requirement_from_risk"):
+        if hasattr(self._margin_caches(), "requirement_from_risk"):
             return self._scan_initial_with_orders(positions, buys, sells, marks)
         terms = {s: self.terms[s] for s in symbols}
         req = self.margin.requirement_with_orders(positions, buys, sells, marks, terms)
@@ -358,6 +381,94 @@ class ClearingHouse:
             unit = self._unit_risk[key] = unit_risk_array(
                 terms, self.margin.product_params(terms.product), mark)
         return unit
+
+    def _margin_caches(self):
+        """The margin model, after dropping the unit risks cached for another one (they depend
+        on its parameters), so that a model swapped in is used at once by both paths."""
+        margin = self.margin
+        if margin is not self._cached_model:
+            self._unit_risk.clear()
+            self._unit_loss.clear()
+            self._cached_model = margin
+        return margin
+
+    def _unit_losses(self, symbol: str, mark: int) -> tuple[int, str, int, int] | None:
+        """(mark, product, max(unit risk), max(-unit risk)): the largest loss in cents of one
+        long and of one short contract over the scenarios at `mark`, cached per symbol for its
+        latest mark; None where the exact scan would raise (no terms, a mark <= 0, a product
+        without margin parameters), which `_bound_and_equity` leaves to the scan."""
+        terms = self.terms.get(symbol)
+        if terms is None or mark <= 0 or terms.product not in self.margin.params.products:
+            return None
+        unit = self._unit(symbol, mark)
+        entry = self._unit_loss[symbol] = (mark, terms.product, max(0, max(unit)), max(0, -min(unit)))
+        return entry
+
+    def _bound_and_equity(self, account: str, member: Member, symbol: str, side: int,
+                          qty: int) -> tuple[int, int] | None:
+        """(an upper bound of `_initial_with_orders(member, symbol, side, qty)`, `equity`),
+        both from one pass over the member's contracts; None where the bound is not formed
+        (then the exact scan decides, raising what it raises): a margin model without
+        `initial_bound`, qty <= 0, a contract without terms, without a positive mark or fair
+        value, or of a product without margin parameters.
+
+        Why it bounds: per contract s let p be the position, B and S the working buys and
+        sells (negative ones count 0, as in the exact path) with the new order added, so each
+        of the exact path's three cases holds q in [lo, hi] = [p - S, p + B]. In any scenario i
+        the product's risk is the sum over s of q x unit_s[i], and q x unit_s[i] is at most
+        hi x max(unit_s) when q > 0 and -lo x max(-unit_s) when q < 0, so the scan risk of
+        every case is at most L = sum of max(hi+ x max(unit_s), lo- x max(-unit_s)); each
+        case's gross lots are at most G = sum of max(|hi|, |lo|). `MarginModel.initial_bound`
+        turns (L, G) into the product's initial margin by the same monotone ceilings, so the
+        sum over products is at least the exact worst case summed over products. Contracts
+        with p = B = S = 0 add nothing to the bound (the exact path leaves them out too), only
+        their unsettled variation margin to equity."""
+        margin = self._margin_caches()
+        bound_of = getattr(margin, "initial_bound", None)
+        if bound_of is None or qty <= 0:
+            return None
+        positions, working, marks, terms = member.positions, member.working, self.marks, self.terms
+        cache = self._unit_loss
+        vm = 0  # `unsettled`, summed on the way
+        exposure: dict[str, tuple[int, int]] = {}  # product -> (loss bound, gross lots)
+        for s in {*positions, *working, symbol}:
+            mark = marks.get(s)
+            pos = positions.get(s)
+            hi = lo = 0
+            if pos is not None:
+                hi = lo = pos.qty
+                if mark is not None:
+                    vm += pos.unsettled(mark) * terms[s].tick_value
+            work = working.get(s)
+            if work is not None:
+                if work[0] > 0:
+                    hi += work[0]
+                if work[1] > 0:
+                    lo -= work[1]
+            if s == symbol:
+                if side > 0:
+                    hi += qty
+                else:
+                    lo -= qty
+            if not hi and not lo:
+                continue
+            if mark is None:
+                mark = self.fair_value(s) if s in terms else None
+                if mark is None:
+                    return None
+            entry = cache.get(s)
+            if entry is None or entry[0] != mark:
+                entry = self._unit_losses(s, mark)
+                if entry is None:
+                    return None
+            _, product, up, down = entry
+            loss = hi * up if hi > 0 else 0
+            if lo < 0 and -lo * down > loss:
+                loss = -lo * down
+            lots = -lo if hi + lo < 0 else hi  # max(|hi|, |lo|), as hi >= lo
+            acc = exposure.get(product)
+            exposure[product] = (loss, lots) if acc is None else (acc[0] + loss, acc[1] + lots)
+        return bound_of(exposure), self.ledger.balances[cash_key(account)] + vm
 
     def _scan_initial_with_orders(self, positions: dict, buys: dict, sells: dict, marks: dict) -> int:
         """The margin model's `requirement_with_orders(...).initial` (per product the worst of
@@ -669,6 +780,7 @@ class ClearingHouse:
         self.terms.pop(symbol, None)
         self.marks.pop(symbol, None)
         self.basis.pop(symbol, None)
+        self._forget_terms()
 
     # ------------------------------------------------------------------ checks
 

@@ -151,6 +151,10 @@ class MarginModel:
 
     def __init__(self, params: MarginParams):
         self.params = params
+        buffered = BPS + params.buffer_bps()
+        # per product (spread charge, BPS + APC buffer, IM/MM ratio), for `initial_bound`
+        self._ratios = {name: (p.spread_charge, buffered, _bps(p.mm_ratio))
+                        for name, p in params.products.items()}
 
     def product_params(self, product: str) -> ProductMarginParams:
         p = self.params.products.get(product)
@@ -201,6 +205,23 @@ class MarginModel:
             initial += im
             maintenance += mm
         return MarginRequirement(initial, maintenance)
+
+    def initial_bound(self, exposure: Mapping[str, Sequence[int]]) -> int:
+        """An upper bound of the initial margin of any portfolio whose every scenario loss in
+        a product is at most `loss` cents and whose gross lots in it are at most `lots`, given
+        as product -> (loss, lots): per product its spread lot pairs, min(long lots, short
+        lots), are at most lots // 2, and the integer ceilings of `_product_margin` never
+        decrease as the base grows."""
+        total = 0
+        for product, (loss, lots) in exposure.items():
+            ratios = self._ratios.get(product)
+            if ratios is None:
+                self.product_params(product)  # raises UNKNOWN_SYMBOL
+            spread, buffered, ratio = ratios
+            # `_product_margin`'s two ceilings, inlined: this runs before every order
+            maintenance = -(-(max(0, loss) + spread * (lots // 2)) * buffered // BPS)
+            total += -(-maintenance * ratio // BPS)
+        return total
 
     def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],
                                 working_sells: Mapping[str, int], marks: Mapping[str, int],

@@ -1,4 +1,4 @@
-"""The `sitex` command line: the table of subcommands, the demo, the engine benchmark."""
+"""The `sitex` command line: the table of subcommands, the demo, the engine and gate benchmarks."""
 
 import json
 
@@ -38,3 +38,13 @@ def test_bench_engine_prints_the_contracted_keys(capsys):
     for key in ("ops_per_s", "baseline_ops_per_s", "ratio", "p99_us", "journal_ops_per_s"):
         assert result[key] > 0
     assert result["trades"] > 0
+
+
+def test_bench_gate_prints_the_contracted_keys(capsys):
+    assert cli.main(["bench", "gate", "--checks", "2000", "--venue-ops", "1000", "--repeat", "1",
+                     "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    for key in ("checks_per_s", "baseline_checks_per_s", "ratio", "venue_ops_per_s",
+                "venue_baseline_ops_per_s"):
+        assert result[key] > 0
+    assert result["agree"] and result["venue_agree"]
