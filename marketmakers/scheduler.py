@@ -7,9 +7,10 @@ and configuration always run the same actions in the same order. Times are integ
 
 from __future__ import annotations
 
-import heapq
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -18,15 +19,14 @@ class Scheduler:
     def __init__(self, start_ts: int):
         self.now = start_ts
         self._queue: list[tuple[int, int, Callable, tuple]] = []
-        self._seq = 0
+        self._seq = itertools.count(1)  # ties run in the order they were scheduled
         self.executed = 0
 
     def at(self, ts: int, action: Callable, *args) -> None:
         """Run `action(*args)` at time `ts` (never in the past)."""
         if ts < self.now:
             raise ValueError(f"cannot schedule at {ts}, the clock is at {self.now}")
-        self._seq += 1
-        heapq.heappush(self._queue, (ts, self._seq, action, args))
+        heappush(self._queue, (ts, next(self._seq), action, args))
 
     def after(self, delay_ns: int, action: Callable, *args) -> None:
         self.at(self.now + delay_ns, action, *args)
@@ -36,7 +36,7 @@ class Scheduler:
         queue = self._queue
         ran = 0
         while queue and queue[0][0] <= end_ts:
-            ts, _, action, args = heapq.heappop(queue)
+            ts, _, action, args = heappop(queue)
             self.now = ts
             action(*args)
             ran += 1

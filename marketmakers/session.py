@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,8 +88,17 @@ class FundamentalPath:
         n = (end_ts - start_ts) // step_ns + 1
         x = simulate_paths(scenario.params, math.log(scenario.price_usd), step_ns / NS_PER_YEAR,
                            n, 1, rng)[0]
-        self.prices = np.exp(x).tolist()
+        prices = np.exp(x)
+        self.prices = prices.tolist()
         self.sigma = scenario.params.sigma
+        ticks = np.rint(prices * TICKS_PER_USD)
+        steps = np.flatnonzero(np.diff(ticks)) + 1  # where the price in whole ticks changes
+        self.moves = (start_ts + steps * step_ns).tolist()
+
+    def next_move(self, ts: int) -> int | None:
+        """The first time after `ts` at which the price moves to another whole tick."""
+        i = bisect_right(self.moves, ts)
+        return self.moves[i] if i < len(self.moves) else None
 
     def usd(self, ts: int) -> float:
         i = (ts - self.start_ts) // self.step_ns
@@ -183,6 +193,10 @@ class Session:
     def fundamental_ticks(self, name: str = "SIT") -> float:
         """The fundamental that market makers quote against, in ticks."""
         return self.fundamentals[name].usd(self.scheduler.now) * TICKS_PER_USD
+
+    def next_fundamental_move(self, name: str, ts: int) -> int | None:
+        """When the fundamental next moves a whole tick (market makers look again then)."""
+        return self.fundamentals[name].next_move(ts)
 
     def sigma_ticks_per_sqrt_s(self, name: str = "SIT") -> float:
         f = self.fundamentals[name]
@@ -404,9 +418,10 @@ class Session:
         if sender is not None:
             self._reply(sender, events)
         if others:
-            s = self.scheduler
+            at = self.scheduler.at
+            now = self.scheduler.now
             for agent, mine in others.items():
-                s.at(_inbox_time(agent, s.now), _deliver, agent, mine)
+                at(_inbox_time(agent, now), _deliver, agent, mine)
         if touched:
             ts = self.scheduler.now + self._md_latency
             for symbol in touched:

@@ -24,6 +24,7 @@ from clearing import clearing_events as CE
 from clearing.reasons import Reason
 from exchange.contracts import GPU, SIT
 from exchange.events import (
+    BookDelta,
     Fill,
     OrderAccepted,
     OrderAmended,
@@ -77,7 +78,8 @@ class Agent:
         # per-decision draws: an order of magnitude cheaper per call
         self.rng = rng
         self.random = random.Random(int(rng.integers(2**63)))
-        self.latency = _LatencySampler(params.latency(), rng)
+        self._waits = exponential_draws(params.wake_s * NS, rng).__next__
+        self.latency = latency_draws(params.latency(), rng).__next__
         self.orders: dict[int, list] = {}  # order_id -> [symbol, side, price, remaining, total qty]
         self.positions: dict[str, int] = {}
         self.in_flight = 0  # commands sent and not answered yet
@@ -105,15 +107,20 @@ class Agent:
         if not self.out and self.symbol is not None:
             self.act(session)
         if not self.out:
-            session.wake_in(self, self._next_wake())
+            self._schedule(session, session.now + self._next_wake())
+
+    def _schedule(self, session, at: int) -> None:
+        session.wake_in(self, at - session.now)
 
     def act(self, session) -> None:
         """The agent's decision at a wake-up (subclasses)."""
 
     def on_response(self, events) -> None:
         self.in_flight -= 1
+        on_event = self.on_event
         for e in events:
-            self.on_event(e)
+            if type(e) is not BookDelta:  # public: it reads the book from market data
+                on_event(e)
 
     def on_event(self, e) -> None:
         cls = type(e)
@@ -191,7 +198,7 @@ class Agent:
             self.orders.pop(order_id, None)
 
     def _next_wake(self) -> int:
-        return 1 + int(self.random.expovariate(1.0) * self.params.wake_s * NS)
+        return self._waits()
 
     def position(self, symbol: str | None = None) -> int:
         return self.positions.get(symbol or self.symbol, 0)
@@ -201,26 +208,18 @@ class Agent:
         return sum(o[3] for o in self.orders.values() if o[0] == symbol and o[1] == side)
 
 
-class _LatencySampler:
-    """Draws from a Latency in batches: one numpy call per 1,024 delays."""
+def latency_draws(latency: Latency, rng, batch: int = 1024):
+    """Endless one-way delays (ns) from a Latency, drawn 1,024 at a time with one numpy call;
+    an agent keeps the generator's `__next__` (a C-level call per message)."""
+    while True:
+        draws = latency.median_ns * np.exp(latency.sigma * rng.standard_normal(batch))
+        yield from (draws.astype(np.int64) + latency.floor_ns).tolist()
 
-    __slots__ = ("_batch", "_i", "latency", "rng")
 
-    def __init__(self, latency: Latency, rng):
-        self.latency = latency
-        self.rng = rng
-        self._batch: list[int] = []
-        self._i = 0
-
-    def __call__(self) -> int:
-        if self._i >= len(self._batch):
-            lat = self.latency
-            draws = lat.median_ns * np.exp(lat.sigma * self.rng.standard_normal(1024))
-            self._batch = [lat.floor_ns + int(d) for d in draws]
-            self._i = 0
-        self._i += 1
-        return self._batch[self._i - 1]
-
+def exponential_draws(mean_ns: float, rng, batch: int = 1024):
+    """Endless exponential waiting times (ns, at least 1) with mean `mean_ns`, in batches."""
+    while True:
+        yield from (rng.exponential(mean_ns, batch).astype(np.int64) + 1).tolist()
 
 
 def mid_of(top: tuple) -> float | None:

@@ -2,6 +2,10 @@
 fundamental, a ladder on several levels, cancel/replace as the fundamental or the inventory
 moves, an inventory limit, and market-maker protection (pull every quote after N fills in a
 window, then pause), as venues offer registered makers.
+
+A maker looks again when the fundamental moves by a tick (the session knows when that happens),
+`reaction_s` after its own orders change (a fill, a cancel, its commands answered), and at
+least every `wake_s` seconds; a look that finds nothing moved sends nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from marketmakers.quoting import (
 
 @dataclass(frozen=True)
 class MarketMakerParams(AgentParams):
-    wake_s: float = 1.0
+    wake_s: float = 5.0  # the longest it goes without a look
+    reaction_s: float = 0.05  # from an event about its orders to its next look
     cash_usd: int = 5_000_000
     model: str = "as"  # "as" (Avellaneda-Stoikov) or "glft"
     gamma: float = 0.1  # risk aversion, per tick
@@ -63,20 +68,52 @@ class MarketMaker(Agent):
         self.pulls = 0  # times protection pulled the quotes
         self.session = None
         self._last_key = None
-        self._period = max(1, round(params.wake_s * NS))
+        self._idle = max(1, round(params.wake_s * NS))
+        self._reaction = max(1, round(params.reaction_s * NS))
+        self._wake_at = 0  # its one live wake-up; any other that fires is stale
         self.changes = 0  # its orders changed (fills, cancels, acks) this many times
 
     def on_event(self, e) -> None:
         self.changes += 1
         super().on_event(e)
+        if self.session is not None:
+            self._look_soon()
+
+    def on_response(self, events) -> None:
+        super().on_response(events)
+        if not self.in_flight:
+            self._look_soon()
+
+    def wake(self, session) -> None:
+        if session.now != self._wake_at:
+            return  # replaced by a sooner one
+        self._wake_at = 0
+        super().wake(session)
+
+    def _schedule(self, session, at: int) -> None:
+        if self.out or (self._wake_at and self._wake_at <= at):
+            return
+        self._wake_at = at
+        session.wake_in(self, at - session.now)
+
+    def _look_soon(self) -> None:
+        self._schedule(self.session, self.session.now + self._reaction)
 
     def _next_wake(self) -> int:
-        return self._period  # a requoting timer, not a random arrival
-
+        """Until the fundamental next moves a tick, or the longest idle time."""
+        s = self.session
+        nxt = s.now + self._idle
+        moves = s.next_fundamental_move(self.p.product, s.now)
+        if moves is not None and moves < nxt:
+            nxt = moves
+        if s.now < self.paused_until < nxt:
+            nxt = self.paused_until
+        return max(1, nxt - s.now)
 
     def start(self, session) -> None:
         self.session = session
-        super().start(session)
+        self._follow_listing(session)
+        self._schedule(session, session.now + self._next_wake())
 
     def act(self, session) -> None:
         if self.in_flight or session.now < self.paused_until:

@@ -32,6 +32,7 @@ class FakeSession:
         self.wakes: list[int] = []
         self.listing = [(SYM, T0 + 30 * 86_400 * NS), ("SITG27", T0 + 60 * 86_400 * NS)]
         self.listing_version = 0  # moves when contracts are listed or expire
+        self.moves: list[int] = []  # when the fundamental moves a tick
 
     def _send(self, agent, *call):
         agent.in_flight += 1
@@ -48,6 +49,9 @@ class FakeSession:
 
     def sigma_ticks_per_sqrt_s(self, name="SIT"):
         return self.sigma
+
+    def next_fundamental_move(self, name, ts):
+        return next((t for t in self.moves if t > ts), None)
 
     def limit(self, agent, symbol, side, qty, price, tif=None):
         self._send(agent, "limit", symbol, side, qty, price, tif)
