@@ -173,25 +173,37 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        self._gate_check(c.account, c.symbol, side, qty, price, False)
-        self._order_id += 1
+        account = c.account
+        symbol = c.symbol
+        self._gate_check(account, symbol, side, qty, price, False)
+        oid = self._order_id = self._order_id + 1
         ts = c.ts
-        o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
-                  c.stp_group, ts)
+        o = Order(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
         seq = self._seq
         seq.last += 1
-        out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
-                                         _LIMIT, price, qty, None, tif, None, None, "new")))
-        self._gate_working(o.account, o.symbol, side, qty, price)
+        out.append(make(OrderAccepted, (seq.last, ts, oid, account, symbol, side, _LIMIT, price,
+                                         qty, None, tif, None, None, "new")))
+        self._gate_working(account, symbol, side, qty, price)
         book = m.book
         best = book.best_ask if side > 0 else book.best_bid
-        if best is None or (best > price if side > 0 else best < price):
-            self._rest(m, o, ts, out)  # nothing to trade against: straight into the book
+        if best is not None and (best <= price if side > 0 else best >= price):
+            self._traded = False
+            self._execute(m, o, price, ts, out)
+            if self._traded:
+                self._after_trades(m, ts, out)
             return
-        self._traded = False
-        self._execute(m, o, price, ts, out)
-        if self._traded:
-            self._after_trades(m, ts, out)
+        # nothing to trade against: straight into the book, all of it shown
+        if m.pro_rata:  # a new best price of its side: the top order
+            own = book.best_bid if side > 0 else book.best_ask
+            o.top = own is None or (price > own if side > 0 else price < own)
+        level = book.add(o)
+        self._orders[oid] = o
+        mine = self._by_account.get(account)
+        if mine is None:
+            mine = self._by_account[account] = {}
+        mine[oid] = o
+        seq.last += 1
+        out.append(make(BookDelta, (seq.last, ts, symbol, side, price, level.qty)))
 
     def _new_order_full(self, c: C.NewOrder, out: list) -> None:
         ts = c.ts
@@ -440,9 +452,30 @@ class Venue(Matching):
         self._state_event(m, "limit", ts, out)
 
     def _cancel(self, c: C.CancelOrder, out: list) -> None:
-        o = self._owned_order(c.account, c.order_id)
-        self._remove_live(self._markets[o.symbol], o, c.ts, out)
-        self._emit_cancel(o, "user", c.ts, out)
+        """A resting order that is not reduce-only (most cancels) comes out on a short path."""
+        o = self._orders.get(c.order_id)
+        if o is None or o.account != c.account or o.status == _PENDING or o.reduce_only:
+            o = self._owned_order(c.account, c.order_id)
+            self._remove_live(self._markets[o.symbol], o, c.ts, out)
+            self._emit_cancel(o, "user", c.ts, out)
+            return
+        oid = o.order_id
+        ts = c.ts
+        symbol = o.symbol
+        side = o.side
+        price = o.price
+        remaining = o.remaining
+        level = self._markets[symbol].book.remove(o)
+        del self._orders[oid]
+        del self._by_account[o.account][oid]
+        seq = self._seq
+        seq.last += 1
+        out.append(make(BookDelta, (seq.last, ts, symbol, side, price, level.qty)))
+        self._gate_working(o.account, symbol, side, -remaining, price)
+        o.status = _CANCELLED
+        seq.last += 1
+        out.append(make(OrderCancelled, (seq.last, ts, oid, o.account, symbol, side, price,
+                                          remaining, "user")))
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
