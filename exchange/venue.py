@@ -52,6 +52,7 @@ _CANCEL_NEWEST = STP.CANCEL_NEWEST
 _NEW = OrderStatus.NEW
 _PENDING = OrderStatus.PENDING_TRIGGER
 _CANCELLED = OrderStatus.CANCELLED
+_FILLED = OrderStatus.FILLED
 _EXPIRED_STATUS = OrderStatus.EXPIRED
 
 _NEVER = 1 << 63  # no timer pending
@@ -360,7 +361,7 @@ class Venue(Matching):
         alive = self._match(m, o, limit, ts, out) if crosses else True
         if not o.remaining:
             # used up by fills, or by a decrement-and-cancel self-trade prevention
-            o.status = OrderStatus.FILLED if alive else _CANCELLED
+            o.status = _FILLED if alive else _CANCELLED
             return
         if not alive:
             self._drop_incoming(o, "self_trade", ts, out)
@@ -400,7 +401,8 @@ class Venue(Matching):
     def _after_trades(self, m: Market, ts: int, out: list) -> None:
         """Trigger stops that the last trade price reached (cascading), halt at a daily limit,
         then cut reduce-only orders that the new positions no longer allow."""
-        self._trigger_stops(m, ts, out)
+        if m.buy_stops or m.sell_stops or m.at_limit(m.last_trade):
+            self._trigger_stops(m, ts, out)
         if self._ro_touched:
             self._trim_reduce_only(ts, out)
 
