@@ -351,14 +351,7 @@ class Venue(Matching):
 
     def _execute(self, m: Market, o: Order, limit: int, ts: int, out: list) -> None:
         """Match an accepted order, then rest or cancel what is left of it."""
-        book = m.book
-        if o.side > 0:
-            best = book.best_ask
-            crosses = best is not None and best <= limit
-        else:
-            best = book.best_bid
-            crosses = best is not None and best >= limit
-        alive = self._match(m, o, limit, ts, out) if crosses else True
+        alive = self._match(m, o, limit, ts, out)
         if not o.remaining:
             # used up by fills, or by a decrement-and-cancel self-trade prevention
             o.status = _FILLED if alive else _CANCELLED
