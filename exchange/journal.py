@@ -92,7 +92,9 @@ class Journal:
 def _dumps(records: list) -> bytes:
     """Pickle a batch without the memo (the pickler's `fast` mode): records are flat tuples,
     never self-referential, and the memo nearly doubled the pickling time. The bytes are
-    ordinary pickle data; `pickle.loads` reads them as before."""
+    ordinary pickle data; `pickle.loads` reads them as before. `fast` is documented as
+    deprecated since Python 3.0 but both picklers still have it; should it go, this line goes
+    and only speed is lost."""
     buf = io.BytesIO()
     pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.fast = True
