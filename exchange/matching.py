@@ -79,16 +79,17 @@ class Matching:
     def _fill(self, m, o: Order, maker: Order, level, qty: int, ts: int, out: list) -> None:
         """One trade of `qty` between the incoming `o` and the resting `maker` at its price."""
         price = level.price
-        maker.remaining -= qty
+        symbol = m.symbol
+        left = maker.remaining = maker.remaining - qty
         maker.visible -= qty
         level.qty -= qty
         o.remaining -= qty
         if maker.visible == 0:
             del level.orders[maker.order_id]
-            if maker.remaining:
+            if left:
                 # iceberg refresh: a new visible slice at the back of the queue
                 d = maker.display_qty
-                maker.visible = d if d < maker.remaining else maker.remaining
+                maker.visible = d if d < left else left
                 level.orders[maker.order_id] = maker
                 level.qty += maker.visible
                 maker.status = _PARTIAL
@@ -97,24 +98,25 @@ class Matching:
                 self._forget(maker)
         else:
             maker.status = _PARTIAL
-        self._trade_id += 1
-        trade_id = self._trade_id
+        trade_id = self._trade_id = self._trade_id + 1
+        side = o.side
+        taker = o.account
+        seller = maker.account
         seq = self._seq
         seq.last += 1
-        out.append(make(Fill, (seq.last, ts, trade_id, m.symbol, price, qty, o.side,
-                               maker.order_id, maker.account, maker.remaining, o.order_id,
-                               o.account, o.remaining)))
-        if o.side > 0:
-            trade = ClearedTrade(trade_id, m.symbol, price, qty, o.account, maker.account, 1, ts)
+        out.append(make(Fill, (seq.last, ts, trade_id, symbol, price, qty, side, maker.order_id,
+                               seller, left, o.order_id, taker, o.remaining)))
+        if side > 0:
+            trade = ClearedTrade(trade_id, symbol, price, qty, taker, seller, 1, ts)
         else:
-            trade = ClearedTrade(trade_id, m.symbol, price, qty, maker.account, o.account, -1, ts)
+            trade = ClearedTrade(trade_id, symbol, price, qty, seller, taker, -1, ts)
         self._gate_fill(trade, out)
         m.last_trade = price
         m.volume += qty
         m.trades += 1
         self._traded = True
         if self._reduce_only:
-            self._ro_touched += ((o.account, m.symbol), (maker.account, m.symbol))
+            self._ro_touched += ((taker, symbol), (seller, symbol))
 
     def _level_done(self, m, level, side: int, ts: int, out: list) -> None:
         """Emit the level's new visible size; drop it if empty."""

@@ -13,7 +13,9 @@ class PermissiveGate:
     __slots__ = ("_positions",)
 
     def __init__(self):
-        self._positions: dict[tuple[str, str], int] = {}
+        # symbol -> account -> position: keyed by plain strings, whose hashes Python caches
+        # (a fill updates two positions, and a tuple key would be built and hashed each time)
+        self._positions: dict[str, dict[str, int]] = {}
 
     def check_order(self, account, symbol, side, qty, price, reduce_only) -> None:
         return None
@@ -22,14 +24,16 @@ class PermissiveGate:
         return None
 
     def on_fill(self, trade: ClearedTrade, out: list) -> None:
-        positions = self._positions
-        key = (trade.buyer, trade.symbol)
-        positions[key] = positions.get(key, 0) + trade.qty
-        key = (trade.seller, trade.symbol)
-        positions[key] = positions.get(key, 0) - trade.qty
+        positions = self._positions.get(trade.symbol)
+        if positions is None:
+            positions = self._positions[trade.symbol] = {}
+        qty = trade.qty
+        positions[trade.buyer] = positions.get(trade.buyer, 0) + qty
+        positions[trade.seller] = positions.get(trade.seller, 0) - qty
 
     def position(self, account: str, symbol: str) -> int:
-        return self._positions.get((account, symbol), 0)
+        return self._positions.get(symbol, {}).get(account, 0)
 
     def digest(self) -> str:
-        return repr(sorted((k, v) for k, v in self._positions.items() if v))
+        return repr(sorted(((account, symbol), v) for symbol, positions in self._positions.items()
+                           for account, v in positions.items() if v))

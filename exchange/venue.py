@@ -53,6 +53,7 @@ _CANCEL_NEWEST = STP.CANCEL_NEWEST
 _NEW = OrderStatus.NEW
 _PENDING = OrderStatus.PENDING_TRIGGER
 _CANCELLED = OrderStatus.CANCELLED
+_FILLED = OrderStatus.FILLED
 _EXPIRED_STATUS = OrderStatus.EXPIRED
 
 _NEVER = 1 << 63  # no timer pending
@@ -174,25 +175,37 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        self._gate_check(c.account, c.symbol, side, qty, price, False)
-        self._order_id += 1
+        account = c.account
+        symbol = c.symbol
+        self._gate_check(account, symbol, side, qty, price, False)
+        oid = self._order_id = self._order_id + 1
         ts = c.ts
-        o = Order(self._order_id, c.account, c.symbol, side, _LIMIT, price, qty, tif, c.stp,
-                  c.stp_group, ts)
+        o = Order(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
         seq = self._seq
         seq.last += 1
-        out.append(make(OrderAccepted, (seq.last, ts, o.order_id, o.account, o.symbol, side,
-                                         _LIMIT, price, qty, None, tif, None, None, "new")))
-        self._gate_working(o.account, o.symbol, side, qty, price)
+        out.append(make(OrderAccepted, (seq.last, ts, oid, account, symbol, side, _LIMIT, price,
+                                         qty, None, tif, None, None, "new")))
+        self._gate_working(account, symbol, side, qty, price)
         book = m.book
         best = book.best_ask if side > 0 else book.best_bid
-        if best is None or (best > price if side > 0 else best < price):
-            self._rest(m, o, ts, out)  # nothing to trade against: straight into the book
+        if best is not None and (best <= price if side > 0 else best >= price):
+            self._traded = False
+            self._execute(m, o, price, ts, out)
+            if self._traded:
+                self._after_trades(m, ts, out)
             return
-        self._traded = False
-        self._execute(m, o, price, ts, out)
-        if self._traded:
-            self._after_trades(m, ts, out)
+        # nothing to trade against: straight into the book, all of it shown
+        if m.pro_rata:  # a new best price of its side: the top order
+            own = book.best_bid if side > 0 else book.best_ask
+            o.top = own is None or (price > own if side > 0 else price < own)
+        level = book.add(o)
+        self._orders[oid] = o
+        mine = self._by_account.get(account)
+        if mine is None:
+            mine = self._by_account[account] = {}
+        mine[oid] = o
+        seq.last += 1
+        out.append(make(BookDelta, (seq.last, ts, symbol, side, price, level.qty)))
 
     def _new_order_full(self, c: C.NewOrder, out: list) -> None:
         ts = c.ts
@@ -339,17 +352,10 @@ class Venue(Matching):
 
     def _execute(self, m: Market, o: Order, limit: int, ts: int, out: list) -> None:
         """Match an accepted order, then rest or cancel what is left of it."""
-        book = m.book
-        if o.side > 0:
-            best = book.best_ask
-            crosses = best is not None and best <= limit
-        else:
-            best = book.best_bid
-            crosses = best is not None and best >= limit
-        alive = self._match(m, o, limit, ts, out) if crosses else True
+        alive = self._match(m, o, limit, ts, out)
         if not o.remaining:
             # used up by fills, or by a decrement-and-cancel self-trade prevention
-            o.status = OrderStatus.FILLED if alive else _CANCELLED
+            o.status = _FILLED if alive else _CANCELLED
             return
         if not alive:
             self._drop_incoming(o, "self_trade", ts, out)
@@ -389,7 +395,8 @@ class Venue(Matching):
     def _after_trades(self, m: Market, ts: int, out: list) -> None:
         """Trigger stops that the last trade price reached (cascading), halt at a daily limit,
         then cut reduce-only orders that the new positions no longer allow."""
-        self._trigger_stops(m, ts, out)
+        if m.buy_stops or m.sell_stops or m.at_limit(m.last_trade):
+            self._trigger_stops(m, ts, out)
         if self._ro_touched:
             self._trim_reduce_only(ts, out)
 
@@ -441,9 +448,30 @@ class Venue(Matching):
         self._state_event(m, "limit", ts, out)
 
     def _cancel(self, c: C.CancelOrder, out: list) -> None:
-        o = self._owned_order(c.account, c.order_id)
-        self._remove_live(self._markets[o.symbol], o, c.ts, out)
-        self._emit_cancel(o, "user", c.ts, out)
+        """A resting order that is not reduce-only (most cancels) comes out on a short path."""
+        o = self._orders.get(c.order_id)
+        if o is None or o.account != c.account or o.status == _PENDING or o.reduce_only:
+            o = self._owned_order(c.account, c.order_id)
+            self._remove_live(self._markets[o.symbol], o, c.ts, out)
+            self._emit_cancel(o, "user", c.ts, out)
+            return
+        oid = o.order_id
+        ts = c.ts
+        symbol = o.symbol
+        side = o.side
+        price = o.price
+        remaining = o.remaining
+        level = self._markets[symbol].book.remove(o)
+        del self._orders[oid]
+        del self._by_account[o.account][oid]
+        seq = self._seq
+        seq.last += 1
+        out.append(make(BookDelta, (seq.last, ts, symbol, side, price, level.qty)))
+        self._gate_working(o.account, symbol, side, -remaining, price)
+        o.status = _CANCELLED
+        seq.last += 1
+        out.append(make(OrderCancelled, (seq.last, ts, oid, o.account, symbol, side, price,
+                                          remaining, "user")))
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
