@@ -85,6 +85,9 @@ class RemoteSession:
     def fundamental_ticks(self, name: str = "SIT") -> float | None:
         return self.index_ticks(name)
 
+    def next_fundamental_move(self, name: str, ts: int) -> int | None:
+        return None  # unknown over the network: makers look on their idle timer and events
+
     def sigma_ticks_per_sqrt_s(self, name: str = "SIT") -> float:
         price = self.index.get(name) or 1
         return self.sigma * price / (365 * 86_400) ** 0.5
