@@ -58,6 +58,7 @@ class SessionConfig:
     fundamental_step_s: float = 1.0  # resolution of the pre-simulated fundamental
     mark_interval_s: float = 900.0  # intraday mark and variation-margin cycles
     sample_interval_s: float = 60.0  # the report's series
+    returns_interval_s: float = 600.0  # the horizon of the returns in the stylized facts
     standing_interval_s: float = 3_600.0  # market makers' rebate standing is reviewed
     md_latency_us: int = 500  # public market data reaches agents this late
 
@@ -502,19 +503,28 @@ class Session:
         return SessionRecord(summary=summary, samples=samples, makers=makers,
                              risk_events=list(self.risk_events))
 
-    @staticmethod
-    def _stylized(samples: dict) -> dict:
-        """Stylized facts of the primary contract on its sampled mid (trade prices bounce
-        between bid and ask, which alone makes lag-1 autocorrelation negative)."""
+    def _stylized(self, samples: dict) -> dict:
+        """Stylized facts of the primary contract's mid (trade prices bounce between bid and
+        ask) at `returns_interval_s` (shorter in a short session): at one minute a 0.001 USD tick is about one minute's
+        standard deviation, and the mid's half-tick steps alone make returns mean-revert (the
+        lag-1 autocorrelation at the sample interval is reported too, for comparison)."""
         if len(samples.get("ts", ())) < 3:
             return {}
         mid = (samples["bid_usd"] + samples["ask_usd"]) / 2
-        prices = mid[~np.isnan(mid)]
+        step = round(self.config.returns_interval_s / self.config.sample_interval_s)
+        step = max(1, min(step, len(mid) // 30))  # a short session: shorter returns, not too few
+        prices = mid[::step]
+        prices = prices[~np.isnan(prices)]
         if prices.size < 4:
             return {}
         spreads = samples["spread_ticks"][~np.isnan(samples["spread_ticks"])]
         depth = (samples["bid_depth"] + samples["ask_depth"]) / 2
-        return stylized_facts(prices, spreads, depth)
+        facts = stylized_facts(prices, spreads, depth)
+        facts["returns_interval_s"] = step * self.config.sample_interval_s
+        every = mid[~np.isnan(mid)]
+        if every.size >= 4:
+            facts["autocorr_returns_lag1_at_sample_interval"] = stylized_facts(every)["autocorr_returns_lag1"]
+        return facts
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
