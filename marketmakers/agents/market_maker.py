@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from clearing import clearing_events as CE
+from exchange.events import Fill, OrderCancelled, OrderExpired, Rejected
 from marketmakers.agents.base import NS, Agent, AgentParams
 from marketmakers.obligations import Obligation
 from marketmakers.quoting import (
@@ -21,6 +23,9 @@ from marketmakers.quoting import (
     ladder,
     to_ticks,
 )
+
+_CHANGES = frozenset((Fill, OrderCancelled, OrderExpired, Rejected, CE.MarginCall,
+                      CE.LiquidationStarted))
 
 
 @dataclass(frozen=True)
@@ -71,18 +76,20 @@ class MarketMaker(Agent):
         self._idle = max(1, round(params.wake_s * NS))
         self._reaction = max(1, round(params.reaction_s * NS))
         self._wake_at = 0  # its one live wake-up; any other that fires is stale
-        self.changes = 0  # its orders changed (fills, cancels, acks) this many times
+        self.changes = 0  # its resting orders changed under it (fills, cancels, refusals)
+        self._looked_at = -1  # `changes` at its last look
 
     def on_event(self, e) -> None:
-        self.changes += 1
         super().on_event(e)
-        if self.session is not None:
-            self._look_soon()
+        if type(e) in _CHANGES:  # not its own acks: they only confirm what it asked for
+            self.changes += 1
+            if self.session is not None:
+                self._look_soon()
 
     def on_response(self, events) -> None:
         super().on_response(events)
-        if not self.in_flight:
-            self._look_soon()
+        if not self.in_flight and self.changes != self._looked_at:
+            self._look_soon()  # something moved while it waited for its answers
 
     def wake(self, session) -> None:
         if session.now != self._wake_at:
@@ -128,6 +135,7 @@ class MarketMaker(Agent):
         if key == self._last_key:
             return  # nothing it quotes on moved since its last look
         self._last_key = key
+        self._looked_at = self.changes
         self.reconcile(session, self.target(session))
 
     def target(self, session) -> list[tuple[int, int, int]]:

@@ -45,7 +45,7 @@ class Noise(Agent):
         if len(self.orders) >= p.max_open:
             session.cancel(self, min(self.orders))
         side = 1 if r.random() < 0.5 * (1 - self.position() / p.max_position) else -1
-        qty = r.randint(1, p.max_size)
+        qty = 1 + int(r.random() * p.max_size)  # uniform 1..max_size (randint costs 3x)
         if r.random() < p.market_prob:
             session.market(self, self.symbol, side, qty)
             return
@@ -55,6 +55,6 @@ class Noise(Agent):
             ref = top[4] if top[4] is not None else session.index_ticks(p.product)
             if ref is None:
                 return
-        price = round(ref) - side * r.randint(-2, p.max_offset_ticks)
+        price = round(ref) - side * (int(r.random() * (p.max_offset_ticks + 3)) - 2)  # -2..max
         if price > 0:
             session.limit(self, self.symbol, side, qty, price)
