@@ -189,8 +189,11 @@ def select_candidates(quotes: list[ProviderQuote], m: IndexMethodology, ts: int)
     return candidates, stale, superseded
 
 
-def inputs_hash(inputs: tuple, m: IndexMethodology, ts: int) -> str:
-    payload = json.dumps({"ts": ts, "methodology": m.digest(), "inputs": [list(q) for q in inputs]},
+def inputs_hash(inputs: tuple, m: IndexMethodology, ts: int, methodology_digest: str | None = None) -> str:
+    """SHA-256 of a publication's time, methodology and inputs (`methodology_digest`: m.digest(),
+    when the caller holds it already)."""
+    digest = methodology_digest if methodology_digest is not None else m.digest()
+    payload = json.dumps({"ts": ts, "methodology": digest, "inputs": [list(q) for q in inputs]},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -209,6 +212,7 @@ class IndexCalculator:
     def __init__(self, methodology: IndexMethodology = SIT_METHODOLOGY):
         self.methodology = methodology
         self.name = methodology.name
+        self._methodology_digest = methodology.digest()  # a methodology is frozen: hash it once
         self._quotes: list[ProviderQuote] = []
         self.last: IndexPublication | None = None
         self._last_value_ts: int | None = None
@@ -249,7 +253,7 @@ class IndexCalculator:
             self._last_value_ts = ts
         pub = IndexPublication(m.name, ts, value, status, contributors, used,
                                {"stale": stale, "superseded": superseded, "outlier": outliers},
-                               inputs, inputs_hash(inputs, m, ts))
+                               inputs, inputs_hash(inputs, m, ts, self._methodology_digest))
         self.last = pub
         return pub
 

@@ -60,6 +60,7 @@ _NEVER = 1 << 63  # no timer pending
 
 # timer kinds, in the order they run when due at the same time
 _T_GTD, _T_HALT_END, _T_LAST_TRADE = 0, 1, 2
+_NO_ORDERS: dict = {}
 
 
 class Venue(Matching):
@@ -957,6 +958,10 @@ class Venue(Matching):
 
     def order(self, order_id: int) -> Order | None:
         return self._orders.get(order_id)
+
+    def live_orders(self, account: str):
+        """The account's live orders (resting or pending trigger), a read-only view."""
+        return self._by_account.get(account, _NO_ORDERS).values()
 
     def open_orders(self, account: str, symbol: str | None = None) -> list[Order]:
         mine = self._by_account.get(account, {})

@@ -60,9 +60,9 @@ class LocalVenue:
     def own_top(self, account: str, symbol: str) -> tuple:
         bid = ask = None
         bid_qty = ask_qty = 0
-        for o in self.venue.open_orders(account, symbol):
+        for o in self.venue.live_orders(account):
             price, qty = o.price, o.visible
-            if price is None or not qty or o.status == _PENDING:
+            if o.symbol != symbol or price is None or not qty or o.status == _PENDING:
                 continue
             if o.side > 0:
                 if bid is None or price > bid:
