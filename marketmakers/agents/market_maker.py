@@ -136,12 +136,11 @@ class MarketMaker(Agent):
             return  # nothing it quotes on moved since its last look
         self._last_key = key
         self._looked_at = self.changes
-        self.reconcile(session, self.target(session))
+        self.reconcile(session, self.target(session, fundamental))
 
-    def target(self, session) -> list[tuple[int, int, int]]:
-        """(side, price, qty) of the ladder it wants now."""
+    def target(self, session, mid: float) -> list[tuple[int, int, int]]:
+        """(side, price, qty) of the ladder it wants now around the fundamental `mid` (ticks)."""
         p = self.p
-        mid = session.fundamental_ticks(p.product)
         sigma = session.sigma_ticks_per_sqrt_s(p.product)
         q = self.position() / p.size
         if p.model == "as":
@@ -156,7 +155,7 @@ class MarketMaker(Agent):
         first); amend the ones whose price moved, cancel the extra, place the missing."""
         symbol = self.symbol
         for side in (1, -1):
-            want = sorted(((price, qty) for s, price, qty in target if s == side), reverse=side > 0)
+            want = [(price, qty) for s, price, qty in target if s == side]  # best first
             have = sorted(((o[2], oid, o[3], o[4]) for oid, o in self.orders.items()
                            if o[0] == symbol and o[1] == side), reverse=side > 0)
             for i, (price, qty) in enumerate(want):
