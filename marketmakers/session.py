@@ -147,10 +147,8 @@ class Session:
         self.md_index: dict[str, int] = {}  # index name -> delayed value (micro-USD)
         self._md_queue: deque = deque()  # (due ts, symbol or None, snapshot / (name, value))
         self._md_latency = config.md_latency_us * 1_000
-        self.trades: Counter = Counter()  # symbol -> trades
-        self.volume: Counter = Counter()  # symbol -> lots
-        self._interval_trades: Counter = Counter()
-        self._interval_volume: Counter = Counter()
+        # symbol -> [trades, lots, trades since the last sample, lots since the last sample]
+        self.flow: dict[str, list[int]] = {}
         self.trade_prices: dict[str, list[int]] = {}
         self.risk_events: list[dict] = []
         self.trackers: dict[str, ObligationTracker] = {}
@@ -345,10 +343,11 @@ class Session:
         s["spread_ticks"].append(ask - bid if bid is not None and ask is not None else math.nan)
         s["bid_depth"].append(bid_qty)
         s["ask_depth"].append(ask_qty)
-        s["volume"].append(self._interval_volume.pop(sym, 0))
-        s["trades"].append(self._interval_trades.pop(sym, 0))
-        self._interval_volume.clear()
-        self._interval_trades.clear()
+        flow = self.flow.get(sym, (0, 0, 0, 0))
+        s["volume"].append(flow[3])
+        s["trades"].append(flow[2])
+        for counts in self.flow.values():
+            counts[2] = counts[3] = 0
         for maker in self.makers:
             series = self.maker_series.setdefault(maker.name, {"inventory": [], "pnl_usd": []})
             series["inventory"].append(sum(self.port.positions(maker.account).values()))
@@ -409,7 +408,14 @@ class Session:
                     touched.add(e.symbol)
                 continue
             if route == "fill":
-                self._count_fill(e)
+                flow = self.flow.get(e.symbol)
+                if flow is None:
+                    flow = self.flow[e.symbol] = [0, 0, 0, 0]
+                qty = e.qty
+                flow[0] += 1
+                flow[1] += qty
+                flow[2] += 1
+                flow[3] += qty
                 if touched is None:
                     touched = {e.symbol}
                 else:
@@ -418,7 +424,7 @@ class Session:
             elif route == "public":
                 continue
             else:
-                account = getattr(e, route)
+                account = e[route] if type(route) is int else getattr(e, route)
                 if cls in _RISK:
                     self._risk_event(e)
                 if account == own:
@@ -450,13 +456,6 @@ class Session:
                 queue.append((ts, symbol, top(symbol)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
-
-    def _count_fill(self, e) -> None:
-        sym = e.symbol
-        self.trades[sym] += 1
-        self.volume[sym] += e.qty
-        self._interval_trades[sym] += 1
-        self._interval_volume[sym] += e.qty
 
     def _risk_event(self, e) -> None:
         cls = type(e)
@@ -507,8 +506,9 @@ class Session:
             "wall_s": round(self.wall_s, 3),
             "events_per_s": round(self.events / self.wall_s) if self.wall_s > 0 else None,
             "commands_per_s": round(self.commands / self.wall_s) if self.wall_s > 0 else None,
-            "trades": sum(self.trades.values()), "volume": sum(self.volume.values()),
-            "trades_by_symbol": dict(sorted(self.trades.items())),
+            "trades": sum(f[0] for f in self.flow.values()),
+            "volume": sum(f[1] for f in self.flow.values()),
+            "trades_by_symbol": {sym: f[0] for sym, f in sorted(self.flow.items())},
             "digest": digest,
             "mm_obligations_met": {r.maker: r.met for r in reports},
             "mm_obligations": [r.to_dict() for r in reports],
@@ -548,11 +548,12 @@ _EMPTY_TOP = (None, 0, None, 0, None)
 _ROUTES: dict = {BookDelta: "book", Fill: "fill"}  # event class -> how it is routed
 
 
-def _route(cls) -> str:
-    """The field naming the account an event concerns, or "public"."""
+def _route(cls) -> str | int:
+    """Where an event names the account it concerns: its position in a tuple event, the
+    field's name in a clearing event, or "public"."""
     for name in ("account", "defaulter"):
         if name in cls._fields:
-            return name
+            return cls._fields.index(name) if issubclass(cls, tuple) else name
     return "public"
 
 _LISTING = (ContractListed, TradingStateChanged)
