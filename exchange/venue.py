@@ -152,11 +152,12 @@ class Venue(Matching):
     # ------------------------------------------------------------------------- orders
 
     def _new_order(self, c: C.NewOrder, out: list) -> None:
-        """Plain limit orders (the bulk of the flow) take this short path; anything else, and
-        anything this path would reject, goes through `_new_order_full`, the full rule book."""
+        """Plain limit orders (the bulk of the flow: GTC, DAY or IOC) take this short path;
+        anything else, and anything this path would reject, goes through `_new_order_full`,
+        the full rule book."""
         m = self._markets.get(c.symbol)
         tif = c.tif
-        if (m is None or m.state != OPEN or c.type != _LIMIT or (tif != _GTC and tif != _DAY)
+        if (m is None or m.state != OPEN or c.type != _LIMIT or (tif != _GTC and tif != _DAY and tif != _IOC)
                 or c.display_qty is not None or c.stop_price is not None or c.expire_at is not None
                 or c.post_only or c.reduce_only or c.client_order_id is not None
                 or c.stp not in (1, 2, 3, 4)):
@@ -194,6 +195,9 @@ class Venue(Matching):
             self._execute(m, o, price, ts, out)
             if self._traded:
                 self._after_trades(m, ts, out)
+            return
+        if tif == _IOC:  # nothing to trade against: an IOC order goes as it came
+            self._drop_incoming(o, "ioc", ts, out)
             return
         # nothing to trade against: straight into the book, all of it shown
         if m.pro_rata:  # a new best price of its side: the top order
