@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench engine": ("bench.engine:main", "the matching engine against a bare baseline book"),
     "bench margin": ("bench.margin:main", "vectorised margin against a per-account loop"),
     "bench gate": ("bench.gate:main", "the clearinghouse's pre-trade check with and without its fast path"),
+    "bench session": ("bench.session:main", "a market session against the bare venue replaying its commands"),
     "simulate": ("api.simulate:main", "an agent-based market session with a report (--server URL: against a live server)"),
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),
