@@ -178,7 +178,8 @@ class Session:
         return cached
 
     def wake_in(self, agent, delay_ns: int) -> None:
-        self.scheduler.at(self.scheduler.now + delay_ns, self._wake, agent)
+        s = self.scheduler
+        s.at(s.now + delay_ns, agent.wake, self)
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -356,9 +357,6 @@ class Session:
 
     # ------------------------------------------------------------------ commands and events
 
-    def _wake(self, agent) -> None:
-        agent.wake(self)
-
     def _send(self, agent, cls, *args) -> None:
         agent.in_flight += 1
         s = self.scheduler
@@ -387,7 +385,11 @@ class Session:
         s = self.scheduler
         now = s.now
         if sender is not None:
-            s.at(_inbox_time(sender, now), sender.on_response, events)
+            t = now + sender.latency()  # its messages arrive in order: never before the last
+            if t < sender.inbox_ts:  # noqa: PLR1730 (hot path: no call)
+                t = sender.inbox_ts
+            sender.inbox_ts = t
+            s.at(t, sender.on_response, events)
         if not events:
             return
         self.events += len(events)
@@ -467,11 +469,15 @@ class Session:
                                  "amount_cents": amount})
 
     def _update_obligations(self, touched: set, sender, others: dict | None) -> None:
-        """A maker's own top can only change through events about its own orders."""
+        """A maker's own top can only change through events about its own orders: the
+        sender's, or those routed to it."""
         ts = self.scheduler.now
-        for maker in self.makers:
-            if (maker is sender or (others is not None and maker in others)) and maker.symbol in touched:
-                self.trackers[maker.account].update(ts, *self.port.own_top(maker.account, maker.symbol))
+        if sender is not None and sender.market_maker and sender.symbol in touched:
+            self.trackers[sender.account].update(ts, *self.port.own_top(sender.account, sender.symbol))
+        if others:
+            for agent in others:
+                if agent.market_maker and agent.symbol in touched:
+                    self.trackers[agent.account].update(ts, *self.port.own_top(agent.account, agent.symbol))
 
     def _drain_md(self) -> None:
         q = self._md_queue
