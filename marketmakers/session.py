@@ -512,6 +512,9 @@ class Session:
             "wall_s": round(self.wall_s, 3),
             "events_per_s": round(self.events / self.wall_s) if self.wall_s > 0 else None,
             "commands_per_s": round(self.commands / self.wall_s) if self.wall_s > 0 else None,
+            # ABIDES counts every message to and from its exchange: commands in plus events out
+            "messages_per_s": (round((self.commands + self.events) / self.wall_s)
+                               if self.wall_s > 0 else None),
             "trades": sum(f[0] for f in self.flow.values()),
             "volume": sum(f[1] for f in self.flow.values()),
             "trades_by_symbol": {sym: f[0] for sym, f in sorted(self.flow.items())},
