@@ -2,8 +2,8 @@
 
 The session: the default one (`SessionConfig(hours, seed)`: 5 market makers and 200 other
 agents, the default clearinghouse), timed as the session times itself (`events_per_s` of
-`sitex simulate --json`). Every command it submits to the venue is recorded in order, and so
-are the market makers' rebate reviews, which the session makes on the clearinghouse directly.
+`sitex simulate --json`). Every command it submits to the venue is recorded in order (the
+market makers' rebate reviews are commands too).
 
 The baseline, in the same process: a fresh venue with a fresh default clearinghouse replays
 exactly that stream, timed. Its events per second are what the venue and clearing alone do on
@@ -32,52 +32,38 @@ ABIDES = (17_000, 31_000)
 GC_THRESHOLD = 200_000  # the session's own setting while its loop runs (Session.run)
 
 
-def record_session(hours: float, seed: int) -> tuple[Session, dict, list, list]:
-    """Run the default session, recording what it hands the venue: the commands in order, and
-    each rebate review as (commands before it, account, good standing). Returns the session,
-    its summary, the commands and the reviews."""
+def record_session(hours: float, seed: int) -> tuple[Session, dict, list]:
+    """Run the default session, recording the commands it hands the venue, in order (every
+    change of venue or clearing state is a command, the market makers' rebate reviews too).
+    Returns the session, its summary and the commands."""
     session = Session(SessionConfig(hours=hours, seed=seed))
     commands: list = []
-    reviews: list = []
     submit = session._submit  # the runner calls self._submit(cmd) for every command
-    gate = session.venue.gate
-    set_standing = gate.set_market_maker_standing
 
     def recording_submit(cmd):
         commands.append(cmd)
         return submit(cmd)
 
-    def recording_standing(account, good):
-        reviews.append((len(commands), account, good))
-        set_standing(account, good)
-
     session._submit = recording_submit
-    gate.set_market_maker_standing = recording_standing
     gc.collect()
     summary = session.run().summary
-    return session, summary, commands, reviews
+    return session, summary, commands
 
 
-def replay(commands: list, reviews: list) -> tuple[float, Venue, list]:
-    """A fresh venue with a fresh default clearinghouse applies the stream, the rebate reviews
-    at their places. Returns the seconds taken, the venue and each command's events."""
+def replay(commands: list) -> tuple[float, Venue, list]:
+    """A fresh venue with a fresh default clearinghouse applies the stream. Returns the
+    seconds taken, the venue and each command's events."""
     venue = Venue(gate=default_clearinghouse())
-    submit, gate = venue.submit, venue.gate
+    submit = venue.submit
     out: list = []
     append = out.append
-    bounds = [n for n, _, _ in reviews] + [len(commands)]
     threshold = gc.get_threshold()
     gc.collect()
     gc.set_threshold(GC_THRESHOLD, threshold[1], threshold[2])
     try:
         start = time.perf_counter()
-        done = 0
-        for i, end in enumerate(bounds):
-            for cmd in commands[done:end]:
-                append(submit(cmd))
-            done = end
-            if i < len(reviews):
-                gate.set_market_maker_standing(reviews[i][1], reviews[i][2])
+        for cmd in commands:
+            append(submit(cmd))
         seconds = time.perf_counter() - start
     finally:
         gc.set_threshold(*threshold)
@@ -96,12 +82,12 @@ def same_events(session: Session, replayed: list) -> bool:
 
 
 def run_once(hours: float, seed: int) -> dict:
-    session, summary, commands, reviews = record_session(hours, seed)
-    seconds, venue, replayed = replay(commands, reviews)
+    session, summary, commands = record_session(hours, seed)
+    seconds, venue, replayed = replay(commands)
     events = sum(len(e) for e in replayed)
     matches = (events == summary["events"] and venue.digest() == session.venue.digest()
                and same_events(session, replayed))
-    return {"events": summary["events"], "commands": len(commands), "reviews": len(reviews),
+    return {"events": summary["events"], "commands": len(commands),
             "replay_events": events, "wall_s": session.wall_s, "venue_wall_s": seconds,
             "events_per_s": summary["events_per_s"], "venue_events_per_s": round(events / seconds),
             "messages_per_s": round((summary["events"] + summary["commands"]) / session.wall_s),
@@ -116,7 +102,7 @@ def run(hours: float = 3.0, seed: int = 1, repeat: int = 1) -> dict:
     venue_eps = statistics.median(r["venue_events_per_s"] for r in runs)
     mps = statistics.median(r["messages_per_s"] for r in runs)
     return {"hours": hours, "seed": seed, "repeat": repeat,
-            "events": first["events"], "commands": first["commands"], "reviews": first["reviews"],
+            "events": first["events"], "commands": first["commands"],
             "events_per_s": round(eps), "venue_events_per_s": round(venue_eps),
             "ratio": round(eps / venue_eps, 3), "messages_per_s": round(mps),
             "wall_s": round(statistics.median(r["wall_s"] for r in runs), 3),

@@ -19,6 +19,9 @@ def _event(name: str, kind: str, fields: tuple[str, ...], doc: str) -> type:
 
 AccountOpened = _event("AccountOpened", "account_opened", ("account", "market_maker"),
                        "A member account exists from now on.")
+MarketMakerStanding = _event("MarketMakerStanding", "mm_standing", ("account", "good"),
+                             "A market maker's standing with its obligations: the fee rebate "
+                             "applies while it is good.")
 CashMoved = _event("CashMoved", "cash_moved", ("source", "target", "amount", "reason", "account"),
                    "One ledger transfer in cents: deposit, withdrawal, fee, variation margin, "
                    "default waterfall, settlement.")

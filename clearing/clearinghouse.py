@@ -310,8 +310,16 @@ class ClearingHouse:
             elif fee < 0:
                 self._move(FEES, cash_key(account), -fee, "mm_rebate", account, ts, out)
 
-    def set_market_maker_standing(self, account: str, good: bool) -> None:
-        self._member(account).mm_in_good_standing = good
+    def set_market_maker_standing(self, account: str, good: bool, ts: int = 0,
+                                  out: list | None = None) -> None:
+        member = self._member(account)
+        if not member.market_maker:
+            raise Rejection(Reason.INVALID_COMMAND, f"{account} is not a registered market maker")
+        if type(good) is not bool:
+            raise Rejection(Reason.INVALID_COMMAND, "good standing is true or false")
+        member.mm_in_good_standing = good
+        if out is not None:
+            self._emit(out, E.MarketMakerStanding, ts, account, good)
 
     # ------------------------------------------------------------------ equity and margin
 

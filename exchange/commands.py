@@ -175,6 +175,17 @@ class Withdraw(Command):
 
 
 @_command
+class SetMarketMakerStanding(Command):
+    """The market-maker regime's review: a registered maker in good standing with its
+    obligations earns the fee rebate, one that is not pays the full maker fee."""
+
+    tag = "mm_standing"
+    ts: int
+    account: str
+    good: bool
+
+
+@_command
 class PublishIndex(Command):
     """An index publication reaches the venue: value in integer micro-USD."""
 

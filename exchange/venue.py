@@ -109,6 +109,7 @@ class Venue(Matching):
             C.Deposit: self._deposit,
             C.Withdraw: self._withdraw,
             C.PublishIndex: self._publish_index,
+            C.SetMarketMakerStanding: self._set_mm_standing,
             C.MarkCycle: self._mark_cycle,
         }
 
@@ -894,6 +895,9 @@ class Venue(Matching):
 
     def _withdraw(self, c: C.Withdraw, out: list) -> None:
         self._clearing("withdraw")(c.account, c.amount, c.ts, out)
+
+    def _set_mm_standing(self, c: C.SetMarketMakerStanding, out: list) -> None:
+        self._clearing("set_market_maker_standing")(c.account, c.good, c.ts, out)
 
     def _publish_index(self, c: C.PublishIndex, out: list) -> None:
         if type(c.value) is not int or c.value <= 0:

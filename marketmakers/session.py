@@ -317,11 +317,10 @@ class Session:
     def _review_standing(self) -> None:
         """Market makers keep their fee rebate while their presence so far meets the bar."""
         ts = self.scheduler.now
-        gate = self.venue.gate
         for maker in self.makers:
-            tracker = self.trackers[maker.account]
-            presence = tracker.presence_until(ts)
-            gate.set_market_maker_standing(maker.account, presence >= maker.obligation.min_presence)
+            presence = self.trackers[maker.account].presence_until(ts)
+            self._system(C.SetMarketMakerStanding(ts, maker.account,
+                                                  presence >= maker.obligation.min_presence))
 
     def _sample(self) -> None:
         ts = self.scheduler.now

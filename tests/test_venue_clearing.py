@@ -112,3 +112,18 @@ def test_replay_rebuilds_the_cleared_market(tmp_path):
     fresh = Venue(products=(SIT,), gate=fresh_ch)
     replay_into(fresh, Journal(path))
     assert fresh.digest() == venue.digest()
+
+
+def test_a_market_makers_standing_is_a_command_with_an_event():
+    from exchange.commands import SetMarketMakerStanding
+
+    venue, ch = market()
+    before = venue.digest(with_clock=False)
+    assert reasons(venue.submit(SetMarketMakerStanding(T, "spec", False))) == [Reason.INVALID_COMMAND]
+    assert reasons(venue.submit(SetMarketMakerStanding(T, "ghost", False))) == [Reason.UNKNOWN_ACCOUNT]
+    assert reasons(venue.submit(SetMarketMakerStanding(T, "mm", "no"))) == [Reason.INVALID_COMMAND]
+    assert venue.digest(with_clock=False) == before  # refused commands change nothing
+    out = venue.submit(SetMarketMakerStanding(T, "mm", False))
+    assert [(e.kind, e.account, e.good) for e in out] == [("mm_standing", "mm", False)]
+    assert ch.members["mm"].mm_in_good_standing is False
+    assert venue.digest(with_clock=False) != before  # the standing is state, and in the digest

@@ -8,7 +8,7 @@ from exchange.orders import STP, OrderType, TimeInForce
 def test_every_command_tag_is_registered_once():
     assert sorted(COMMAND_TYPES) == sorted([
         "new", "cancel", "amend", "cancel_all", "state", "time", "reference", "list", "expire",
-        "open_account", "deposit", "withdraw", "index", "mark"])
+        "open_account", "deposit", "withdraw", "index", "mark", "mm_standing"])
     assert all(cls.tag == tag for tag, cls in COMMAND_TYPES.items())
 
 
