@@ -107,10 +107,11 @@ class Agent:
         if not self.out and self.symbol is not None:
             self.act(session)
         if not self.out:
-            self._schedule(session, session.now + self._next_wake())
+            self._reschedule(session)
 
-    def _schedule(self, session, at: int) -> None:
-        session.wake_in(self, at - session.now)
+    def _reschedule(self, session) -> None:
+        """Its next wake-up: an exponential wait (Poisson arrivals of its decisions)."""
+        session.wake_in(self, self._waits())
 
     def act(self, session) -> None:
         """The agent's decision at a wake-up (subclasses)."""

@@ -97,6 +97,9 @@ class MarketMaker(Agent):
         self._wake_at = 0
         super().wake(session)
 
+    def _reschedule(self, session) -> None:
+        self._schedule(session, session.now + self._next_wake())
+
     def _schedule(self, session, at: int) -> None:
         if self.out or (self._wake_at and self._wake_at <= at):
             return

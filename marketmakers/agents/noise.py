@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from marketmakers.agents.base import Agent, AgentParams, mid_of
+from marketmakers.agents.base import Agent, AgentParams
 
 
 @dataclass(frozen=True)
@@ -44,17 +44,19 @@ class Noise(Agent):
         p, r = self.p, self.random
         if len(self.orders) >= p.max_open:
             session.cancel(self, min(self.orders))
-        side = 1 if r.random() < 0.5 * (1 - self.position() / p.max_position) else -1
+        symbol = self.symbol
+        side = 1 if r.random() < 0.5 * (1 - self.positions.get(symbol, 0) / p.max_position) else -1
         qty = 1 + int(r.random() * p.max_size)  # uniform 1..max_size (randint costs 3x)
         if r.random() < p.market_prob:
-            session.market(self, self.symbol, side, qty)
+            session.market(self, symbol, side, qty)
             return
-        top = session.top(self.symbol)
-        ref = mid_of(top)
-        if ref is None:
-            ref = top[4] if top[4] is not None else session.index_ticks(p.product)
+        bid, _, ask, _, last = session.top(symbol)
+        if bid is not None and ask is not None:
+            ref = (bid + ask) / 2
+        else:
+            ref = last if last is not None else session.index_ticks(p.product)
             if ref is None:
                 return
         price = round(ref) - side * (int(r.random() * (p.max_offset_ticks + 3)) - 2)  # -2..max
         if price > 0:
-            session.limit(self, self.symbol, side, qty, price)
+            session.limit(self, symbol, side, qty, price)
