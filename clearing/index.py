@@ -171,20 +171,23 @@ def select_candidates(quotes: list[ProviderQuote], m: IndexMethodology, ts: int)
     """
     start = ts - m.window_ns
     slice_ns = m.window_ns // m.partitions
+    last_part = m.partitions - 1
     latest: dict = {}
     stale = superseded = 0
     for q in quotes:
-        if q.ts <= start or q.ts > ts:
-            stale += q.ts <= start
+        qts = q.ts
+        if qts <= start or qts > ts:
+            stale += qts <= start
             continue
-        part = min((q.ts - start - 1) // slice_ns, m.partitions - 1)
-        key = (part, q.provider, q.tier)
+        part = (qts - start - 1) // slice_ns
+        key = (part if part < last_part else last_part, q.provider, q.tier)
         have = latest.get(key)
-        if have is None or (q.ts, _quote_tuple(q)) > (have.ts, _quote_tuple(have)):
-            superseded += have is not None
+        if have is None:
             latest[key] = q
-        else:
-            superseded += 1
+            continue
+        superseded += 1  # one of the two goes: the later one stays (ties: the larger quote)
+        if qts > have.ts or (qts == have.ts and _quote_tuple(q) > _quote_tuple(have)):
+            latest[key] = q
     candidates = sorted(latest.values(), key=_quote_tuple)
     return candidates, stale, superseded
 
