@@ -25,11 +25,21 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from clearing import clearing_events as E
 from clearing.config import BPS, ClearingConfig
 from clearing.events import Sequencer
 from clearing.index import IndexHistory, IndexPublication
-from clearing.ledger import CCP_CAPITAL, CCP_SKIN, EXTERNAL, FEES, Ledger, cash_key, fund_key
+from clearing.ledger import (
+    CCP_CAPITAL,
+    CCP_SKIN,
+    EXTERNAL,
+    FEES,
+    Ledger,
+    cash_key,
+    fund_key,
+)
 from clearing.margin import unit_risk_array
 from clearing.reasons import Reason, Rejection
 from clearing.types import ClearedTrade, ClearingTerms
@@ -594,17 +604,38 @@ class ClearingHouse:
         assert paid == collected and self.ledger.balance(VM_ACCOUNT) == 0, "VM cycle not zero-sum"
         self._emit(out, E.VariationMarginCycle, ts, end_of_day, paid, collected, len(flows))
 
+    def requirements_of(self, accounts: list[str]) -> dict[str, tuple[int, int]]:
+        """(initial, maintenance) of many accounts' positions: one vectorised pass of the
+        margin model over all of them where it offers one (equal to the per-account
+        `requirement`, which the margin tests prove), else the per-account loop."""
+        vectorised = getattr(self.margin, "requirements", None)
+        holdings = {a: self._positions(self.members[a]) for a in accounts}
+        symbols = sorted({s for held in holdings.values() for s in held})
+        if vectorised is None or not symbols or any(s not in self.marks for s in symbols):
+            return {a: self.requirement(a) for a in accounts}
+        column = {s: j for j, s in enumerate(symbols)}
+        positions = np.zeros((len(accounts), len(symbols)), dtype=np.int64)
+        for i, a in enumerate(accounts):
+            for s, q in holdings[a].items():
+                positions[i, column[s]] = q
+        marks = np.array([self.marks[s] for s in symbols], dtype=np.int64)
+        initial, maintenance = vectorised(positions, marks, [self.terms[s] for s in symbols])
+        return {a: (int(initial[i]), int(maintenance[i])) for i, a in enumerate(accounts)}
+
     def _margin_checks(self, ts: int, out: list) -> list[str]:
         cfg = self.config
         liquidate: list[str] = []
         reasons: dict[str, str] = {}
+        checked = [a for a in sorted(self.members) if not self.members[a].liquidating
+                   and not self.members[a].defaulted and self._positions(self.members[a])]
+        required = self.requirements_of(checked)
         for account in sorted(self.members):
             member = self.members[account]
             if member.liquidating or member.defaulted or not self._positions(member):
                 if member.call_deadline is not None and not self._positions(member):
                     member.call_deadline = None
                 continue
-            initial, maintenance = self.requirement(account)
+            initial, maintenance = required[account]
             equity = self.equity(account)
             below_floor = equity < maintenance * cfg.hard_floor_bps // BPS
             if member.call_deadline is not None:
