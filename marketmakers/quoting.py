@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,18 @@ def ladder(quote: Quote, levels: int, step: int, size: int, growth: float = 1.0)
     if levels < 1 or step < 1 or size < 1:
         raise ValueError("levels, step and size must be >= 1")
     out = []
-    for i in range(levels):
-        qty = max(1, round(size * growth ** i))
+    for i, qty in enumerate(level_sizes(size, growth, levels)):
         if quote.bid is not None and quote.bid - i * step > 0:
             out.append((1, quote.bid - i * step, qty))
         if quote.ask is not None:
             out.append((-1, quote.ask + i * step, qty))
     return out
+
+
+@lru_cache(maxsize=256)
+def level_sizes(size: int, growth: float, levels: int) -> tuple[int, ...]:
+    """Lots per ladder level (rounded, at least one): the same few ladders every requote."""
+    return tuple(max(1, round(size * growth ** i)) for i in range(levels))
 
 
 def _check(sigma: float, gamma: float, k: float) -> None:

@@ -395,41 +395,51 @@ class Session:
         self.log.extend(events)
         by_account = self.by_account
         own = sender.account if sender is not None else None
+        routes = _ROUTES
         others: dict | None = None
-        touched: set | None = None
+        symbol = None  # the contract whose book changed (a set when more than one did)
+        more: set | None = None
         for e in events:
             cls = type(e)
-            route = _ROUTES.get(cls)
-            if route is None:
-                route = _ROUTES[cls] = _route(cls)
-            if route == "book":
-                if touched is None:
-                    touched = {e.symbol}
-                else:
-                    touched.add(e.symbol)
+            try:
+                route = routes[cls]
+            except KeyError:
+                route = routes[cls] = _route(cls)
+            if route == _BOOK:
+                sym = e[_DELTA_SYMBOL]
+                if symbol is None:
+                    symbol = sym
+                elif sym != symbol:
+                    more = {sym} if more is None else more | {sym}
                 continue
-            if route == "fill":
-                flow = self.flow.get(e.symbol)
+            if route == _FILL:
+                sym = e[_FILL_SYMBOL]
+                flow = self.flow.get(sym)
                 if flow is None:
-                    flow = self.flow[e.symbol] = [0, 0, 0, 0]
-                qty = e.qty
+                    flow = self.flow[sym] = [0, 0, 0, 0]
+                qty = e[_FILL_QTY]
                 flow[0] += 1
                 flow[1] += qty
                 flow[2] += 1
                 flow[3] += qty
-                if touched is None:
-                    touched = {e.symbol}
-                else:
-                    touched.add(e.symbol)
+                if symbol is None:
+                    symbol = sym
+                elif sym != symbol:
+                    more = {sym} if more is None else more | {sym}
                 accounts = (e.maker_account, e.taker_account)
-            elif route == "public":
+            elif route == _PUBLIC:
                 continue
-            else:
-                account = e[route] if type(route) is int else getattr(e, route)
+            elif type(route) is int:  # an exchange event: the account at that position
+                account = e[route]
+                if account == own:
+                    continue  # in the sender's response already
+                accounts = (account,)
+            else:  # a clearing event: the account in that field
+                account = getattr(e, route)
                 if cls in _RISK:
                     self._risk_event(e)
                 if account == own:
-                    continue  # in the sender's response already
+                    continue
                 accounts = (account,)
             for account in accounts:
                 if account == own:
@@ -449,12 +459,13 @@ class Session:
             at = s.at
             for agent, mine in others.items():
                 at(_inbox_time(agent, now), _deliver, agent, mine)
-        if touched:
+        if symbol is not None:
+            touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
             top = self.port.top
             queue = self._md_queue
-            for symbol in touched:
-                queue.append((ts, symbol, top(symbol)))
+            for sym in touched:
+                queue.append((ts, sym, top(sym)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
 
@@ -553,16 +564,20 @@ class Session:
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
-_ROUTES: dict = {BookDelta: "book", Fill: "fill"}  # event class -> how it is routed
+_BOOK, _FILL, _PUBLIC = -1, -2, -3
+# positions in the tuple events read on the hot path
+_DELTA_SYMBOL = BookDelta._fields.index("symbol")
+_FILL_SYMBOL, _FILL_QTY = Fill._fields.index("symbol"), Fill._fields.index("qty")
+_ROUTES: dict = {BookDelta: _BOOK, Fill: _FILL}  # event class -> how it is routed
 
 
 def _route(cls) -> str | int:
     """Where an event names the account it concerns: its position in a tuple event, the
-    field's name in a clearing event, or "public"."""
+    field's name in a clearing event, or _PUBLIC."""
     for name in ("account", "defaulter"):
         if name in cls._fields:
             return cls._fields.index(name) if issubclass(cls, tuple) else name
-    return "public"
+    return _PUBLIC
 
 _LISTING = (ContractListed, TradingStateChanged)
 _RISK = {CE.MarginCall: "margin_call", CE.LiquidationStarted: "liquidation",

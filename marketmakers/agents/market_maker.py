@@ -76,6 +76,7 @@ class MarketMaker(Agent):
         self._idle = max(1, round(params.wake_s * NS))
         self._reaction = max(1, round(params.reaction_s * NS))
         self._wake_at = 0  # its one live wake-up; any other that fires is stale
+        self._move_at: int | None = 0  # when the fundamental next moves a tick (None: never)
         self.changes = 0  # its resting orders changed under it (fills, cancels, refusals)
         self._looked_at = -1  # `changes` at its last look
 
@@ -112,8 +113,11 @@ class MarketMaker(Agent):
     def _next_wake(self) -> int:
         """Until the fundamental next moves a tick, or the longest idle time."""
         s = self.session
-        nxt = s.now + self._idle
-        moves = s.next_fundamental_move(self.p.product, s.now)
+        now = s.now
+        nxt = now + self._idle
+        moves = self._move_at
+        if moves is not None and moves <= now:  # passed: ask the session for the next one
+            moves = self._move_at = s.next_fundamental_move(self.p.product, now)
         if moves is not None and moves < nxt:
             nxt = moves
         if s.now < self.paused_until < nxt:
