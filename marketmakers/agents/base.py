@@ -38,6 +38,13 @@ from marketmakers.scheduler import Latency
 NS = 1_000_000_000
 IOC = TimeInForce.IOC
 PRODUCTS = (SIT.code, GPU.code)
+# the events an agent keeps track of, by kind (anything else it ignores at once)
+(_FILL, _SETTLED, _ACCEPTED, _POSITION, _GONE, _AMENDED, _REJECTED, _CALLED, _CURED,
+ _LIQUIDATED) = range(10)
+_KINDS = {Fill: _FILL, CE.FinalSettlement: _SETTLED, OrderAccepted: _ACCEPTED,
+          CE.PositionChanged: _POSITION, OrderCancelled: _GONE, OrderExpired: _GONE,
+          OrderAmended: _AMENDED, Rejected: _REJECTED, CE.MarginCall: _CALLED,
+          CE.MarginCallCured: _CURED, CE.LiquidationStarted: _LIQUIDATED}
 
 
 @dataclass(frozen=True)
@@ -124,40 +131,42 @@ class Agent:
                 on_event(e)
 
     def on_event(self, e) -> None:
-        cls = type(e)
-        orders = self.orders
-        if cls is Fill:
+        kind = _KINDS.get(type(e))
+        if kind is None:
+            return  # nothing it keeps track of (cash movements, marks, book deltas...)
+        if kind == _FILL:
             if e.maker_account == self.account:
                 self._filled(e.maker_order_id, e.maker_remaining)
             if e.taker_account == self.account:
                 self._filled(e.taker_order_id, e.taker_remaining)
             self.on_fill(e)
             return
-        if cls is CE.FinalSettlement:
+        if kind == _SETTLED:
             self.positions.pop(e.symbol, None)
             return
-        if getattr(e, "account", None) != self.account:
+        if e.account != self.account:
             return  # a response carries every event of the command: the other side's too
-        if cls is OrderAccepted:
+        orders = self.orders
+        if kind == _ACCEPTED:
             if e.status == "new" or e.status == "pending_trigger":
                 orders[e.order_id] = [e.symbol, e.side, e.price, e.qty, e.qty]
-        elif cls is OrderCancelled or cls is OrderExpired:
+        elif kind == _POSITION:
+            self.positions[e.symbol] = e.position
+        elif kind == _GONE:
             orders.pop(e.order_id, None)
-        elif cls is OrderAmended:
+        elif kind == _AMENDED:
             o = orders.get(e.order_id)
             if o is not None:
                 o[2], o[3], o[4] = e.price, e.remaining, e.qty
-        elif cls is CE.PositionChanged:
-            self.positions[e.symbol] = e.position
-        elif cls is Rejected:
+        elif kind == _REJECTED:
             self.rejections += 1
             if e.reason == Reason.UNKNOWN_ORDER:
                 orders.pop(e.order_id, None)  # gone before the command arrived
-        elif cls is CE.MarginCall:
+        elif kind == _CALLED:
             self.margin_called = True
-        elif cls is CE.MarginCallCured:
+        elif kind == _CURED:
             self.margin_called = False
-        elif cls is CE.LiquidationStarted:
+        elif kind == _LIQUIDATED:
             self.out = True
             orders.clear()
 
