@@ -18,12 +18,13 @@ Gueant, Lehalle and Fernandez-Tapia (2013), the asymptotic (long horizon) quotes
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(NamedTuple):
+    """A two-sided quote in ticks (a named tuple: makers build one at every requote)."""
+
     bid: int | None  # ticks; None: no bid (inventory at its long limit)
     ask: int | None
 
