@@ -161,20 +161,29 @@ class MarketMaker(Agent):
         """Cancel/replace: pair its live orders with the target levels side by side (best
         first); amend the ones whose price moved, cancel the extra, place the missing."""
         symbol = self.symbol
-        for side in (1, -1):
-            want = [(price, qty) for s, price, qty in target if s == side]  # best first
-            have = sorted(((o[2], oid, o[3], o[4]) for oid, o in self.orders.items()
-                           if o[0] == symbol and o[1] == side), reverse=side > 0)
-            for i, (price, qty) in enumerate(want):
+        requote = self.p.requote_ticks
+        bids: list = []
+        asks: list = []
+        for oid, o in self.orders.items():
+            if o[0] == symbol:
+                (bids if o[1] > 0 else asks).append((o[2], oid, o[3], o[4]))
+        bids.sort(reverse=True)
+        asks.sort()
+        for side, have in ((1, bids), (-1, asks)):
+            i = 0
+            for s, price, qty in target:  # best first on each side
+                if s != side:
+                    continue
                 if i < len(have):
                     old_price, oid, remaining, total = have[i]
-                    if abs(old_price - price) >= self.p.requote_ticks:
+                    if abs(old_price - price) >= requote:
                         session.amend(self, oid, qty=None, price=price)
                     elif remaining < qty:  # top a hit level up: the filled part stays counted
                         session.amend(self, oid, qty=total - remaining + qty, price=None)
                 else:
                     session.limit(self, symbol, side, qty, price)
-            for _, oid, _, _ in have[len(want):]:
+                i += 1
+            for _, oid, _, _ in have[i:]:
                 session.cancel(self, oid)
 
     def on_fill(self, fill) -> None:
