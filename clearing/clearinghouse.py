@@ -61,7 +61,7 @@ class Position:
         return self.qty * mark - (self.marked_qty * self.marked_price + self.open_value)
 
 
-@dataclass
+@dataclass(slots=True)
 class Member:
     market_maker: bool = False
     mm_in_good_standing: bool = True

@@ -27,6 +27,7 @@ class ArbitrageurParams(AgentParams):
 
 
 class Arbitrageur(Agent):
+    __slots__ = ('fair', 'p')
     kind = "arbitrageur"
 
     def __init__(self, name: str, params: ArbitrageurParams, rng):

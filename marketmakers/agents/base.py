@@ -74,6 +74,7 @@ class AgentParams:
 
 
 class Agent:
+    __slots__ = ('_listing', '_waits', 'account', 'in_flight', 'inbox_ts', 'latency', 'margin_called', 'name', 'orders', 'out', 'params', 'positions', 'random', 'rejections', 'rng', 'symbol')
     kind = "agent"
     market_maker = False
 

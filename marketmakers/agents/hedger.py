@@ -30,6 +30,7 @@ class HedgerParams(AgentParams):
 
 
 class Hedger(Agent):
+    __slots__ = ('p',)
     kind = "hedger"
 
     def __init__(self, name: str, params: HedgerParams, rng):

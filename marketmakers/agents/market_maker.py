@@ -61,6 +61,7 @@ class MarketMakerParams(AgentParams):
 
 
 class MarketMaker(Agent):
+    __slots__ = ('_fills', '_idle', '_last_key', '_looked_at', '_move_at', '_reaction', '_wake_at', 'changes', 'obligation', 'p', 'paused_until', 'pulls', 'session')
     kind = "market_maker"
     market_maker = True
 

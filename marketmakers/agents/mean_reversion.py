@@ -23,6 +23,7 @@ class MeanReversionParams(AgentParams):
 
 
 class MeanReversion(Agent):
+    __slots__ = ('avg', 'p')
     kind = "mean_reversion"
 
     def __init__(self, name: str, params: MeanReversionParams, rng):

@@ -24,6 +24,7 @@ class MomentumParams(AgentParams):
 
 
 class Momentum(Agent):
+    __slots__ = ('fast_avg', 'p', 'slow_avg')
     kind = "momentum"
 
     def __init__(self, name: str, params: MomentumParams, rng):

@@ -31,6 +31,7 @@ class NoiseParams(AgentParams):
 
 
 class Noise(Agent):
+    __slots__ = ('p',)
     kind = "noise"
 
     def __init__(self, name: str, params: NoiseParams, rng):
