@@ -82,14 +82,14 @@ class MarketMaker(Agent):
         self._looked_at = -1  # `changes` at its last look
 
     def on_event(self, e) -> None:
-        super().on_event(e)
+        Agent.on_event(self, e)  # not super(): once per event
         if type(e) in _CHANGES:  # not its own acks: they only confirm what it asked for
             self.changes += 1
             if self.session is not None:
                 self._look_soon()
 
     def on_response(self, events) -> None:
-        super().on_response(events)
+        Agent.on_response(self, events)
         if not self.in_flight and self.changes != self._looked_at:
             self._look_soon()  # something moved while it waited for its answers
 
@@ -97,7 +97,7 @@ class MarketMaker(Agent):
         if session.now != self._wake_at:
             return  # replaced by a sooner one
         self._wake_at = 0
-        super().wake(session)
+        Agent.wake(self, session)
 
     def _reschedule(self, session) -> None:
         self._schedule(session, session.now + self._next_wake())
