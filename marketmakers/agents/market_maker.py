@@ -14,6 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from clearing import clearing_events as CE
+from clearing.reasons import Reason
 from exchange.events import Fill, OrderCancelled, OrderExpired, Rejected
 from marketmakers.agents.base import NS, Agent, AgentParams
 from marketmakers.obligations import Obligation
@@ -83,7 +84,14 @@ class MarketMaker(Agent):
 
     def on_event(self, e) -> None:
         Agent.on_event(self, e)  # not super(): once per event
-        if type(e) in _CHANGES:  # not its own acks: they only confirm what it asked for
+        cls = type(e)
+        if cls is Rejected and e.reason != Reason.UNKNOWN_ORDER and e.account == self.account:
+            # refused (a price beyond the daily limit or the band, margin...): asking again at
+            # once would be refused again; it waits its idle time, or the next tick move
+            if self.session is not None:
+                self.paused_until = max(self.paused_until, self.session.now + self._idle)
+            return
+        if cls in _CHANGES:  # not its own acks: they only confirm what it asked for
             self.changes += 1
             if self.session is not None:
                 self._look_soon()

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from clearing import clearing_events as CE
-from exchange.events import Fill, OrderAccepted
+from clearing.reasons import Reason
+from exchange.events import Fill, OrderAccepted, Rejected
 from marketmakers.agents.arbitrageur import Arbitrageur, ArbitrageurParams
 from marketmakers.agents.base import IOC, NS
 from marketmakers.agents.hedger import Hedger, HedgerParams
@@ -124,6 +125,27 @@ def quotes(calls):
     bids = sorted((c[4] for c in calls if c[0] == "limit" and c[2] > 0), reverse=True)
     asks = sorted(c[4] for c in calls if c[0] == "limit" and c[2] < 0)
     return bids, asks
+
+
+def test_a_refused_maker_waits_before_asking_again():
+    """Quotes refused (beyond the daily limit after a jump, say) are not sent again at once:
+    the maker waits its idle time or the next tick move, instead of a storm of refusals."""
+    s = FakeSession(fundamental=2000.0)
+    mm = maker(s, wake_s=5.0)
+    mm.act(s)
+    sent = s.take()
+    assert len(sent) == 6
+    for _ in sent:
+        mm.on_response([Rejected(1, s.now, "new", mm.account, SYM, None, None,
+                                 Reason.OUTSIDE_DAILY_LIMIT, "beyond the daily limit")])
+    assert mm.paused_until == s.now + 5 * NS
+    s.now += NS
+    mm.act(s)
+    assert s.take() == []  # paused
+    s.now += 5 * NS
+    s.fundamental += 1.0  # a tick later it tries again
+    mm.act(s)
+    assert len(s.take()) == 6
 
 
 def test_the_maker_quotes_a_ladder_around_the_fundamental():
