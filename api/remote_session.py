@@ -52,7 +52,8 @@ class RemoteSession:
         self.listed_by_product: dict[str, list[tuple[str, int]]] = {}
         self.stats = Counter()
         self.rejections = Counter()
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task] = set()  # everything running in the background
+        self.pending: set[asyncio.Task] = set()  # the commands in flight
         self.seen_trades: dict = {}  # agent -> trade ids already told by a REST answer
         self.stopping = False
         self.end = 0.0
@@ -128,8 +129,8 @@ class RemoteSession:
             while time.time() < self.end:
                 await asyncio.sleep(min(0.5, max(0.0, self.end - time.time())))
             self.stopping = True
-            if self.tasks:
-                await asyncio.wait(self.tasks, timeout=10)
+            if self.pending:  # let the commands in flight be answered
+                await asyncio.wait(self.pending, timeout=10)
         finally:
             self.stopping = True
             for task in list(self.tasks):
@@ -255,12 +256,15 @@ class RemoteSession:
     def _spawn(self, agent, coro) -> None:
         agent.in_flight += 1
         self.stats["commands"] += 1
-        self._background(self._answer(agent, coro))
+        task = self._background(self._answer(agent, coro))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
 
-    def _background(self, coro) -> None:
+    def _background(self, coro) -> asyncio.Task:
         task = asyncio.ensure_future(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     async def _answer(self, agent, coro) -> None:
         try:
