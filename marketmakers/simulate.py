@@ -78,6 +78,8 @@ class _progress:
 
         def update(fraction: float) -> None:
             self.bar.update(round(fraction * 100) - self.bar.n)
+            if fraction >= 1:  # the loop is done: the event log and the report follow
+                self.bar.set_description("writing the report")
 
         return update
 
