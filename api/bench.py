@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="sitex bench api", description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--window", type=int, default=8, help="WebSocket orders in flight per client")
+    ap.add_argument("--window", type=int, default=6, help="WebSocket orders in flight per client")
     ap.add_argument("--modes", default="rest,ws")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
