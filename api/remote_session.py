@@ -51,6 +51,7 @@ class RemoteSession:
         self.index: dict[str, int] = {}  # name -> ticks
         self.listed_by_product: dict[str, list[tuple[str, int]]] = {}
         self.stats = Counter()
+        self.by_kind = Counter()  # commands sent per agent kind
         self.rejections = Counter()
         self.tasks: set[asyncio.Task] = set()  # everything running in the background
         self.pending: set[asyncio.Task] = set()  # the commands in flight
@@ -142,6 +143,7 @@ class RemoteSession:
         return {"server": self.url, "seconds": round(elapsed, 3),
                 "agents": dict(Counter(a.kind for a in self.agents)),
                 "commands": self.stats["commands"], "fills": self.stats["fills"],
+                "commands_by_kind": dict(sorted(self.by_kind.items())),
                 "commands_per_s": round(self.stats["commands"] / elapsed, 1) if elapsed else None,
                 "rejections": dict(self.rejections),
                 "margin_calls": self.stats["margin_call"],
@@ -256,6 +258,7 @@ class RemoteSession:
     def _spawn(self, agent, coro) -> None:
         agent.in_flight += 1
         self.stats["commands"] += 1
+        self.by_kind[agent.kind] += 1
         task = self._background(self._answer(agent, coro))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)

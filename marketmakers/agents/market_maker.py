@@ -102,8 +102,8 @@ class MarketMaker(Agent):
             self._look_soon()  # something moved while it waited for its answers
 
     def wake(self, session) -> None:
-        if session.now != self._wake_at:
-            return  # replaced by a sooner one
+        if not self._wake_at or session.now < self._wake_at:
+            return  # replaced by a sooner one (on a wall clock a wake-up comes a little late)
         self._wake_at = 0
         Agent.wake(self, session)
 

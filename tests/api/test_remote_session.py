@@ -43,6 +43,8 @@ def test_the_session_agents_trade_against_a_live_server(make_server, tmp_path, c
             accounts = {a["account_id"]: a for a in admin.get("/v1/admin/accounts").json()["accounts"]}
     assert summary["agents"] == {"market_maker": 2, "noise": 6, "hedger": 2, "momentum": 1}
     assert summary["commands"] > 50 and summary["fills"] > 0
+    # every kind acts on the wall clock: the makers' wake-ups come a little late, never "stale"
+    assert set(summary["commands_by_kind"]) >= {"market_maker", "noise", "hedger"}
     # at most a cancel racing a fill, or a market order meeting an empty side of the book
     assert set(summary["rejections"]) <= {"UNKNOWN_ORDER", "NO_LIQUIDITY"}
     # what every agent learnt of its positions from its private channels is what the server holds
