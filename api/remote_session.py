@@ -94,9 +94,6 @@ class RemoteSession:
         price = self.index.get(name) or 1
         return self.sigma * price / (365 * 86_400) ** 0.5
 
-    def time_left_s(self) -> float:
-        return max(0.0, self.end - time.time())
-
     def limit(self, agent, symbol, side, qty, price, tif=TimeInForce.GTC) -> None:
         params = {"time_in_force": TimeInForce(tif).wire}
         self._spawn(agent, self._new(agent, symbol, "limit", side, qty, price, params))

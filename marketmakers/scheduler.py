@@ -63,3 +63,10 @@ class Latency:
 
     def draw(self, rng: np.random.Generator) -> int:
         return self.floor_ns + int(self.median_ns * float(np.exp(self.sigma * rng.standard_normal())))
+
+    def draws(self, rng: np.random.Generator, batch: int = 1024):
+        """Endless delays of the same law, drawn `batch` at a time with one numpy call: an agent
+        keeps the generator's `__next__` (a C-level call per message)."""
+        while True:
+            delays = self.median_ns * np.exp(self.sigma * rng.standard_normal(batch))
+            yield from (delays.astype(np.int64) + self.floor_ns).tolist()

@@ -142,14 +142,12 @@ class Session:
         self.log_path = log_path  # where the event log CSV goes (None: only its digest)
         self.events = 0
         self.commands = 0
-        self.rejections: Counter = Counter()
         self.md: dict[str, tuple] = {}  # symbol -> delayed (bid, bid lots, ask, ask lots, last)
         self.md_index: dict[str, int] = {}  # index name -> delayed value (micro-USD)
         self._md_queue: deque = deque()  # (due ts, symbol or None, snapshot / (name, value))
         self._md_latency = config.md_latency_us * 1_000
         # symbol -> [trades, lots, trades since the last sample, lots since the last sample]
         self.flow: dict[str, list[int]] = {}
-        self.trade_prices: dict[str, list[int]] = {}
         self.risk_events: list[dict] = []
         self.trackers: dict[str, ObligationTracker] = {}
         self.deposits = {a.account: a.params.cash_usd * 100 for a in self.agents}
@@ -202,9 +200,6 @@ class Session:
     def sigma_ticks_per_sqrt_s(self, name: str = "SIT") -> float:
         f = self.fundamentals[name]
         return f.sigma * f.usd(self.scheduler.now) * TICKS_PER_USD / math.sqrt(NS_PER_YEAR / NS_PER_SECOND)
-
-    def time_left_s(self) -> float:
-        return max(0.0, (self.end_ts - self.scheduler.now) / NS_PER_SECOND)
 
     def limit(self, agent, symbol: str, side: int, qty: int, price: int, tif: int = _GTC) -> None:
         self._send(agent, C.NewOrder, symbol, side, qty, price, _LIMIT, tif)
@@ -292,7 +287,7 @@ class Session:
     def _close(self) -> None:
         ts = self.end_ts
         self._system(C.AdvanceTime(ts))
-        self._mark_cycle(final=True)
+        self._mark_cycle()
 
     # ------------------------------------------------------------------ scheduled work
 
@@ -304,7 +299,7 @@ class Session:
                 self._system(C.PublishIndex(ts, name, value))
                 self._md_queue.append((ts + self._md_latency, None, (name, value)))
 
-    def _mark_cycle(self, final: bool = False) -> None:
+    def _mark_cycle(self) -> None:
         ts = self.scheduler.now
         self._system(C.AdvanceTime(ts))
         for market in self.venue.markets():
@@ -384,11 +379,7 @@ class Session:
         s = self.scheduler
         now = s.now
         if sender is not None:
-            t = now + sender.latency()  # its messages arrive in order: never before the last
-            if t < sender.inbox_ts:  # noqa: PLR1730 (hot path: no call)
-                t = sender.inbox_ts
-            sender.inbox_ts = t
-            s.at(t, sender.on_response, events)
+            s.at(_inbox_time(sender, now), sender.on_response, events)
         if not events:
             return
         self.events += len(events)
@@ -579,6 +570,7 @@ def _route(cls) -> str | int:
             return cls._fields.index(name) if issubclass(cls, tuple) else name
     return _PUBLIC
 
+
 _LISTING = (ContractListed, TradingStateChanged)
 _RISK = {CE.MarginCall: "margin_call", CE.LiquidationStarted: "liquidation",
          CE.AccountDefaulted: "default", CE.WaterfallUsed: "waterfall"}
@@ -600,8 +592,3 @@ def _deliver(agent, events) -> None:
 
 def _usd(ticks: int | None) -> float:
     return ticks / TICKS_PER_USD if ticks is not None else math.nan
-
-
-def run_session(config: SessionConfig = SessionConfig(), progress=None, log_path=None) -> SessionRecord:
-    return Session(config, progress=progress, log_path=log_path).run()
-

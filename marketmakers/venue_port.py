@@ -36,6 +36,12 @@ class VenuePort(Protocol):
     def positions(self, account: str) -> dict[str, int]:
         """symbol -> signed lots."""
 
+    def mark(self, symbol: str) -> int | None:
+        """The clearinghouse's mark, ticks."""
+
+    def index_value(self, name: str) -> int | None:
+        """The latest index value the venue holds, micro-USD."""
+
 
 class LocalVenue:
     """The in-process venue behind the port."""

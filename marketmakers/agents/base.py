@@ -74,7 +74,9 @@ class AgentParams:
 
 
 class Agent:
-    __slots__ = ('_listing', '_waits', 'account', 'in_flight', 'inbox_ts', 'latency', 'margin_called', 'name', 'orders', 'out', 'params', 'positions', 'random', 'rejections', 'rng', 'symbol')
+    __slots__ = ("_listing", "_waits", "account", "in_flight", "inbox_ts", "latency",
+                 "margin_called", "name", "orders", "out", "params", "positions", "random",
+                 "rejections", "rng", "symbol")  # slotted: read on every message
     kind = "agent"
     market_maker = False
 
@@ -87,7 +89,7 @@ class Agent:
         self.rng = rng
         self.random = random.Random(int(rng.integers(2**63)))
         self._waits = exponential_draws(params.wake_s * NS, rng).__next__
-        self.latency = latency_draws(params.latency(), rng).__next__
+        self.latency = params.latency().draws(rng).__next__
         self.orders: dict[int, list] = {}  # order_id -> [symbol, side, price, remaining, total qty]
         self.positions: dict[str, int] = {}
         self.in_flight = 0  # commands sent and not answered yet
@@ -102,7 +104,7 @@ class Agent:
 
     def start(self, session) -> None:
         self._follow_listing(session)
-        session.wake_in(self, self._next_wake())
+        self._reschedule(session)
 
     def _follow_listing(self, session) -> None:
         """Its contract is the nth listed expiry: after an expiry that is the next month."""
@@ -118,8 +120,7 @@ class Agent:
             self._reschedule(session)
 
     def _reschedule(self, session) -> None:
-        """Its next wake-up: an exponential wait (Poisson arrivals of its decisions)."""
-        session.wake_in(self, self._waits())
+        session.wake_in(self, self._next_wake())
 
     def act(self, session) -> None:
         """The agent's decision at a wake-up (subclasses)."""
@@ -209,22 +210,12 @@ class Agent:
             self.orders.pop(order_id, None)
 
     def _next_wake(self) -> int:
+        """An exponential wait: its decisions arrive as a Poisson process."""
         return self._waits()
 
     def position(self, symbol: str | None = None) -> int:
         return self.positions.get(symbol or self.symbol, 0)
 
-    def working(self, symbol: str, side: int) -> int:
-        """Lots of its own open orders on one side of one contract."""
-        return sum(o[3] for o in self.orders.values() if o[0] == symbol and o[1] == side)
-
-
-def latency_draws(latency: Latency, rng, batch: int = 1024):
-    """Endless one-way delays (ns) from a Latency, drawn 1,024 at a time with one numpy call;
-    an agent keeps the generator's `__next__` (a C-level call per message)."""
-    while True:
-        draws = latency.median_ns * np.exp(latency.sigma * rng.standard_normal(batch))
-        yield from (draws.astype(np.int64) + latency.floor_ns).tolist()
 
 
 def exponential_draws(mean_ns: float, rng, batch: int = 1024):

@@ -62,7 +62,8 @@ class MarketMakerParams(AgentParams):
 
 
 class MarketMaker(Agent):
-    __slots__ = ('_fills', '_idle', '_last_key', '_looked_at', '_move_at', '_reaction', '_wake_at', 'changes', 'obligation', 'p', 'paused_until', 'pulls', 'session')
+    __slots__ = ("_fills", "_idle", "_last_key", "_move_at", "_reaction", "_wake_at", "changes",
+                 "obligation", "p", "paused_until", "pulls", "session")
     kind = "market_maker"
     market_maker = True
 
@@ -80,7 +81,6 @@ class MarketMaker(Agent):
         self._wake_at = 0  # its one live wake-up; any other that fires is stale
         self._move_at: int | None = 0  # when the fundamental next moves a tick (None: never)
         self.changes = 0  # its resting orders changed under it (fills, cancels, refusals)
-        self._looked_at = -1  # `changes` at its last look
 
     def on_event(self, e) -> None:
         Agent.on_event(self, e)  # not super(): once per event
@@ -98,7 +98,7 @@ class MarketMaker(Agent):
 
     def on_response(self, events) -> None:
         Agent.on_response(self, events)
-        if not self.in_flight and self.changes != self._looked_at:
+        if not self.in_flight and (self._last_key is None or self._last_key[2] != self.changes):
             self._look_soon()  # something moved while it waited for its answers
 
     def wake(self, session) -> None:
@@ -135,8 +135,7 @@ class MarketMaker(Agent):
 
     def start(self, session) -> None:
         self.session = session
-        self._follow_listing(session)
-        self._schedule(session, session.now + self._next_wake())
+        Agent.start(self, session)
 
     def act(self, session) -> None:
         if self.in_flight or session.now < self.paused_until:
@@ -150,8 +149,7 @@ class MarketMaker(Agent):
         key = (round(fundamental), self.position(), self.changes)
         if key == self._last_key:
             return  # nothing it quotes on moved since its last look
-        self._last_key = key
-        self._looked_at = self.changes
+        self._last_key = key  # (fundamental, position, changes) at its last look
         self.reconcile(session, self.target(session, fundamental))
 
     def target(self, session, mid: float) -> list[tuple[int, int, int]]:
