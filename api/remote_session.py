@@ -127,8 +127,7 @@ class RemoteSession:
             while time.time() < self.end:
                 await asyncio.sleep(min(0.5, max(0.0, self.end - time.time())))
             self.stopping = True
-            if self.pending:  # let the commands in flight be answered
-                await asyncio.wait(self.pending, timeout=10)
+            await self._settle()
         finally:
             self.stopping = True
             for task in list(self.tasks):
@@ -148,6 +147,21 @@ class RemoteSession:
                 "accounts": {a.name: a.account for a in self.agents},
                 "positions": {a.name: {s: q for s, q in a.positions.items() if q}
                               for a in self.agents if any(a.positions.values())}}
+
+    async def _settle(self) -> None:
+        """The end: wait for the commands in flight, pull every agent's resting orders (so
+        nothing more can fill), then let the private streams drain until they are quiet, so
+        what each agent knows of its positions is final."""
+        if self.pending:
+            await asyncio.wait(self.pending, timeout=10)
+        await asyncio.gather(*(c.cancel_all_orders() for c in self.clients.values()),
+                             return_exceptions=True)
+        streams = [q for c in self.clients.values() for q in c._streams.values()]
+        deadline = time.monotonic() + 5
+        quiet = 0
+        while quiet < 4 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            quiet = quiet + 1 if all(q.empty() for q in streams) else 0
 
     async def _load_contracts(self, pub: AsyncClient) -> None:
         contracts = await pub.fetch_markets()
