@@ -454,30 +454,9 @@ class Venue(Matching):
         self._state_event(m, "limit", ts, out)
 
     def _cancel(self, c: C.CancelOrder, out: list) -> None:
-        """A resting order that is not reduce-only (most cancels) comes out on a short path."""
-        o = self._orders.get(c.order_id)
-        if o is None or o.account != c.account or o.status == _PENDING or o.reduce_only:
-            o = self._owned_order(c.account, c.order_id)
-            self._remove_live(self._markets[o.symbol], o, c.ts, out)
-            self._emit_cancel(o, "user", c.ts, out)
-            return
-        oid = o.order_id
-        ts = c.ts
-        symbol = o.symbol
-        side = o.side
-        price = o.price
-        remaining = o.remaining
-        level = self._markets[symbol].book.remove(o)
-        del self._orders[oid]
-        del self._by_account[o.account][oid]
-        seq = self._seq
-        seq.last += 1
-        out.append(make(BookDelta, (seq.last, ts, symbol, side, price, level.qty)))
-        self._gate_working(o.account, symbol, side, -remaining, price)
-        o.status = _CANCELLED
-        seq.last += 1
-        out.append(make(OrderCancelled, (seq.last, ts, oid, o.account, symbol, side, price,
-                                          remaining, "user")))
+        o = self._owned_order(c.account, c.order_id)
+        self._remove_live(self._markets[o.symbol], o, c.ts, out)
+        self._emit_cancel(o, "user", c.ts, out)
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
         if c.symbol is not None and c.symbol not in self._markets:
