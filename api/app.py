@@ -83,14 +83,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ApiError(429, Reason.INVALID_COMMAND, f"rate limit: retry after {wait} s",
                            {"Retry-After": str(wait)})
 
-    def account_of(x_api_key: Annotated[str | None, Header()] = None) -> str:
+    # Both checks are async: a plain `def` dependency runs in FastAPI's thread pool, a thread
+    # hop per request for a hash and a dict lookup (about a tenth of a REST order's time).
+    async def account_of(x_api_key: Annotated[str | None, Header()] = None) -> str:
         account = keys.account_for(x_api_key)
         if account is None:
             raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "a valid X-API-Key header is required")
         limited(account)
         return account
 
-    def admin_only(x_api_key: Annotated[str | None, Header()] = None) -> None:
+    async def admin_only(x_api_key: Annotated[str | None, Header()] = None) -> None:
         if not admin.matches(x_api_key):
             raise ApiError(403, Reason.UNKNOWN_ACCOUNT, "this endpoint needs the admin key")
         limited("admin")

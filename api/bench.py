@@ -6,6 +6,11 @@ HTTP/1.1 connection with one request in flight (a minimal client, so that the cl
 does not hide the server's), and N WebSocket sessions, each with a window of orders in flight.
 Orders are limit orders around the index, so about a third of them trade. Prints orders/s and
 p50/p99 latency (send to acknowledgement, which is after the journal commit).
+
+Then the same clients drive the bare framework (`bench/api_baseline.py`: FastAPI and uvicorn
+answering the same requests with nothing behind them) for the same time, and the ratio says
+what share of the framework's ceiling on this machine the service keeps: the order-entry
+figures move with the machine, the ratio much less.
 """
 
 from __future__ import annotations
@@ -35,11 +40,18 @@ def free_port() -> int:
 
 
 def start_server(port: int, journal: str) -> subprocess.Popen:
+    return _start([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+                   "--journal", journal, "--rate-limit", "0", "--cycle", "0",
+                   "--gate", "permissive"], port)  # the order-entry path, without margin
+
+
+def start_baseline(port: int) -> subprocess.Popen:
+    return _start([sys.executable, "-m", "bench.api_baseline", "--port", str(port)], port)
+
+
+def _start(argv: list[str], port: int) -> subprocess.Popen:
     env = dict(os.environ, SITEX_ADMIN_KEY=ADMIN)
-    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
-                             "--journal", journal, "--rate-limit", "0", "--cycle", "0",
-                             "--gate", "permissive"],  # the order-entry path, without margin
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/v1/health", timeout=1).status_code == 200:
@@ -133,8 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--window", type=int, default=6, help="WebSocket orders in flight per client")
     ap.add_argument("--modes", default="rest,ws")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the bare-framework run")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    modes = args.modes.split(",")
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         proc = start_server(port, os.path.join(tmp, "journal.db"))
@@ -146,19 +160,35 @@ def main(argv: list[str] | None = None) -> int:
             symbol = contract["symbol"]
             mid = int(Decimal(httpx.get(url + "/v1/index/SIT").json()["value"]) * 1000)  # ticks
             rows = [asyncio.run(run_mode(m, port, keys, symbol, mid, args.seconds, args.window))
-                    for m in args.modes.split(",")]
+                    for m in modes]
             state = admin.get("/v1/admin/state").json()
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(20)
+        if not args.no_baseline:
+            port = free_port()
+            proc = start_baseline(port)
+            try:
+                for row in rows:
+                    bare = asyncio.run(run_mode(row["mode"], port, keys, symbol, mid,
+                                                args.seconds, args.window))
+                    row["baseline_orders_per_s"] = bare["orders_per_s"]
+                    row["baseline_p99_ms"] = bare["p99_ms"]
+                    row["ratio"] = round(row["orders_per_s"] / bare["orders_per_s"], 3)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(20)
     if args.json:
         print(json.dumps({"rows": rows, "commands": state["commands"]}))
         return 0
     print(f"sitex bench api: {args.clients} clients, {args.seconds:g} s per mode, journal on "
           f"(SQLite WAL, synchronous=FULL, group commit), {os.cpu_count()} CPUs")
-    print(f"{'mode':<5} {'clients':>7} {'orders':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'mode':<5} {'clients':>7} {'orders':>8} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+          f"{'bare orders/s':>15} {'bare p99':>9} {'ratio':>6}")
     for r in rows:
+        bare = (f"{r['baseline_orders_per_s']:>15} {r['baseline_p99_ms']:>9} {r['ratio']:>6}"
+                if "ratio" in r else "")
         print(f"{r['mode']:<5} {r['clients']:>7} {r['orders']:>8} {r['orders_per_s']:>9} "
-              f"{r['p50_ms']:>8} {r['p99_ms']:>8}")
+              f"{r['p50_ms']:>8} {r['p99_ms']:>8}{bare}")
     print(f"{state['commands']} commands journaled")
     return 0

@@ -36,3 +36,13 @@ def test_bench_api_reports_both_modes(capsys):
     for r in modes.values():
         assert r["orders"] > 0 and r["orders_per_s"] > 0 and 0 < r["p50_ms"] <= r["p99_ms"]
     assert result["commands"] >= sum(r["orders"] for r in modes.values())
+    for r in modes.values():  # the bare framework answered the same clients
+        assert r["baseline_orders_per_s"] > 0
+        assert r["ratio"] == round(r["orders_per_s"] / r["baseline_orders_per_s"], 3)
+
+
+def test_bench_api_baseline_can_be_skipped(capsys):
+    assert cli.main(["bench", "api", "--seconds", "0.3", "--clients", "1", "--modes", "rest",
+                     "--no-baseline", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert row["orders"] > 0 and "ratio" not in row
