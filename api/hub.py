@@ -89,7 +89,10 @@ class Hub:
     # ---------------------------------------------------------------- events
 
     def publish(self, events) -> None:
+        """Each event to the channels that carry it; a message is built only when some
+        connection is subscribed to its channel."""
         fmt = self.formatter
+        by_channel = self.by_channel
         for e in events:
             kind = e.kind
             self.seq = e.seq
@@ -100,7 +103,7 @@ class Hub:
                 prev = self.book_seq[e.symbol]
                 self.book_seq[e.symbol] = e.seq
                 ch = "book." + e.symbol
-                if self.by_channel.get(ch):
+                if by_channel.get(ch):
                     self._send(ch, {"channel": ch, "type": "delta", "seq": e.seq, "prev_seq": prev,
                                     "data": {"side": "bid" if e.side > 0 else "ask",
                                              "price": fmt.price(e.symbol, e.price), "qty": e.qty}})
@@ -108,27 +111,35 @@ class Hub:
                 ch = "trades." + e.symbol
                 trade = {"trade_id": e.trade_id, "price": fmt.price(e.symbol, e.price),
                          "qty": e.qty, "side": "buy" if e.aggressor > 0 else "sell", "ts": e.ts}
-                if self.by_channel.get(ch):
+                if by_channel.get(ch):
                     self._send(ch, {"channel": ch, "type": "trade", "seq": e.seq, "data": trade})
                 tick = "ticker." + e.symbol
-                if self.by_channel.get(tick):
+                if by_channel.get(tick):
                     self._send(tick, {"channel": tick, "type": "update", "seq": e.seq,
                                       "data": fmt.ticker(e.symbol)})
                 for account, oid, side in ((e.maker_account, e.maker_order_id, -e.aggressor),
                                            (e.taker_account, e.taker_order_id, e.aggressor)):
-                    data = dict(trade, order_id=oid, side="buy" if side > 0 else "sell")
-                    self._send(f"fills@{account}", {"channel": "fills", "type": "fill",
-                                                    "seq": e.seq, "data": data})
-                    self._send(f"positions@{account}", {"channel": "positions", "type": "update",
-                                                        "seq": e.seq, "data": fmt.position(account, e.symbol)})
+                    key = "fills@" + account
+                    if by_channel.get(key):
+                        data = dict(trade, order_id=oid, side="buy" if side > 0 else "sell")
+                        self._send(key, {"channel": "fills", "type": "fill", "seq": e.seq,
+                                         "data": data})
+                    key = "positions@" + account
+                    if by_channel.get(key):
+                        self._send(key, {"channel": "positions", "type": "update", "seq": e.seq,
+                                         "data": fmt.position(account, e.symbol)})
             elif kind in _ORDER_KINDS:
-                self._send(f"orders@{e.account}", {"channel": "orders", "type": kind, "seq": e.seq,
-                                                   "data": fmt.event(e)})
+                key = "orders@" + e.account
+                if by_channel.get(key):
+                    self._send(key, {"channel": "orders", "type": kind, "seq": e.seq,
+                                     "data": fmt.event(e)})
             else:
                 account = getattr(e, "account", None)
                 if account is not None and ("margin" in kind or "liquidat" in kind):
-                    self._send(f"margin@{account}", {"channel": "margin", "type": kind, "seq": e.seq,
-                                                     "data": fmt.event(e)})
+                    key = "margin@" + account
+                    if by_channel.get(key):
+                        self._send(key, {"channel": "margin", "type": kind, "seq": e.seq,
+                                         "data": fmt.event(e)})
 
     def publish_index(self, name: str, value: str, ts: int) -> None:
         ch = "index." + name

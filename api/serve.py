@@ -27,6 +27,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--gate", default="clearing.factory:default_clearinghouse", metavar="MODULE:FACTORY",
                     help="the risk gate: the clearinghouse with SPAN-like margin by default; "
                          "'permissive' for no margin and no cash")
+    ap.add_argument("--ws-deflate", action="store_true",
+                    help="accept permessage-deflate on WebSockets (off by default: on small "
+                         "order and book messages compression costs more CPU than it saves bytes)")
     ap.add_argument("--log-level", default="warning")
     return ap
 
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sitex: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                    ws_max_size=1 << 20)
+                    ws_max_size=1 << 20, ws_per_message_deflate=args.ws_deflate)
     finally:
         if agents is not None:
             agents.terminate()

@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--port", type=int, required=True)
     args = ap.parse_args(argv)
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning",
-                ws_max_size=1 << 20)
+                ws_max_size=1 << 20, ws_per_message_deflate=False)  # as `sitex serve` by default
     return 0
 
 

@@ -18,8 +18,18 @@ def test_serve_help(capsys):
         cli.main(["serve", "--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--host", "--port", "--journal", "--agents", "--index-source"):
+    for flag in ("--host", "--port", "--journal", "--agents", "--index-source", "--ws-deflate"):
         assert flag in out
+
+
+def test_serve_accepts_websocket_compression_only_when_asked(monkeypatch):
+    import uvicorn
+
+    seen = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(kw["ws_per_message_deflate"]))
+    assert cli.main(["serve", "--gate", "permissive"]) == 0
+    assert cli.main(["serve", "--gate", "permissive", "--ws-deflate"]) == 0
+    assert seen == [False, True]
 
 
 def test_agents_need_the_admin_key(capsys, monkeypatch):
