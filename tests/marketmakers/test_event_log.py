@@ -2,6 +2,11 @@
 
 import csv
 import hashlib
+import io
+
+from support.csv_event_log import reference_csv, reference_rows
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clearing import clearing_events as CE
 from clearing.reasons import Reason
@@ -52,3 +57,33 @@ def test_spilled_batches_give_the_same_log(tmp_path):
     assert not any(isinstance(b, bytes) for b in kept._batches)
     assert list(spilled.events()) == list(kept.events()) == events
     assert spilled.write() == kept.write(tmp_path / "e.csv")
+
+
+def test_the_log_is_written_exactly_as_the_csv_module_writes_it(tmp_path):
+    events = sample_events(20)
+    log = EventLog()
+    log.extend(events)
+    path = tmp_path / "events.csv"
+    log.write(path)
+    assert path.read_text(encoding="utf-8") == reference_csv(events)
+
+
+texts = st.text(alphabet=st.sampled_from('ab ,;="\n\r\t-é'), max_size=12)
+
+
+@settings(max_examples=200)
+@given(account=texts, symbol=texts, text=texts, price=st.one_of(st.none(), st.integers(-5, 10**12)))
+def test_any_text_is_quoted_so_that_the_file_reads_back(account, symbol, text, price):
+    events = [OrderAccepted(1, 2, 3, account, symbol, -1, 1, price, 5, None, 1, None, text, "new"),
+              Rejected(2, 3, "new", account, symbol or None, None, text, Reason.UNKNOWN_ORDER, text),
+              CE.CashMoved(3, 4, "m:" + account, "ccp:fees", 40, text, account or None)]
+    log = EventLog()
+    log.extend(events)
+    sink = io.StringIO()
+    digest = log.write_to(sink)
+    written = sink.getvalue()
+    assert digest == hashlib.sha256(written.encode("utf-8")).hexdigest()
+    expected = [["" if v is None else str(v) for v in row] for row in reference_rows(events)]
+    assert list(csv.reader(io.StringIO(written, newline=""))) == expected
+    if "\r" not in account + symbol + text:  # byte for byte what the csv module writes
+        assert written == reference_csv(events)
