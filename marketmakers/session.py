@@ -222,13 +222,18 @@ class Session:
         """Run the session to its end; the record of what happened. While it runs the cyclic
         garbage collector looks less often: the loop makes millions of short-lived acyclic
         objects (commands, events, messages), and collecting after every 700 of them costs
-        about a tenth of the run for nothing."""
+        about a tenth of the run for nothing. And what has lived through a stretch of the
+        session (the event log above all: millions of events kept to the end) is frozen, out
+        of the collector's sight, so that each collection looks only at what is new (a day's
+        session spent 0.8 s of 26 s in the collector, most of it re-reading the log); it is
+        unfrozen when the run ends. (The process's other frozen objects, if any, go too.)"""
         threshold = gc.get_threshold()
         gc.set_threshold(200_000, threshold[1], threshold[2])
         try:
             return self._run()
         finally:
             gc.set_threshold(*threshold)
+            gc.unfreeze()
 
     def _run(self) -> SessionRecord:
         cfg = self.config
@@ -249,6 +254,7 @@ class Session:
         while t < self.end_ts:
             t = min(self.end_ts, t + chunk)
             s.run_until(t)
+            gc.freeze()
             if self.progress is not None:
                 self.progress((t - self.start_ts) / (self.end_ts - self.start_ts))
         self._close()
