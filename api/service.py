@@ -487,6 +487,7 @@ class Service:
                 "equity": wire.cents_to_amount(s.get("equity")),
                 "initial_margin": wire.cents_to_amount(s.get("initial_margin")),
                 "maintenance_margin": wire.cents_to_amount(s.get("maintenance_margin")),
+                "order_margin": wire.cents_to_amount(s.get("order_margin")),
                 "excess": wire.cents_to_amount(s.get("excess")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}

@@ -264,7 +264,9 @@ class AccountView(BaseModel):
     equity: str | None
     initial_margin: str | None
     maintenance_margin: str | None
-    excess: str | None
+    order_margin: str | None = Field(description="initial margin the working orders add at their worst")
+    excess: str | None = Field(description="equity over initial margin with the working orders: "
+                                           "what new orders and withdrawals can use")
     margin_call: bool | None
     positions: list[PositionView]
 

@@ -534,11 +534,17 @@ class ClearingHouse:
         return self.equity(account) - initial
 
     def account_summary(self, account: str) -> dict:
+        """Cash, equity and margin as a member sees them. `initial_margin` and
+        `maintenance_margin` are on the positions; `order_margin` is what the working orders
+        add at their worst, and `excess` is what is left over both: the room the pre-trade
+        check and a withdrawal see (as a futures venue's "available funds")."""
         member = self._member(account)
         initial, maintenance = self.requirement(account)
         equity = self.equity(account)
+        excess = self.excess(account)
         return {"cash": self.cash(account), "equity": equity, "initial_margin": initial,
-                "maintenance_margin": maintenance, "excess": equity - initial,
+                "maintenance_margin": maintenance, "order_margin": equity - initial - excess,
+                "excess": excess,
                 "guarantee_fund": self.ledger.balance(fund_key(account)),
                 "margin_call": member.call_deadline is not None,
                 "margin_call_deadline": member.call_deadline,

@@ -78,7 +78,12 @@ def test_withdrawal_only_up_to_the_excess():
     venue, ch = market()
     venue.submit(NewOrder(T, "mm", S, -1, 10, 2_001))
     venue.submit(NewOrder(T, "hedger", S, 1, 10, 2_001))
+    venue.submit(NewOrder(T, "hedger", S, 1, 30, 1_990))  # resting: margin at its worst
     excess = ch.excess("hedger")
+    summary = ch.account_summary("hedger")
+    assert summary["excess"] == excess and summary["order_margin"] > 0
+    assert excess == summary["equity"] - summary["initial_margin"] - summary["order_margin"]
+    assert summary["initial_margin"] == ch.requirement("hedger")[0]
     assert reasons(venue.submit(Withdraw(T, "hedger", excess + 1))) == [Reason.INSUFFICIENT_FUNDS]
     assert reasons(venue.submit(Withdraw(T, "hedger", excess))) == []
 

@@ -30,6 +30,21 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         assert r.status_code < 300 and r.json()["filled_qty"] == 5, r.text
         account = bob.get("/v1/account").json()
         assert account["cash"] == "99999.00"  # 100,000 USD less a 20-cent taker fee x 5 lots
+        assert account["order_margin"] == "0.00"
+        # a resting bid takes margin at its worst: the excess (room for orders and
+        # withdrawals) shrinks by it, the margin on the positions does not move
+        r = bob.post("/v1/orders", json={"symbol": symbol, "side": "buy", "qty": 20, "price": "1.990"})
+        assert r.status_code < 300 and r.json()["remaining_qty"] == 20, r.text
+        after = bob.get("/v1/account").json()
+        amount = wire.parse_decimal
+        assert after["initial_margin"] == account["initial_margin"]
+        assert amount(after["order_margin"]) > 0
+        assert amount(after["excess"]) == (amount(after["equity"]) - amount(after["initial_margin"])
+                                           - amount(after["order_margin"]))
+        r = bob.post("/v1/withdrawals", json={"amount": after["excess"]})
+        assert r.status_code < 300, r.text
+        r = bob.post("/v1/withdrawals", json={"amount": "0.01"})
+        assert r.json()["code"] == "INSUFFICIENT_FUNDS"
         assert {"symbol": symbol, "qty": 5} in [{"symbol": p["symbol"], "qty": p["qty"]}
                                                 for p in bob.get("/v1/positions").json()]
         with server.admin() as admin:
