@@ -11,6 +11,7 @@ On start the journal is replayed through the same path, which rebuilds the ident
 from __future__ import annotations
 
 import asyncio
+import gc
 import pickle
 import sqlite3
 import time
@@ -98,12 +99,17 @@ class ServiceStopped(Exception):
     pass
 
 
+FREEZE_EVERY = 2_000  # commands between two freezes of what lives on (see Service._freeze)
+
+
 class Service:
     def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
                  index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
                  snapshot_every: int = 0, use_snapshots: bool = True):
         self.venue = Venue(gate=gate)
-        self.journal = Journal(journal_path) if journal_path else None
+        # small pages for small group commits, checkpoints off the commit path
+        self.journal = (Journal(journal_path, background_checkpoints=True, page_size=4096)
+                        if journal_path else None)
         self.journal_path = journal_path
         self.snapshots = SnapshotStore(journal_path) if journal_path and use_snapshots else None
         self.snapshot_every = snapshot_every  # commands between automatic snapshots (0: on demand)
@@ -133,6 +139,7 @@ class Service:
         self.commands = 0
         self.commits = 0  # group commits (journal flushes)
         self.largest_batch = 0
+        self._frozen_at = 0  # self.commands at the last freeze
 
     # ---------------------------------------------------------------- life cycle
 
@@ -154,6 +161,7 @@ class Service:
 
     async def start(self, cycle_seconds: float = 0.0) -> None:
         self.replay()
+        self._freeze()
         self._queue = asyncio.Queue()
         self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
         await self.execute(C.ListContracts)
@@ -181,6 +189,7 @@ class Service:
             self.journal.close()
         if self.snapshots is not None:
             self.snapshots.close()
+        gc.unfreeze()
 
     def _restore(self) -> int:
         latest = self.snapshots.latest()
@@ -270,9 +279,22 @@ class Service:
                     for fut in snap or ():
                         fut.set_result(position)
             self._busy = 0
+            if self.commands - self._frozen_at >= FREEZE_EVERY:
+                self._freeze()
             # let the acknowledged requests build their answers now, before the next batch
             # changes the venue (an answer must not show state that is not yet durable)
             await asyncio.sleep(0)
+
+    def _freeze(self) -> None:
+        """Move what is alive now (the venue, the order store, the fills: state that lives as
+        long as the server) out of the cyclic collector's sight. The service's state only
+        grows, so without this every full collection re-read all of it, stalling every order
+        in flight (70-105 ms every 2-3 s under `sitex bench api`, each collecting nothing).
+        The cost: a reference cycle that is garbage at the moment of a freeze stays in memory
+        until the service stops; under the benchmark's load the collector found about one
+        such object per 30 orders between freezes, so nearly none is alive at any moment."""
+        gc.freeze()
+        self._frozen_at = self.commands
 
     def _apply(self, cmd) -> list:
         """One command into the venue (its events reach the API's views in `_record`)."""

@@ -78,3 +78,33 @@ def test_replay_of_a_different_stream_differs(tmp_path):
             venue.submit(cmd)
         digests.add(venue.digest())
     assert len(digests) == 2
+
+
+def test_background_checkpoints_keep_the_log_short_and_lose_nothing(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from exchange import journal as J
+
+    monkeypatch.setattr(J, "CHECKPOINT_BYTES", 64 << 10)
+    path = str(tmp_path / "j.sqlite")
+    journal = Journal(path, background_checkpoints=True, page_size=4096)
+    assert journal._db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert journal._db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    cmds = random_commands(3_000, seed=5)
+    for i in range(0, len(cmds), 10):  # small group commits, as the service makes them
+        for cmd in cmds[i:i + 10]:
+            journal.append(cmd)
+        journal.flush()
+    deadline = time.monotonic() + 10
+    while journal.checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert journal.checkpoints >= 1  # done by its own thread, not by a commit
+    assert [c.to_record() for c in journal.replay()] == [c.to_record() for c in cmds]
+    journal.close()
+    wal = path + "-wal"  # closed: everything is in the database file, the log is gone or empty
+    assert not os.path.exists(wal) or os.path.getsize(wal) == 0
+    again = Journal(path)
+    assert again.flushed == len(cmds)
+    assert [c.to_record() for c in again.replay()] == [c.to_record() for c in cmds]
+    again.close()

@@ -195,3 +195,26 @@ def test_snapshot_needs_a_journal():
         await svc.stop()
 
     asyncio.run(scenario())
+
+
+def test_what_lives_on_is_frozen_out_of_the_collector_while_serving(monkeypatch):
+    import gc
+
+    import api.service as S
+
+    monkeypatch.setattr(S, "FREEZE_EVERY", 10)
+
+    async def run():
+        svc = Service(clock=Clock())
+        await svc.start()
+        after_start = gc.get_freeze_count()
+        await session(svc)
+        serving = gc.get_freeze_count(), svc._frozen_at
+        await svc.stop()
+        return after_start, serving, svc.commands, svc.largest_batch
+
+    gc.unfreeze()
+    after_start, (frozen, frozen_at), commands, batch = asyncio.run(run())
+    assert after_start > 0 and frozen > after_start  # frozen again as the state grew
+    assert frozen_at >= 10 and commands - frozen_at < 10 + batch  # never more than that unfrozen
+    assert gc.get_freeze_count() == 0  # stopped: nothing stays frozen
