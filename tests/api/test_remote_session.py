@@ -43,6 +43,8 @@ def test_the_session_agents_trade_against_a_live_server(make_server, tmp_path, c
             accounts = {a["account_id"]: a for a in admin.get("/v1/admin/accounts").json()["accounts"]}
     assert summary["agents"] == {"market_maker": 2, "noise": 6, "hedger": 2, "momentum": 1}
     assert summary["commands"] > 50 and summary["fills"] > 0
+    # the agents trade for the time asked, after the accounts and streams are set up
+    assert summary["seconds"] >= 4 and summary["setup_seconds"] > 0
     # every kind acts on the wall clock: the makers' wake-ups come a little late, never "stale"
     assert set(summary["commands_by_kind"]) >= {"market_maker", "noise", "hedger"}
     # at most a cancel racing a fill, or a market order meeting an empty side of the book
@@ -65,3 +67,34 @@ def test_server_mode_needs_the_admin_key(capsys, monkeypatch):
 def test_an_unreachable_server_is_a_clear_error(capsys):
     assert main(["--server", "http://127.0.0.1:9", "--admin-key", "x", "--hours", "0.001"]) == 1
     assert "failed" in capsys.readouterr().err
+
+
+def test_admin_calls_wait_out_the_rate_limit():
+    import asyncio
+
+    from api.client import SitexError
+    from api.remote_session import _patiently
+
+    answers = [SitexError(429, {"code": "INVALID_COMMAND"}), SitexError(429, {}), {"api_key": "k"}]
+    for err in answers[:2]:
+        err.retry_after = 0
+    calls = []
+
+    async def call():
+        calls.append(1)
+        answer = answers[len(calls) - 1]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert asyncio.run(_patiently(call)) == {"api_key": "k"} and len(calls) == 3
+
+    async def refused():
+        raise SitexError(403, {"code": "UNKNOWN_ACCOUNT"})
+
+    try:
+        asyncio.run(_patiently(refused))
+    except SitexError as e:  # anything but a 429 is not waited out
+        assert e.status == 403
+    else:
+        raise AssertionError("a 403 was retried")
