@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/contracts", tags=["public"], response_model=list[wire.ContractView], responses=PROBLEMS)
     async def contracts():
+        await service.settled()
         out = []
         for spec in service.venue.contracts():
             d = spec.describe()
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
              responses=PROBLEMS)
     async def ticker(symbol: str):
         known(symbol)
+        await service.settled()
         return fmt.ticker(symbol)
 
     @app.get("/v1/index/{name}", tags=["public"], response_model=wire.IndexView, responses=PROBLEMS)
@@ -196,11 +198,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/account", tags=["account"], response_model=wire.AccountView, responses=PROBLEMS)
     async def get_account(account: Account):
+        await service.settled()
         return service.account_summary(account)
 
     @app.get("/v1/positions", tags=["account"], response_model=list[wire.PositionView],
              responses=PROBLEMS)
     async def positions(account: Account):
+        await service.settled()
         return service.account_summary(account)["positions"]
 
     @app.get("/v1/fills", tags=["account"], response_model=list[wire.FillView], responses=PROBLEMS)
@@ -241,6 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/v1/admin/accounts", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def list_accounts() -> dict:
+        await service.settled()
         ledger = getattr(service.venue.gate, "ledger_summary", None)
         return {"accounts": [service.account_summary(a) for a in sorted(service.accounts)],
                 "clearinghouse": ledger() if ledger is not None else None}
@@ -248,6 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/v1/admin/state", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def state() -> dict:
         """The venue's state digest: equal digests, equal state (replay checks)."""
+        await service.settled()
         return {"sequence": service.venue.seq, "digest": service.venue.digest(),
                 "commands": service.commands, "replayed": service.replayed}
 
@@ -437,6 +443,7 @@ class WsSession:
                     raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {arg!r}")
             elif kind != "index" or arg not in ("SIT", "GPU"):
                 raise ApiError(400, Reason.INVALID_COMMAND, f"unknown channel {ch!r}")
+        await s.settled()  # snapshots of durable state, taken with the subscriptions at once
         for ch in channels:
             s.hub.subscribe(self.sub, ch)
             kind, _, arg = ch.partition(".")

@@ -115,6 +115,7 @@ class Service:
         self.snapshot_every = snapshot_every  # commands between automatic snapshots (0: on demand)
         self._since_snapshot = 0
         self._busy = 0  # commands taken by the writer and not yet answered
+        self._settled: asyncio.Event | None = None  # set while no batch is between apply and durable
         self.clock = clock
         self.index_source = index_source
         self.feed = ProviderFeedSource(feed_seed) if index_source == "feed" else None
@@ -163,6 +164,8 @@ class Service:
         self.replay()
         self._freeze()
         self._queue = asyncio.Queue()
+        self._settled = asyncio.Event()
+        self._settled.set()
         self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
         await self.execute(C.ListContracts)
         if self.feed is not None and all(self.venue.index_value(n) is None for n in SEED_INDEX):
@@ -242,6 +245,7 @@ class Service:
             while len(batch) < self.batch_max and not q.empty():
                 batch.append(q.get_nowait())
             self._busy = len(batch)
+            self._settled.clear()  # the venue runs ahead of the journal until this batch is durable
             done = [(cmd, fut, self._apply(cmd) if cmd is not None else None) for cmd, fut in batch]
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
@@ -253,6 +257,7 @@ class Service:
                 for _, fut, _ in done:
                     if not fut.done():
                         fut.set_exception(ServiceStopped(f"journal write failed: {exc}"))
+                self._settled.set()  # readers waiting for this batch learn that it never will be
                 raise
             snap = None
             for cmd, fut, events in done:
@@ -279,11 +284,22 @@ class Service:
                     for fut in snap or ():
                         fut.set_result(position)
             self._busy = 0
+            self._settled.set()
             if self.commands - self._frozen_at >= FREEZE_EVERY:
                 self._freeze()
             # let the acknowledged requests build their answers now, before the next batch
             # changes the venue (an answer must not show state that is not yet durable)
             await asyncio.sleep(0)
+
+    async def settled(self) -> None:
+        """Wait until the venue shows only durable state: a read of the venue or the
+        clearinghouse (cash, margin, the ticker, the digest) made while a batch is applied but
+        not yet in the journal could show what a crash would undo. Returns at once between
+        batches; a reader that runs right after it, without awaiting, sees durable state."""
+        if self._settled is not None and not self._settled.is_set():
+            await self._settled.wait()
+        if self.failed is not None:
+            raise ServiceStopped(f"journal write failed: {self.failed}")
 
     def _freeze(self) -> None:
         """Move what is alive now (the venue, the order store, the fills: state that lives as

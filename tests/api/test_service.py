@@ -218,3 +218,75 @@ def test_what_lives_on_is_frozen_out_of_the_collector_while_serving(monkeypatch)
     assert after_start > 0 and frozen > after_start  # frozen again as the state grew
     assert frozen_at >= 10 and commands - frozen_at < 10 + batch  # never more than that unfrozen
     assert gc.get_freeze_count() == 0  # stopped: nothing stays frozen
+
+
+def test_reads_of_the_venue_wait_for_the_batch_in_flight_to_be_durable(tmp_path):
+    import threading
+    from decimal import Decimal
+
+    from clearing.factory import default_clearinghouse
+
+    async def scenario():
+        svc = Service(str(tmp_path / "j.db"), clock=Clock(), gate=default_clearinghouse())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+        for a in ("maker", "taker"):
+            await svc.open_account(a, False)
+            await svc.cash("deposit", a, 10_000_000)
+        await svc.place("maker", req(sym, "sell", 5, "2.000"))
+        cash = lambda: Decimal(svc.account_summary("taker")["cash"])  # noqa: E731
+        before = cash()
+        release = threading.Event()
+        real_flush = svc.journal.flush
+
+        def slow_flush():  # the commit of the taker's order is held until the test lets it go
+            release.wait(5)
+            return real_flush()
+
+        svc.journal.flush = slow_flush
+        order = asyncio.create_task(svc.place("taker", req(sym, "buy", 5, "2.000")))
+        while svc.venue.market(sym).last_trade is None:  # applied, not yet durable
+            await asyncio.sleep(0.001)
+        assert cash() < before  # the venue runs ahead of the journal
+        read = asyncio.create_task(svc.settled())
+        await asyncio.sleep(0.05)
+        assert not read.done()  # a reader waits while the batch is not durable
+        release.set()
+        await read
+        durable = svc.journal.flushed == svc.commands  # what the reader sees now is all durable
+        result = await order
+        svc.journal.flush = real_flush
+        await svc.stop()
+        return durable, result
+
+    durable, result = asyncio.run(scenario())
+    assert durable and result["filled_qty"] == 5
+
+
+def test_a_reader_waiting_on_a_failed_batch_is_told_the_service_stopped(tmp_path):
+    import threading
+
+    async def scenario():
+        svc = Service(str(tmp_path / "j.db"), clock=Clock())
+        await svc.start()
+        sym = svc.venue.contracts()[1].symbol
+        release = threading.Event()
+
+        def broken():
+            release.wait(5)
+            raise OSError("disk full")
+
+        svc.journal.flush = broken
+        order = asyncio.create_task(svc.place("x", req(sym, "buy", 1, "1.950")))
+        while svc._busy == 0:
+            await asyncio.sleep(0.001)
+        read = asyncio.create_task(svc.settled())
+        await asyncio.sleep(0.01)
+        release.set()
+        for task in (read, order):
+            with pytest.raises(ServiceStopped):
+                await task
+        svc.journal.flush = lambda: 0
+        await svc.stop()
+
+    asyncio.run(scenario())
