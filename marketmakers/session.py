@@ -18,6 +18,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from heapq import heappush
 
 import numpy as np
 
@@ -114,6 +115,7 @@ class Session:
         self.start_ts = config.start_ts()
         self.end_ts = self.start_ts + round(config.hours * 3_600 * NS_PER_SECOND)
         self.scheduler = Scheduler(self.start_ts)
+        self._queue, self._next_seq = self.scheduler.hot_path()
         self.venue = venue if venue is not None else Venue(gate=default_clearinghouse())
         self.port = LocalVenue(self.venue)
         self._submit = self.port.submit
@@ -176,8 +178,9 @@ class Session:
         return cached
 
     def wake_in(self, agent, delay_ns: int) -> None:
-        s = self.scheduler
-        s.at(s.now + delay_ns, agent.wake, self)
+        if delay_ns < 0:
+            raise ValueError(f"cannot wake {agent.name} {delay_ns} ns in the past")
+        heappush(self._queue, (self.scheduler.now + delay_ns, self._next_seq(), agent.wake, (self,)))
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -359,8 +362,8 @@ class Session:
 
     def _send(self, agent, cls, *args) -> None:
         agent.in_flight += 1
-        s = self.scheduler
-        s.at(s.now + agent.latency(), self._arrive, agent, cls, args)
+        heappush(self._queue, (self.scheduler.now + agent.latency(), self._next_seq(), self._arrive,
+                               (agent, cls, args)))
 
     def _arrive(self, agent, cls, args) -> None:
         cmd = cls(self.scheduler.now, agent.account, *args)
@@ -382,10 +385,14 @@ class Session:
         """Count, log and route one command's events: the sender gets them all (its
         response), every other account concerned gets its own after its latency; book changes
         go to the public market data; makers' obligations are brought up to date."""
-        s = self.scheduler
-        now = s.now
+        now = self.scheduler.now
+        queue, next_seq = self._queue, self._next_seq
         if sender is not None:
-            s.at(_inbox_time(sender, now), sender.on_response, events)
+            t = now + sender.latency()  # after its latency, never before an earlier message
+            if t < sender.inbox_ts:
+                t = sender.inbox_ts
+            sender.inbox_ts = t
+            heappush(queue, (t, next_seq(), sender.on_response, (events,)))
         if not events:
             return
         self.events += len(events)
@@ -453,9 +460,8 @@ class Session:
                 elif bucket[-1] is not e:
                     bucket.append(e)
         if others:
-            at = s.at
             for agent, mine in others.items():
-                at(_inbox_time(agent, now), _deliver, agent, mine)
+                heappush(queue, (_inbox_time(agent, now), next_seq(), _deliver, (agent, mine)))
         if symbol is not None:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
@@ -586,7 +592,8 @@ def _inbox_time(agent, now: int) -> int:
     """When a message sent now reaches the agent: after its latency, but never before a
     message sent to it earlier (one session, one ordered stream, as over TCP)."""
     t = now + agent.latency()
-    t = max(t, agent.inbox_ts)
+    if t < agent.inbox_ts:
+        t = agent.inbox_ts
     agent.inbox_ts = t
     return t
 
