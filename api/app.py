@@ -460,7 +460,8 @@ class WsSession:
                              "data": s.fmt.ticker(arg)})
             elif ch == "positions":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
-                             "data": s.account_summary(self.account)["positions"]})
+                             "data": [{"symbol": k, "qty": v} for k, v in
+                                      sorted(s.store.positions.get(self.account, {}).items()) if v]})
             elif ch == "orders":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
                              "data": [s.fmt.order(o) for o in s.store.open_orders(self.account)]})

@@ -80,7 +80,23 @@ class Formatter:
         return d
 
     def position(self, account: str, symbol: str) -> dict:
+        """A position as the `positions` channel carries it: the store's quantity, folded
+        event by event (a mark or PnL read now would be the whole batch's, not this event's)."""
         return {"symbol": symbol, "qty": self.s.store.positions.get(account, {}).get(symbol, 0)}
+
+    def position_views(self, account: str) -> list[dict]:
+        """The open positions as GET /v1/positions shows them: the quantity, the
+        clearinghouse's mark and the variation margin unsettled since the last cycle."""
+        s = self.s
+        marks_of = getattr(s.venue.gate, "position_marks", None)
+        marks = marks_of(account) if marks_of is not None and account in s.accounts else {}
+        out = []
+        for symbol, qty in sorted(s.store.positions.get(account, {}).items()):
+            if qty:
+                mark, unsettled = marks.get(symbol, (None, None))
+                out.append({"symbol": symbol, "qty": qty, "mark": self.price(symbol, mark),
+                            "unsettled_pnl": wire.cents_to_amount(unsettled)})
+        return out
 
     def ticker(self, symbol: str) -> dict:
         s = self.s
@@ -518,8 +534,7 @@ class Service:
     def account_summary(self, account: str) -> dict:
         summary = getattr(self.venue.gate, "account_summary", None)
         s = summary(account) if summary is not None else {}
-        positions = [{"symbol": k, "qty": v}
-                     for k, v in sorted(self.store.positions.get(account, {}).items()) if v]
+        positions = self.fmt.position_views(account)
         return {"account_id": account,
                 "cash": wire.cents_to_amount(s.get("cash")),
                 "equity": wire.cents_to_amount(s.get("equity")),

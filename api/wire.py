@@ -256,6 +256,9 @@ class IndexView(BaseModel):
 class PositionView(BaseModel):
     symbol: str
     qty: int
+    mark: str | None = Field(None, description="the clearinghouse's mark (null before the first, or without clearing)")
+    unsettled_pnl: str | None = Field(None, description="variation margin the position would receive (+) "
+                                                        "or pay at the mark since the last cycle")
 
 
 class AccountView(BaseModel):

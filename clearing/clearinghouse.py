@@ -553,6 +553,18 @@ class ClearingHouse:
     def positions(self, account: str) -> dict:
         return self._positions(self._member(account))
 
+    def position_marks(self, account: str) -> dict[str, tuple[int | None, int]]:
+        """symbol -> (the mark in ticks, or None before the first; the variation margin in
+        cents the open position would receive (+) or pay at that mark, since the last cycle)."""
+        member = self._member(account)
+        out = {}
+        for symbol, pos in member.positions.items():
+            if pos.qty:
+                mark = self.marks.get(symbol)
+                out[symbol] = (mark, pos.unsettled(mark) * self.terms[symbol].tick_value
+                               if mark is not None else 0)
+        return out
+
     # ------------------------------------------------------------------ mark and VM cycle
 
     def mark_cycle(self, ts: int, books: dict, out: list, end_of_day: bool = False) -> list[str]:

@@ -51,6 +51,15 @@ def test_trades_clear_and_variation_margin_flows_through_the_venue():
     cycle = [e for e in events if e.kind == "variation_margin"][0]
     assert cycle.paid == cycle.collected > 0
     assert ch.account_summary("hedger")["cash"] > 1_000_000
+    mark = ch.marks[S]
+    assert ch.position_marks("hedger") == {S: (mark, 0)}  # settled at the cycle's mark
+    price = venue.market(S).last_trade + 3
+    assert reasons(venue.submit(NewOrder(T + HOUR, "mm", S, -1, 10, price))) == []
+    assert reasons(venue.submit(NewOrder(T + HOUR, "hedger", S, 1, 10, price))) == []
+    tick = ch.terms[S].tick_value
+    # 10 more lots at `price`: each side's open position would receive or pay (mark - price)
+    assert ch.position_marks("hedger") == {S: (mark, (mark - price) * 10 * tick)}
+    assert ch.position_marks("mm") == {S: (mark, -(mark - price) * 10 * tick)}
     ch.check()
     venue.check()
 

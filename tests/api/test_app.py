@@ -40,8 +40,10 @@ def test_order_rests_trades_and_reports_fills(server):
     assert [(f["price"], f["qty"], f["role"]) for f in taken["fills"]] == [("2.010", 3, "taker")]
     book = httpx.get(server.url + f"/v1/book/{sym}").json()
     assert ["2.010", 2] in book["asks"]
-    assert {"symbol": sym, "qty": 3} in b.get("/v1/positions").json()
-    assert {"symbol": sym, "qty": -3} in a.get("/v1/positions").json()
+    # no clearinghouse behind this server: no mark, no variation margin
+    none = {"mark": None, "unsettled_pnl": None}
+    assert {"symbol": sym, "qty": 3, **none} in b.get("/v1/positions").json()
+    assert {"symbol": sym, "qty": -3, **none} in a.get("/v1/positions").json()
     assert a.get(f"/v1/orders/{maker['order_id']}").json()["status"] == "partially_filled"
     fills = a.get("/v1/fills").json()
     assert fills[-1]["role"] == "maker" and fills[-1]["side"] == "sell"

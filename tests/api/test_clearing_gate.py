@@ -28,8 +28,18 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         r = bob.post("/v1/orders", json={"symbol": symbol, "side": "buy", "type": "limit",
                                          "qty": 5, "price": "2.001"})
         assert r.status_code < 300 and r.json()["filled_qty"] == 5, r.text
+        (position,) = [p for p in bob.get("/v1/positions").json() if p["symbol"] == symbol]
+        assert (position["qty"], position["mark"], position["unsettled_pnl"]) == (5, "2.001", "0.00")
+        # 5 more bought 2 ticks above the mark (the first trade's price until a mark cycle):
+        # 2 ticks x 1 USD a tick x 5 lots to pay if marked now
+        for who, side in ((alice, "sell"), (bob, "buy")):
+            r = who.post("/v1/orders", json={"symbol": symbol, "side": side, "qty": 5, "price": "2.003"})
+            assert r.status_code < 300, r.text
+        (position,) = [p for p in bob.get("/v1/positions").json() if p["symbol"] == symbol]
+        assert (position["qty"], position["mark"], position["unsettled_pnl"]) == (10, "2.001", "-10.00")
+        assert [p for p in bob.get("/v1/account").json()["positions"] if p["symbol"] == symbol] == [position]
         account = bob.get("/v1/account").json()
-        assert account["cash"] == "99999.00"  # 100,000 USD less a 20-cent taker fee x 5 lots
+        assert account["cash"] == "99998.00"  # 100,000 USD less a 20-cent taker fee x 10 lots
         assert account["order_margin"] == "0.00"
         # a resting bid takes margin at its worst: the excess (room for orders and
         # withdrawals) shrinks by it, the margin on the positions does not move
@@ -45,8 +55,6 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         assert r.status_code < 300, r.text
         r = bob.post("/v1/withdrawals", json={"amount": "0.01"})
         assert r.json()["code"] == "INSUFFICIENT_FUNDS"
-        assert {"symbol": symbol, "qty": 5} in [{"symbol": p["symbol"], "qty": p["qty"]}
-                                                for p in bob.get("/v1/positions").json()]
         with server.admin() as admin:
             ledger = admin.get("/v1/admin/accounts").json()
         assert ledger

@@ -24,7 +24,7 @@ def test_sync_client_round_trip(server):
         assert ca.fetch_order(maker["order_id"])["status"] == "filled"
         book = ca.fetch_order_book(sym, 5)
         assert book["symbol"] == sym and ["2.050", 4] not in book["asks"]
-        assert {"symbol": sym, "qty": 4} in cb.fetch_positions()
+        assert [(p["symbol"], p["qty"]) for p in cb.fetch_positions()] == [(sym, 4)]
         assert cb.fetch_balance()["account_id"] == b["account_id"]
         assert cb.fetch_my_trades()[-1]["order_id"] == taker["order_id"]
         assert ca.fetch_trades(sym)[0]["qty"] == 4
