@@ -73,7 +73,10 @@ class Latency:
 
     def draws(self, rng: np.random.Generator, batch: int = 1024):
         """Endless delays of the same law, drawn `batch` at a time with one numpy call: an agent
-        keeps the generator's `__next__` (a C-level call per message)."""
-        while True:
-            delays = self.median_ns * np.exp(self.sigma * rng.standard_normal(batch))
-            yield from (delays.astype(np.int64) + self.floor_ns).tolist()
+        keeps the iterator's `__next__`, a C-level call per message (a chain over the
+        batches: a generator yielding from each would resume its frame for every value)."""
+        def batches():
+            while True:
+                delays = self.median_ns * np.exp(self.sigma * rng.standard_normal(batch))
+                yield (delays.astype(np.int64) + self.floor_ns).tolist()
+        return itertools.chain.from_iterable(batches())

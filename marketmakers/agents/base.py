@@ -15,6 +15,7 @@ by its own latency). The session calls:
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -219,9 +220,12 @@ class Agent:
 
 
 def exponential_draws(mean_ns: float, rng, batch: int = 1024):
-    """Endless exponential waiting times (ns, at least 1) with mean `mean_ns`, in batches."""
-    while True:
-        yield from (rng.exponential(mean_ns, batch).astype(np.int64) + 1).tolist()
+    """Endless exponential waiting times (ns, at least 1) with mean `mean_ns`, in batches (a
+    chain over them, as `Latency.draws`)."""
+    def batches():
+        while True:
+            yield (rng.exponential(mean_ns, batch).astype(np.int64) + 1).tolist()
+    return itertools.chain.from_iterable(batches())
 
 
 def mid_of(top: tuple) -> float | None:
