@@ -542,6 +542,7 @@ class Service:
                 "maintenance_margin": wire.cents_to_amount(s.get("maintenance_margin")),
                 "order_margin": wire.cents_to_amount(s.get("order_margin")),
                 "excess": wire.cents_to_amount(s.get("excess")),
+                "withdrawable": wire.cents_to_amount(s.get("withdrawable")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}
 

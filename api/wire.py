@@ -269,7 +269,9 @@ class AccountView(BaseModel):
     maintenance_margin: str | None
     order_margin: str | None = Field(description="initial margin the working orders add at their worst")
     excess: str | None = Field(description="equity over initial margin with the working orders: "
-                                           "what new orders and withdrawals can use")
+                                           "what new orders can use")
+    withdrawable: str | None = Field(description="what a withdrawal can take: the excess less "
+                                                 "variation-margin gains not paid yet")
     margin_call: bool | None
     positions: list[PositionView]
 

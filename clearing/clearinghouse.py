@@ -159,9 +159,11 @@ class ClearingHouse:
             raise Rejection(Reason.INVALID_AMOUNT)
         if member.liquidating or member.defaulted:
             raise Rejection(Reason.ACCOUNT_LIQUIDATING if member.liquidating else Reason.ACCOUNT_DEFAULTED)
-        excess = self.excess(account)
-        if amount > excess:
-            raise Rejection(Reason.INSUFFICIENT_FUNDS, f"excess over initial margin is {excess} cents")
+        room = self.withdrawable(account)
+        if amount > room:
+            raise Rejection(Reason.INSUFFICIENT_FUNDS,
+                            f"{max(room, 0)} cents can be withdrawn: the excess over initial margin, "
+                            f"less variation-margin gains not paid yet")
         self._move(cash_key(account), EXTERNAL, amount, "withdrawal", account, ts, out)
 
     # ------------------------------------------------------------------ contracts, index, marks
@@ -533,18 +535,27 @@ class ClearingHouse:
                 pass
         return self.equity(account) - initial
 
+    def withdrawable(self, account: str) -> int:
+        """What a withdrawal may take: the excess over initial margin (working orders
+        included), less the variation-margin gains not paid yet. A gain counts as margin the
+        moment it is made, but its cash comes from the losers at the next cycle; paying it
+        out before then would let a member leave with money the CCP has not collected (and
+        a flat member's cash go negative once its fees are charged)."""
+        return self.excess(account) - max(0, self.unsettled(account))
+
     def account_summary(self, account: str) -> dict:
         """Cash, equity and margin as a member sees them. `initial_margin` and
         `maintenance_margin` are on the positions; `order_margin` is what the working orders
         add at their worst, and `excess` is what is left over both: the room the pre-trade
-        check and a withdrawal see (as a futures venue's "available funds")."""
+        check sees (as a futures venue's "available funds"); `withdrawable` is that less
+        the variation-margin gains not paid yet."""
         member = self._member(account)
         initial, maintenance = self.requirement(account)
         equity = self.equity(account)
         excess = self.excess(account)
         return {"cash": self.cash(account), "equity": equity, "initial_margin": initial,
                 "maintenance_margin": maintenance, "order_margin": equity - initial - excess,
-                "excess": excess,
+                "excess": excess, "withdrawable": self.withdrawable(account),
                 "guarantee_fund": self.ledger.balance(fund_key(account)),
                 "margin_call": member.call_deadline is not None,
                 "margin_call_deadline": member.call_deadline,

@@ -93,8 +93,30 @@ def test_withdrawal_only_up_to_the_excess():
     assert summary["excess"] == excess and summary["order_margin"] > 0
     assert excess == summary["equity"] - summary["initial_margin"] - summary["order_margin"]
     assert summary["initial_margin"] == ch.requirement("hedger")[0]
+    assert summary["withdrawable"] == excess  # nothing unsettled: the mark is the trade price
     assert reasons(venue.submit(Withdraw(T, "hedger", excess + 1))) == [Reason.INSUFFICIENT_FUNDS]
     assert reasons(venue.submit(Withdraw(T, "hedger", excess))) == []
+
+
+def test_gains_not_yet_paid_count_as_margin_but_cannot_be_withdrawn():
+    venue, ch = market()
+    venue.submit(NewOrder(T, "mm", S, -1, 10, 2_001))
+    venue.submit(NewOrder(T, "hedger", S, 1, 10, 2_001))  # the first trade sets the mark: 2.001
+    venue.submit(NewOrder(T, "mm", S, 1, 10, 1_995))
+    venue.submit(NewOrder(T, "hedger", S, -1, 10, 1_995))  # flat, 6 ticks lost against the mark
+    venue.submit(NewOrder(T, "spec", S, 1, 10, 2_000))
+    venue.submit(NewOrder(T, "mm", S, -1, 10, 2_000))  # mm: short 10 again, 50 lot-ticks up
+    summary = ch.account_summary("mm")
+    gain = ch.unsettled("mm")
+    assert gain > 0 and summary["withdrawable"] == summary["excess"] - gain
+    assert reasons(venue.submit(Withdraw(T, "mm", summary["withdrawable"] + 1))) == [Reason.INSUFFICIENT_FUNDS]
+    venue.submit(PublishIndex(T + HOUR, "SIT", 2_000_000))
+    venue.submit(MarkCycle(T + HOUR))  # the cycle pays the gain: now it is cash to withdraw
+    assert ch.unsettled("mm") <= 0
+    after = ch.account_summary("mm")
+    assert after["withdrawable"] == after["excess"]
+    assert reasons(venue.submit(Withdraw(T + HOUR, "mm", after["withdrawable"]))) == []
+    assert ch.cash("mm") >= 0
 
 
 def test_expiry_settles_on_the_monthly_index_average():

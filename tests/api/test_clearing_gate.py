@@ -41,8 +41,8 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         account = bob.get("/v1/account").json()
         assert account["cash"] == "99998.00"  # 100,000 USD less a 20-cent taker fee x 10 lots
         assert account["order_margin"] == "0.00"
-        # a resting bid takes margin at its worst: the excess (room for orders and
-        # withdrawals) shrinks by it, the margin on the positions does not move
+        # a resting bid takes margin at its worst: the excess (room for new orders) and what
+        # can be withdrawn shrink by it, the margin on the positions does not move
         r = bob.post("/v1/orders", json={"symbol": symbol, "side": "buy", "qty": 20, "price": "1.990"})
         assert r.status_code < 300 and r.json()["remaining_qty"] == 20, r.text
         after = bob.get("/v1/account").json()
@@ -51,7 +51,8 @@ def test_accounts_deposit_trade_and_account_view(make_server, admin_key):
         assert amount(after["order_margin"]) > 0
         assert amount(after["excess"]) == (amount(after["equity"]) - amount(after["initial_margin"])
                                            - amount(after["order_margin"]))
-        r = bob.post("/v1/withdrawals", json={"amount": after["excess"]})
+        assert after["withdrawable"] == after["excess"]  # a loss pending, no gain to hold back
+        r = bob.post("/v1/withdrawals", json={"amount": after["withdrawable"]})
         assert r.status_code < 300, r.text
         r = bob.post("/v1/withdrawals", json={"amount": "0.01"})
         assert r.json()["code"] == "INSUFFICIENT_FUNDS"
