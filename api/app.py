@@ -460,7 +460,7 @@ class WsSession:
                              "data": s.fmt.ticker(arg)})
             elif ch == "positions":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
-                             "data": [{"symbol": k, "qty": v} for k, v in
+                             "data": [s.fmt.position(self.account, k) for k, v in
                                       sorted(s.store.positions.get(self.account, {}).items()) if v]})
             elif ch == "orders":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,

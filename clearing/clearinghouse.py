@@ -535,13 +535,15 @@ class ClearingHouse:
                 pass
         return self.equity(account) - initial
 
-    def withdrawable(self, account: str) -> int:
+    def withdrawable(self, account: str, excess: int | None = None) -> int:
         """What a withdrawal may take: the excess over initial margin (working orders
-        included), less the variation-margin gains not paid yet. A gain counts as margin the
-        moment it is made, but its cash comes from the losers at the next cycle; paying it
-        out before then would let a member leave with money the CCP has not collected (and
-        a flat member's cash go negative once its fees are charged)."""
-        return self.excess(account) - max(0, self.unsettled(account))
+        included; pass it when already computed), less the variation-margin gains not paid
+        yet. A gain counts as margin the moment it is made, but its cash comes from the losers
+        at the next cycle; paying it out before then would let a member leave with money the
+        CCP has not collected (and a flat member's cash go negative once its fees are charged)."""
+        if excess is None:
+            excess = self.excess(account)
+        return excess - max(0, self.unsettled(account))
 
     def account_summary(self, account: str) -> dict:
         """Cash, equity and margin as a member sees them. `initial_margin` and
@@ -555,7 +557,7 @@ class ClearingHouse:
         excess = self.excess(account)
         return {"cash": self.cash(account), "equity": equity, "initial_margin": initial,
                 "maintenance_margin": maintenance, "order_margin": equity - initial - excess,
-                "excess": excess, "withdrawable": self.withdrawable(account),
+                "excess": excess, "withdrawable": self.withdrawable(account, excess),
                 "guarantee_fund": self.ledger.balance(fund_key(account)),
                 "margin_call": member.call_deadline is not None,
                 "margin_call_deadline": member.call_deadline,

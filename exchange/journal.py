@@ -14,8 +14,8 @@ only after the batch holding it was flushed (group commit).
 Checkpoints (copying the write-ahead log into the database file) are SQLite's, on the commit
 that crosses its threshold, unless the journal is made with `background_checkpoints=True`:
 then SQLite's are off and a thread of the journal's own checkpoints from a second connection
-once enough has been written, so no commit waits for one. (Under the service a checkpoint on the
-commit path stalled every order in flight for 100-150 ms every few seconds.)
+once enough has been written, so no commit waits for one (the service's journal: a checkpoint
+on the commit path would hold every order in flight while it copies and syncs the log).
 """
 
 from __future__ import annotations

@@ -388,11 +388,7 @@ class Session:
         now = self.scheduler.now
         queue, next_seq = self._queue, self._next_seq
         if sender is not None:
-            t = now + sender.latency()  # after its latency, never before an earlier message
-            if t < sender.inbox_ts:
-                t = sender.inbox_ts
-            sender.inbox_ts = t
-            heappush(queue, (t, next_seq(), sender.on_response, (events,)))
+            heappush(queue, (_inbox_time(sender, now), next_seq(), sender.on_response, (events,)))
         if not events:
             return
         self.events += len(events)
