@@ -15,22 +15,44 @@ COMMAND_TYPES: dict[str, type] = {}
 
 
 _ENUM_FIELDS = {"side", "type", "tif", "stp"}
+_PLAIN = (str, float, type(None))  # what a record may carry as it came (the venue rejects it)
 
 
 def _command(cls):
     """Register a command class under its `tag` and give it a fast `to_record`.
 
     `to_record` is generated per class (the journal calls it once per command on the hot
-    path): (tag, field values...) with enum fields as plain ints.
+    path): (tag, field values...) with enum fields as plain ints. `v + 0` makes an IntEnum (or
+    a bool) its plain int, several times faster than `int(v)`; a value that is no number at all
+    takes `_careful_record`.
     """
     cls = dataclass(slots=True)(cls)
     names = tuple(f.name for f in fields(cls))
-    parts = [f"int(self.{n})" if n in _ENUM_FIELDS else f"self.{n}" for n in names]
-    namespace: dict = {}
-    exec(f"def to_record(self):\n    return ({cls.tag!r}, {', '.join(parts)})\n", namespace)
+    parts = [f"self.{n} + 0" if n in _ENUM_FIELDS else f"self.{n}" for n in names]
+    namespace: dict = {"_careful_record": _careful_record}
+    exec(f"def to_record(self):\n"
+         f"    try:\n"
+         f"        return ({cls.tag!r}, {', '.join(parts)})\n"
+         f"    except TypeError:\n"
+         f"        return _careful_record(self)\n", namespace)
     cls.to_record = namespace["to_record"]
     COMMAND_TYPES[cls.tag] = cls
     return cls
+
+
+def _careful_record(cmd) -> tuple:
+    """The record of a command whose enum field holds something else (a string, None...): kept
+    as it is, so that replaying the journal meets the same rejection as the live venue did."""
+    values = []
+    for f in fields(cmd):
+        v = getattr(cmd, f.name)
+        if f.name in _ENUM_FIELDS:
+            if isinstance(v, int):
+                v = int(v)
+            elif not isinstance(v, _PLAIN):
+                raise TypeError(f"{cmd.tag}: {f.name} must be an integer, got {v!r}")
+        values.append(v)
+    return (cmd.tag, *values)
 
 
 class Command:

@@ -108,3 +108,21 @@ def test_background_checkpoints_keep_the_log_short_and_lose_nothing(tmp_path, mo
     assert again.flushed == len(cmds)
     assert [c.to_record() for c in again.replay()] == [c.to_record() for c in cmds]
     again.close()
+
+
+def test_a_malformed_command_replays_to_the_same_rejection(tmp_path):
+    path = str(tmp_path / "journal.sqlite")
+    journal = Journal(path)
+    live = Venue(journal=journal)
+    cmds = [ListContracts(T0), PublishIndex(T0, "SIT", 2_000_000),
+            NewOrder(T0 + 1, "a", "SITF27", "1", 2, 2_000),  # a string, not the int 1
+            NewOrder(T0 + 2, "a", "SITF27", 1, 2, 2_000, tif=None),
+            NewOrder(T0 + 3, "a", "SITF27", 1, 2, 2_000)]
+    live_events = [e for cmd in cmds for e in live.submit(cmd)]
+    journal.close()
+    assert [e.reason.name for e in live_events if e.kind == "rejected"] == [
+        "INVALID_COMMAND", "INVALID_TIME_IN_FORCE"]
+    fresh = Venue()
+    replayed = replay_into(fresh, Journal(path))
+    assert [e.astuple() for e in replayed] == [e.astuple() for e in live_events]
+    assert fresh.digest() == live.digest()
