@@ -148,11 +148,44 @@ def latencies(cmds) -> tuple[float, float]:
     return samples[len(samples) // 2] / 1_000, samples[int(len(samples) * 0.99)] / 1_000
 
 
+def _rounds(ops, cmds, repeat: int, journal: bool) -> tuple[list[dict], Venue]:
+    """`repeat` rounds of baseline, venue and journaled venue, back to back: a shared
+    machine's speed drifts by tens of percent within a minute, so each ratio is taken within
+    one round and the rounds' median is reported (ops/s are the best round's). Returns the
+    rounds' times and the last venue."""
+    rounds = []
+    venue = None
+    gc.collect()
+    gc.disable()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(repeat):
+                r = {"base": run_baseline(ops)}
+                r["full"], venue = run_venue(cmds)
+                if journal:
+                    j = Journal(os.path.join(tmp, f"journal{i}.sqlite"))
+                    r["journaled"], _ = run_venue(cmds, j)
+                    j.close()
+                rounds.append(r)
+                gc.collect()
+    finally:
+        gc.enable()
+    return rounds, venue
+
+
+def _median(values) -> float:
+    v = sorted(values)
+    mid = len(v) // 2
+    return round(v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2, 3)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="sitex bench engine", description=__doc__.splitlines()[0])
     ap.add_argument("--ops", type=int, default=300_000, help="operations in the stream")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--repeat", type=int, default=3, help="runs of each; the best is reported")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="rounds (baseline, venue, journaled venue back to back); ratios are "
+                         "the rounds' median, ops/s the best round's")
     ap.add_argument("--no-journal", action="store_true", help="skip the journaled run")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
@@ -161,24 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     _record_owners(ops)
     cmds = to_commands(ops, T0 + 1_000_000)
     n = len(ops)
+    rounds, venue = _rounds(ops, cmds, args.repeat, journal=not args.no_journal)
+    base = min(r["base"] for r in rounds)
+    full = min(r["full"] for r in rounds)
+    journaled = min(r["journaled"] for r in rounds) if not args.no_journal else None
     gc.collect()
     gc.disable()
     try:
-        base = min(run_baseline(ops) for _ in range(args.repeat))
-        full = None
-        venue = None
-        for _ in range(args.repeat):
-            t, venue = run_venue(cmds)
-            full = t if full is None else min(full, t)
-        journaled = None
-        if not args.no_journal:
-            with tempfile.TemporaryDirectory() as tmp:
-                for i in range(args.repeat):
-                    path = os.path.join(tmp, f"journal{i}.sqlite")
-                    journal = Journal(path)
-                    t, _ = run_venue(cmds, journal)
-                    journal.close()
-                    journaled = t if journaled is None else min(journaled, t)
         p50, p99 = latencies(cmds)
     finally:
         gc.enable()
@@ -188,11 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         "ops": n,
         "ops_per_s": round(n / full),
         "baseline_ops_per_s": round(n / base),
-        "ratio": round(base / full, 3),
+        "ratio": _median(r["base"] / r["full"] for r in rounds),
         "p50_us": round(p50, 2),
         "p99_us": round(p99, 2),
         "journal_ops_per_s": round(n / journaled) if journaled else None,
-        "journal_ratio": round(base / journaled, 3) if journaled else None,
+        "journal_ratio": _median(r["base"] / r["journaled"] for r in rounds) if journaled else None,
         "trades": venue.market(SYMBOL).trades,
         "resting_orders_at_end": resting,
         "python": sys.version.split()[0],
