@@ -290,3 +290,47 @@ def test_the_gates_cached_scan_equals_the_margin_models_reference(
         {s: q for s, q in positions.items() if q}, with_order if side > 0 else buys,
         with_order if side < 0 else sells, marks, terms).initial
     assert ch._initial_with_orders(member, S, side, qty) == expected
+
+
+def _refused(call) -> Reason:
+    with pytest.raises(Rejection) as info:
+        call()
+    return info.value.reason
+
+
+def test_an_account_in_liquidation_may_only_reduce_and_not_withdraw():
+    ch = ccp(hard_floor_bps=9_000)
+    trade(ch, "a", "b", 80, 2_000)  # a long 80
+    ch.set_index("SIT", 1_700_000, T, [])
+    for _ in range(3):
+        _, liquidate = mark(ch, 1_700)
+        if liquidate:
+            break
+    assert liquidate == ["a"] and ch.members["a"].liquidating
+    before = ch.digest()
+    assert _refused(lambda: ch.check_order("a", S, 1, 1, 1_700, False)) == Reason.ACCOUNT_LIQUIDATING
+    # selling down the position without the reduce-only flag is refused too: only the
+    # close-out's reduce-only orders may trade
+    assert _refused(lambda: ch.check_order("a", S, -1, 10, 1_700, False)) == Reason.ACCOUNT_LIQUIDATING
+    assert _refused(lambda: ch.withdraw("a", 1, T, [])) == Reason.ACCOUNT_LIQUIDATING
+    assert ch.digest() == before
+    ch.check_order("a", S, -1, 10, 1_700, True)  # the close-out's own orders pass
+
+
+def test_a_defaulted_account_can_neither_trade_nor_move_cash():
+    ch = ccp(hard_floor_bps=9_000)
+    trade(ch, "a", "b", 80, 2_000)
+    ch.size_guarantee_fund(T, [])
+    ch.set_index("SIT", 1_700_000, T, [])
+    for _ in range(3):
+        _, liquidate = mark(ch, 1_700)
+        if liquidate:
+            break
+    ch.finish_liquidation("a", T, [])
+    assert ch.account_summary("a")["defaulted"]
+    before = ch.digest()
+    assert _refused(lambda: ch.check_order("a", S, 1, 1, 1_700, False)) == Reason.ACCOUNT_DEFAULTED
+    assert _refused(lambda: ch.check_order("a", S, -1, 1, 1_700, True)) == Reason.ACCOUNT_DEFAULTED
+    assert _refused(lambda: ch.deposit("a", 100, T, [])) == Reason.ACCOUNT_DEFAULTED
+    assert _refused(lambda: ch.withdraw("a", 1, T, [])) == Reason.ACCOUNT_DEFAULTED
+    assert ch.digest() == before
