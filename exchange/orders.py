@@ -72,14 +72,16 @@ class OrderStatus(IntEnum):
 
 
 _NEW = OrderStatus.NEW
+_alloc = object.__new__
 
 
 class Order:
     """A live order. Owned and mutated only by the venue.
 
     `qty` is the total ordered, `remaining` what is still open; for an iceberg, `visible` is the
-    part shown in the book and the rest (`remaining - visible`) is hidden. The constructor
-    takes only what every order has; the venue sets the options an order uses afterwards.
+    part shown in the book and the rest (`remaining - visible`) is hidden. Made by
+    `make_order` (below), which takes only what every order has; the venue sets the options an
+    order uses afterwards.
     """
 
     __slots__ = (
@@ -87,29 +89,6 @@ class Order:
         "tif", "stp", "stp_group", "ts", "status", "display_qty", "expire_at", "stop_price",
         "post_only", "reduce_only", "client_order_id", "top",
     )
-
-    def __init__(self, order_id, account, symbol, side, type, price, qty, tif, stp, stp_group, ts):
-        self.order_id = order_id
-        self.account = account
-        self.symbol = symbol
-        self.side = side
-        self.type = type
-        self.price = price
-        self.qty = qty
-        self.remaining = qty
-        self.visible = qty
-        self.tif = tif
-        self.stp = stp
-        self.stp_group = account if stp_group is None else stp_group  # self-match id
-        self.ts = ts
-        self.status = _NEW
-        self.display_qty = None  # iceberg: the part shown
-        self.expire_at = None  # GTD
-        self.stop_price = None
-        self.post_only = False
-        self.reduce_only = False
-        self.client_order_id = None
-        self.top = False  # pro-rata: this order set a new best price and fills first
 
     @property
     def filled(self) -> int:
@@ -142,3 +121,35 @@ class Order:
             f"Order(id={self.order_id}, {self.account}, {self.symbol}, "
             f"{'buy' if self.side > 0 else 'sell'} {self.remaining}/{self.qty} @ {self.price})"
         )
+
+
+def make_order(order_id, account, symbol, side, type, price, qty, tif, stp, stp_group, ts) -> Order:
+    """A new live order, fresh (status new, all of it shown, no options).
+
+    A function, not `Order.__init__`: Python 3.11 calls a class's `__init__` from C with an
+    argument tuple (about 700 ns here, more than the rest of a passive order's validation),
+    while a call to a plain function is inlined by the interpreter (about 300 ns in all).
+    """
+    o = _alloc(Order)
+    o.order_id = order_id
+    o.account = account
+    o.symbol = symbol
+    o.side = side
+    o.type = type
+    o.price = price
+    o.qty = qty
+    o.remaining = qty
+    o.visible = qty
+    o.tif = tif
+    o.stp = stp
+    o.stp_group = account if stp_group is None else stp_group  # self-match id
+    o.ts = ts
+    o.status = _NEW
+    o.display_qty = None  # iceberg: the part shown
+    o.expire_at = None  # GTD
+    o.stop_price = None
+    o.post_only = False
+    o.reduce_only = False
+    o.client_order_id = None
+    o.top = False  # pro-rata: this order set a new best price and fills first
+    return o

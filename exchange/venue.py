@@ -35,7 +35,7 @@ from exchange.events import (
 )
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
-from exchange.orders import STP, Order, OrderStatus, OrderType, TimeInForce
+from exchange.orders import STP, Order, OrderStatus, OrderType, TimeInForce, make_order
 from exchange.permissive_gate import PermissiveGate
 
 NS = 1_000_000_000
@@ -183,7 +183,7 @@ class Venue(Matching):
         self._gate_check(account, symbol, side, qty, price, False)
         oid = self._order_id = self._order_id + 1
         ts = c.ts
-        o = Order(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
+        o = make_order(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
         seq = self._seq
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, oid, account, symbol, side, _LIMIT, price,
@@ -315,7 +315,7 @@ class Venue(Matching):
 
         # --- accepted: from here on nothing raises
         self._order_id += 1
-        o = Order(self._order_id, account, c.symbol, side, typ, price, qty, tif, c.stp,
+        o = make_order(self._order_id, account, c.symbol, side, typ, price, qty, tif, c.stp,
                   c.stp_group, ts)
         if display is not None:
             o.display_qty = display

@@ -1,11 +1,11 @@
 import pytest
 
 from exchange.book import OrderBook
-from exchange.orders import STP, Order, TimeInForce
+from exchange.orders import STP, TimeInForce, make_order
 
 
 def order(oid, side, price, qty, visible=None):
-    o = Order(oid, "a", "SITF27", side, 1, price, qty, TimeInForce.GTC, STP.CANCEL_NEWEST, None, 0)
+    o = make_order(oid, "a", "SITF27", side, 1, price, qty, TimeInForce.GTC, STP.CANCEL_NEWEST, None, 0)
     if visible is not None:
         o.display_qty = o.visible = visible
     return o
