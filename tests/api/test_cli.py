@@ -39,7 +39,8 @@ def test_agents_need_the_admin_key(capsys, monkeypatch):
 
 
 def test_bench_api_reports_both_modes(capsys):
-    assert cli.main(["bench", "api", "--seconds", "0.5", "--clients", "2", "--json"]) == 0
+    assert cli.main(["bench", "api", "--seconds", "0.5", "--clients", "2", "--rounds", "1",
+                     "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     modes = {r["mode"]: r for r in result["rows"]}
     assert set(modes) == {"rest", "ws"}
@@ -56,3 +57,13 @@ def test_bench_api_baseline_can_be_skipped(capsys):
                      "--no-baseline", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)["rows"]
     assert row["orders"] > 0 and "ratio" not in row
+
+
+def test_bench_api_takes_the_ratio_round_by_round(capsys):
+    assert cli.main(["bench", "api", "--seconds", "0.3", "--clients", "1", "--modes", "rest",
+                     "--rounds", "3", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    (row,) = result["rows"]
+    assert row["rounds"] == 3 and len(row["round_ratios"]) == 3
+    assert row["ratio"] == sorted(row["round_ratios"])[1]  # the median
+    assert result["commands"] >= row["orders"] > row["orders_per_s"] * 0.3
