@@ -127,8 +127,9 @@ def make_order(order_id, account, symbol, side, type, price, qty, tif, stp, stp_
     """A new live order, fresh (status new, all of it shown, no options).
 
     A function, not `Order.__init__`: Python 3.11 calls a class's `__init__` from C with an
-    argument tuple (about 700 ns here, more than the rest of a passive order's validation),
-    while a call to a plain function is inlined by the interpreter (about 300 ns in all).
+    argument tuple, while a call to a plain function is inlined by the interpreter (about 700
+    against 300 ns here in a micro-benchmark; 1.4% of the venue's instructions on the engine
+    bench, docs/benchmarks.md).
     """
     o = _alloc(Order)
     o.order_id = order_id
