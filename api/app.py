@@ -460,8 +460,7 @@ class WsSession:
                              "data": s.fmt.ticker(arg)})
             elif ch == "positions":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
-                             "data": [s.fmt.position(self.account, k) for k, v in
-                                      sorted(s.store.positions.get(self.account, {}).items()) if v]})
+                             "data": [s.fmt.position(self.account, k) for k, _ in s.fmt.open_positions(self.account)]})
             elif ch == "orders":
                 self._reply({"channel": ch, "type": "snapshot", "seq": s.hub.seq,
                              "data": [s.fmt.order(o) for o in s.store.open_orders(self.account)]})

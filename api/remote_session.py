@@ -124,12 +124,7 @@ class RemoteSession:
             await self._load_contracts(pub)
             await self._open_accounts()
             await self._watch_public(pub)
-            gate = asyncio.Semaphore(16)
-
-            async def watch(agent) -> None:
-                async with gate:
-                    await self._watch_private(agent)
-            await asyncio.gather(*(watch(a) for a in self.agents))
+            await _at_most(16, self._watch_private, self.agents)
             setup = time.time() - started
             self.end = time.time() + seconds
             for agent in self.agents:
@@ -184,16 +179,14 @@ class RemoteSession:
         """An account, its key and its deposit per agent, `parallel` agents at a time (one by
         one, 205 agents took 14 s before the first order)."""
         stamp = int(time.time() * 1000)
-        gate = asyncio.Semaphore(parallel)
         async with AsyncClient(self.url, self.admin_key) as admin:
             async def open_one(agent) -> None:
-                async with gate:
-                    account = f"{agent.name}-{stamp}"
-                    made = await _patiently(lambda: admin.create_account(account, agent.market_maker))
-                    await _patiently(lambda: admin.deposit(account, str(agent.params.cash_usd)))
-                    agent.account = account
-                    self.clients[agent] = AsyncClient(self.url, made["api_key"])
-            await asyncio.gather(*(open_one(a) for a in self.agents))
+                account = f"{agent.name}-{stamp}"
+                made = await _patiently(lambda: admin.create_account(account, agent.market_maker))
+                await _patiently(lambda: admin.deposit(account, str(agent.params.cash_usd)))
+                agent.account = account
+                self.clients[agent] = AsyncClient(self.url, made["api_key"])
+            await _at_most(parallel, open_one, self.agents)
 
     async def _watch_public(self, pub: AsyncClient) -> None:
         symbols = {self.symbol_for(a.params.product, a.params.expiry) for a in self.agents} - {None}
@@ -359,6 +352,16 @@ class RemoteSession:
         now = time.time_ns()
         return [X.OrderCancelled(0, now, oid, agent.account, symbol, 0, None, 0, "cancel_all")
                 for oid in ids["cancelled"]]
+
+
+async def _at_most(parallel: int, work, items) -> None:
+    """`await work(item)` for every item, `parallel` of them at a time."""
+    gate = asyncio.Semaphore(parallel)
+
+    async def one(item) -> None:
+        async with gate:
+            await work(item)
+    await asyncio.gather(*(one(item) for item in items))
 
 
 async def _patiently(call, tries: int = 10):

@@ -84,6 +84,11 @@ class Formatter:
         event by event (a mark or PnL read now would be the whole batch's, not this event's)."""
         return {"symbol": symbol, "qty": self.s.store.positions.get(account, {}).get(symbol, 0)}
 
+    def open_positions(self, account: str) -> list[tuple[str, int]]:
+        """(symbol, signed qty) of the account's open positions, by symbol (the order store's)."""
+        return [(symbol, qty) for symbol, qty in sorted(self.s.store.positions.get(account, {}).items())
+                if qty]
+
     def position_views(self, account: str) -> list[dict]:
         """The open positions as GET /v1/positions shows them: the quantity, the
         clearinghouse's mark and the variation margin unsettled since the last cycle."""
@@ -91,11 +96,10 @@ class Formatter:
         marks_of = getattr(s.venue.gate, "position_marks", None)
         marks = marks_of(account) if marks_of is not None and account in s.accounts else {}
         out = []
-        for symbol, qty in sorted(s.store.positions.get(account, {}).items()):
-            if qty:
-                mark, unsettled = marks.get(symbol, (None, None))
-                out.append({"symbol": symbol, "qty": qty, "mark": self.price(symbol, mark),
-                            "unsettled_pnl": wire.cents_to_amount(unsettled)})
+        for symbol, qty in self.open_positions(account):
+            mark, unsettled = marks.get(symbol, (None, None))
+            out.append({"symbol": symbol, "qty": qty, "mark": self.price(symbol, mark),
+                        "unsettled_pnl": wire.cents_to_amount(unsettled)})
         return out
 
     def ticker(self, symbol: str) -> dict:

@@ -73,10 +73,15 @@ class Latency:
 
     def draws(self, rng: np.random.Generator, batch: int = 1024):
         """Endless delays of the same law, drawn `batch` at a time with one numpy call: an agent
-        keeps the iterator's `__next__`, a C-level call per message (a chain over the
-        batches: a generator yielding from each would resume its frame for every value)."""
-        def batches():
-            while True:
-                delays = self.median_ns * np.exp(self.sigma * rng.standard_normal(batch))
-                yield (delays.astype(np.int64) + self.floor_ns).tolist()
-        return itertools.chain.from_iterable(batches())
+        keeps the iterator's `__next__`, a C-level call per message (`batched_draws`)."""
+        def one_batch() -> list:
+            delays = self.median_ns * np.exp(self.sigma * rng.standard_normal(batch))
+            return (delays.astype(np.int64) + self.floor_ns).tolist()
+        return batched_draws(one_batch)
+
+
+def batched_draws(one_batch: Callable[[], list]):
+    """Endless values from a function that draws a batch of them (a list) per call: a chain
+    over the batches, so taking a value is a C-level call (a generator yielding from each
+    batch would resume its frame for every value)."""
+    return itertools.chain.from_iterable(iter(one_batch, None))

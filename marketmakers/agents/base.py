@@ -15,7 +15,6 @@ by its own latency). The session calls:
 
 from __future__ import annotations
 
-import itertools
 import random
 from dataclasses import dataclass
 
@@ -34,7 +33,7 @@ from exchange.events import (
     Rejected,
 )
 from exchange.orders import TimeInForce
-from marketmakers.scheduler import Latency
+from marketmakers.scheduler import Latency, batched_draws
 
 NS = 1_000_000_000
 IOC = TimeInForce.IOC
@@ -220,12 +219,8 @@ class Agent:
 
 
 def exponential_draws(mean_ns: float, rng, batch: int = 1024):
-    """Endless exponential waiting times (ns, at least 1) with mean `mean_ns`, in batches (a
-    chain over them, as `Latency.draws`)."""
-    def batches():
-        while True:
-            yield (rng.exponential(mean_ns, batch).astype(np.int64) + 1).tolist()
-    return itertools.chain.from_iterable(batches())
+    """Endless exponential waiting times (ns, at least 1) with mean `mean_ns`, in batches."""
+    return batched_draws(lambda: (rng.exponential(mean_ns, batch).astype(np.int64) + 1).tolist())
 
 
 def mid_of(top: tuple) -> float | None:
