@@ -21,6 +21,7 @@ import tempfile
 import time
 
 from bench.baseline_book import BaselineBook
+from exchange.build import compiled
 from exchange.commands import CancelOrder, ListContracts, NewOrder, PublishIndex
 from exchange.journal import Journal
 from exchange.venue import Venue
@@ -218,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "trades": venue.market(SYMBOL).trades,
         "resting_orders_at_end": resting,
         "python": sys.version.split()[0],
+        "compiled": compiled(),  # the venue's build: setup.py's extensions or pure Python
     }
     if args.json:
         print(json.dumps(result))
@@ -230,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         if journaled:
             print(f"{'venue + journal':24}{result['journal_ops_per_s']:>12,}{result['journal_ratio']:>14.3f}")
         print(f"venue latency per op: p50 {p50:.2f} us, p99 {p99:.2f} us")
+        print(f"venue build: {'compiled' if result['compiled'] else 'pure Python'}, Python {result['python']}")
     return 0
 
 

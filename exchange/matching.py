@@ -28,9 +28,21 @@ _CANCELLED = OrderStatus.CANCELLED
 
 
 class Matching:
-    """Mixin for `exchange.venue.Venue`."""
+    """The matching half of `exchange.venue.Venue` (its base class). In the compiled build
+    (setup.py) it is a C type, and the venue's fields are declared in matching.pxd."""
 
-    def _match(self, m, o: Order, limit: int, ts: int, out: list) -> None:
+    def _forget(self, o: Order) -> None:
+        del self._orders[o.order_id]
+        del self._by_account[o.account][o.order_id]
+        if o.reduce_only:
+            key = (o.account, o.symbol)
+            left = self._reduce_only[key] - 1
+            if left:
+                self._reduce_only[key] = left
+            else:
+                del self._reduce_only[key]
+
+    def _match(self, m, o: Order, limit: int, ts: int, out: list) -> bool:
         """Trade `o` against the opposite side at prices no worse than `limit`.
 
         Returns False if self-trade prevention stopped the incoming order. Leaves

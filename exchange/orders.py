@@ -72,7 +72,6 @@ class OrderStatus(IntEnum):
 
 
 _NEW = OrderStatus.NEW
-_alloc = object.__new__
 
 
 class Order:
@@ -123,7 +122,7 @@ class Order:
         )
 
 
-def make_order(order_id, account, symbol, side, type, price, qty, tif, stp, stp_group, ts) -> Order:
+def make_order(order_id, account, symbol, side, typ, price, qty, tif, stp, stp_group, ts) -> Order:
     """A new live order, fresh (status new, all of it shown, no options).
 
     A function, not `Order.__init__`: Python 3.11 calls a class's `__init__` from C with an
@@ -131,12 +130,12 @@ def make_order(order_id, account, symbol, side, type, price, qty, tif, stp, stp_
     against 300 ns here in a micro-benchmark; 1.4% of the venue's instructions on the engine
     bench, docs/benchmarks.md).
     """
-    o = _alloc(Order)
+    o = Order.__new__(Order)  # (compiled, Order is a C type: object.__new__ refuses it)
     o.order_id = order_id
     o.account = account
     o.symbol = symbol
     o.side = side
-    o.type = type
+    o.type = typ
     o.price = price
     o.qty = qty
     o.remaining = qty

@@ -629,17 +629,6 @@ class Venue(Matching):
             key = (o.account, o.symbol)
             self._reduce_only[key] = self._reduce_only.get(key, 0) + 1
 
-    def _forget(self, o: Order) -> None:
-        del self._orders[o.order_id]
-        del self._by_account[o.account][o.order_id]
-        if o.reduce_only:
-            key = (o.account, o.symbol)
-            left = self._reduce_only[key] - 1
-            if left:
-                self._reduce_only[key] = left
-            else:
-                del self._reduce_only[key]
-
     # ------------------------------------------------------------------------- reduce-only
 
     def _reduce_only_working(self, account: str, symbol: str, side: int) -> list[Order]:

@@ -49,6 +49,8 @@ def test_dockerfile_copies_every_package_and_runs_the_compose_command():
     copied = {rest.split()[0].rstrip("/") for word, rest in ins if word == "COPY"}
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name != "tests"}
     assert packages <= copied
+    build_files = {name for word, rest in ins if word == "COPY" for name in rest.split()[:-1]}
+    assert {"pyproject.toml", "setup.py"} <= build_files  # setup.py compiles the matching core
     cmd = [rest for word, rest in ins if word == "CMD"][-1]
     import json
 

@@ -1,0 +1,14 @@
+# Cython declarations for the compiled build (setup.py; docs/benchmarks.md, "The compiled
+# core"). The .py file beside this one is the source and stays the reference: interpreted, it
+# runs as it is and these declarations are not read. Compiled, the classes below become C types
+# with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
+# sets must be declared here, and the full test suite runs in both builds (tests/test_compiled.py).
+from exchange.book cimport OrderBook
+
+
+cdef class Market:
+    cdef public object spec, symbol, state, last_trade, settlement, reference
+    cdef public object limit_low, limit_high, widenings, halt_until, buy_stops, sell_stops
+    cdef public object volume, trades, band_bps, band_min, max_qty, min_qty, lot
+    cdef public bint pro_rata
+    cdef public OrderBook book

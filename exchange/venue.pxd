@@ -1,0 +1,32 @@
+# Cython declarations for the compiled build (setup.py; docs/benchmarks.md, "The compiled
+# core"). The .py file beside this one is the source and stays the reference: interpreted, it
+# runs as it is and these declarations are not read. Compiled, the classes below become C types
+# with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
+# sets must be declared here, and the full test suite runs in both builds (tests/test_compiled.py).
+cimport cython
+
+from clearing.events cimport Sequencer
+from exchange.book cimport Level, OrderBook
+from exchange.market cimport Market
+from exchange.matching cimport Matching
+from exchange.orders cimport Order
+
+
+cdef class Venue(Matching):
+    # the short path of a new order and the cancel: cpdef, as submit finds them in a dict
+    @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
+    cpdef _new_order(self, c, list out)
+    @cython.locals(o=Order)
+    cpdef _cancel(self, c, list out)
+    cdef _execute(self, Market m, Order o, object limit, object ts, list out)
+    @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
+    cdef _rest(self, Market m, Order o, object ts, list out)
+    @cython.locals(seq=Sequencer)
+    cdef _drop_incoming(self, Order o, str why, object ts, list out)
+    cdef _remember(self, Order o)
+    @cython.locals(o=Order)
+    cdef Order _owned_order(self, object account, object order_id)
+    @cython.locals(level=Level, seq=Sequencer)
+    cdef _remove_live(self, Market m, Order o, object ts, list out)
+    @cython.locals(seq=Sequencer)
+    cdef _emit_cancel(self, Order o, str why, object ts, list out)

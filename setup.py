@@ -1,0 +1,70 @@
+"""The compiled build of the matching core (everything else is in pyproject.toml).
+
+`pip install .` compiles the modules below with Cython when it can: their .py files are the
+source, their .pxd files beside them declare C types and C calls (docs/benchmarks.md, "The
+compiled core"). Without a C compiler, or with SITEX_PURE_PYTHON=1 in the environment, the
+same .py files are installed and run interpreted: same events, same digests, slower.
+"""
+
+import os
+import sys
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+COMPILED = [
+    "clearing/events.py",
+    "exchange/orders.py",
+    "exchange/book.py",
+    "exchange/market.py",
+    "exchange/matching.py",
+    "exchange/venue.py",
+    "exchange/permissive_gate.py",
+]
+
+
+class OptionalBuildExt(build_ext):
+    """Build the extensions if the machine can (on every core); install the pure-Python
+    package if not."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as e:  # noqa: BLE001 - no compiler, no headers: the .py files run
+            _skip(e)
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as e:  # noqa: BLE001
+            _skip(e, ext.name)
+
+
+def _skip(error, name="the compiled core"):
+    print(f"sitex: not compiling {name} ({error}); it runs as pure Python", file=sys.stderr)
+
+
+def extensions():
+    if os.environ.get("SITEX_PURE_PYTHON"):
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        _skip("Cython is not installed")
+        return []
+    return cythonize(
+        COMPILED,
+        language_level=3,
+        nthreads=os.cpu_count() or 1,
+        # the .py files keep their plain annotations for readers and type checkers; C types
+        # come only from the .pxd files
+        compiler_directives={"annotation_typing": False, "binding": False},
+    )
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
