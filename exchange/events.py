@@ -5,7 +5,7 @@ levels) from `BookDelta`, L3 (order by order) from accepted / amended / cancelle
 fill, trades from `Fill`. `seq` is gap-free across the whole venue (clearing events included).
 
 Exchange events are immutable tuples with named fields (one or more is made for every order,
-so they must be cheap: the hot path builds them with `tuple.__new__`). They offer the same
+so they must be cheap: the hot path builds them with `exchange.fast_events.make`). They offer the same
 interface as `clearing.events.Event`: `kind`, `seq`, `ts`, the named fields, `to_dict()` and
 `astuple()`.
 """
@@ -16,7 +16,6 @@ from operator import itemgetter
 
 from clearing.events import event_dict
 
-make = tuple.__new__  # make(Fill, (seq, ts, ...)): the fast constructor for the hot path
 
 
 class TupleEvent(tuple):

@@ -9,6 +9,7 @@ from clearing.events cimport Sequencer
 from exchange.book cimport Level, OrderBook
 from exchange.market cimport Market
 from exchange.orders cimport Order
+from exchange.fast_events cimport make
 
 
 cdef class Matching:

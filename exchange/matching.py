@@ -15,7 +15,8 @@ Rules:
 from __future__ import annotations
 
 from clearing.types import ClearedTrade
-from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled, make
+from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled
+from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.orders import STP, Order, OrderStatus
 
 _CANCEL_NEWEST = STP.CANCEL_NEWEST

@@ -10,6 +10,7 @@ from exchange.book cimport Level, OrderBook
 from exchange.market cimport Market
 from exchange.matching cimport Matching
 from exchange.orders cimport Order
+from exchange.fast_events cimport make
 
 
 cdef class Venue(Matching):

@@ -31,8 +31,8 @@ from exchange.events import (
     ReferencePriceSet,
     Rejected,
     TradingStateChanged,
-    make,
 )
+from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
 from exchange.orders import STP, Order, OrderStatus, OrderType, TimeInForce, make_order
@@ -395,8 +395,8 @@ class Venue(Matching):
         self._gate_working(o.account, o.symbol, o.side, -o.remaining, o.price or 0)
         seq = self._seq
         seq.last += 1
-        out.append(OrderCancelled(seq.last, ts, o.order_id, o.account, o.symbol, o.side, o.price,
-                                  o.remaining, why))
+        out.append(make(OrderCancelled, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                          o.price, o.remaining, why)))
 
     def _after_trades(self, m: Market, ts: int, out: list) -> None:
         """Trigger stops that the last trade price reached (cascading), halt at a daily limit,
