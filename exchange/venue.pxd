@@ -17,8 +17,12 @@ cdef class Venue(Matching):
     # the short path of a new order and the cancel: cpdef, as submit finds them in a dict
     @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
     cpdef _new_order(self, c, list out)
+    @cython.locals(m=Market, o=Order, book=OrderBook, seq=Sequencer)
+    cpdef _new_order_full(self, c, list out)
     @cython.locals(o=Order)
     cpdef _cancel(self, c, list out)
+    @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
+    cpdef _amend(self, c, list out)
     cdef _execute(self, Market m, Order o, object limit, object ts, list out)
     @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
     cdef _rest(self, Market m, Order o, object ts, list out)
