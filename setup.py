@@ -14,6 +14,7 @@ from setuptools.command.build_ext import build_ext
 
 COMPILED = [
     "clearing/events.py",
+    "exchange/commands.py",
     "exchange/orders.py",
     "exchange/book.py",
     "exchange/market.py",

@@ -7,6 +7,7 @@ cimport cython
 
 from clearing.events cimport Sequencer
 from exchange.book cimport Level, OrderBook
+from exchange.commands cimport AmendOrder, CancelOrder, NewOrder
 from exchange.market cimport Market
 from exchange.matching cimport Matching
 from exchange.orders cimport Order
@@ -16,13 +17,13 @@ from exchange.fast_events cimport make
 cdef class Venue(Matching):
     # the short path of a new order and the cancel: cpdef, as submit finds them in a dict
     @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
-    cpdef _new_order(self, c, list out)
+    cpdef _new_order(self, NewOrder c, list out)
     @cython.locals(m=Market, o=Order, book=OrderBook, seq=Sequencer)
-    cpdef _new_order_full(self, c, list out)
+    cpdef _new_order_full(self, NewOrder c, list out)
     @cython.locals(o=Order)
-    cpdef _cancel(self, c, list out)
+    cpdef _cancel(self, CancelOrder c, list out)
     @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
-    cpdef _amend(self, c, list out)
+    cpdef _amend(self, AmendOrder c, list out)
     cdef _execute(self, Market m, Order o, object limit, object ts, list out)
     @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
     cdef _rest(self, Market m, Order o, object ts, list out)
