@@ -11,6 +11,14 @@ bools and None: see `Command.to_record`), so a batch of thousands of commands co
 insert. `synchronous=FULL` makes a committed batch durable; the service acknowledges a command
 only after the batch holding it was flushed (group commit).
 
+A batch that fills up while the venue runs (`append`) is written behind: pickled at once, then
+inserted and committed by a short-lived thread while the venue goes on (SQLite and the disk
+sync let go of the GIL), one batch in flight at most. `flush` waits for it, then writes what
+is left and returns once it is durable; that is the only point a caller relies on. Batches
+are written in the order they were taken (a lock, held from taking the records to their
+commit); a batch whose write failed is kept and written first by the next `flush`, which
+raises if it fails again.
+
 Checkpoints (copying the write-ahead log into the database file) are SQLite's, on the commit
 that crosses its threshold, unless the journal is made with `background_checkpoints=True`:
 then SQLite's are off and a thread of the journal's own checkpoints from a second connection
@@ -49,6 +57,8 @@ class Journal:
         self.path = path
         self.batch_size = batch_size
         self._pending: list = []
+        self._lock = threading.Lock()  # one writer at a time, batches in the order taken
+        self._unwritten: list[tuple[int, bytes]] = []  # pickled batches not yet committed
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         # a batch of thousands of commands is one large blob: big pages store it in fewer
         # overflow pages; a service's group commits are small, and every commit writes whole
@@ -73,28 +83,60 @@ class Journal:
             self._checkpointer = _Checkpointer(self)
 
     def append(self, cmd: Command) -> None:
-        """Buffer one command; writes a batch when the buffer is full."""
+        """Buffer one command; a full buffer is written behind (see the module's docstring)."""
         self._pending.append(cmd.to_record())
         if len(self._pending) >= self.batch_size:
-            self.flush()
+            self._write_behind()
 
     def flush(self) -> int:
-        """Write what is buffered as one batch and commit. Returns how many commands."""
-        pending = self._pending
-        if not pending:
-            return 0
-        self._pending = []
-        blob = _dumps(pending)
+        """Write what is buffered (after any batch in flight, and any whose write failed) as
+        one batch and commit; when it returns, every command appended so far is durable.
+        Returns how many commands it wrote."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            if pending:
+                self._unwritten.append((len(pending), _dumps(pending)))
+            return self._write_unwritten()
+
+    def _write_behind(self) -> None:
+        self._lock.acquire()  # the batch before this one is committed first
+        try:
+            pending, self._pending = self._pending, []
+            self._unwritten.append((len(pending), _dumps(pending)))
+            threading.Thread(target=self._write_and_release, name="sitex-journal-write",
+                             daemon=True).start()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _write_and_release(self) -> None:
+        try:
+            self._write_unwritten()
+        except BaseException:  # noqa: BLE001 - the batches stay; the next flush raises
+            pass
+        finally:
+            self._lock.release()
+
+    def _write_unwritten(self) -> int:
+        """Commit the batches not yet written, oldest first; on an error the rest stay."""
+        written = 0
+        while self._unwritten:
+            n, blob = self._unwritten[0]
+            self._write(n, blob)
+            del self._unwritten[0]
+            written += n
+        return written
+
+    def _write(self, n: int, blob: bytes) -> None:
         self._db.execute("BEGIN")
-        self._db.execute("INSERT INTO batches (n, records) VALUES (?, ?)", (len(pending), blob))
+        self._db.execute("INSERT INTO batches (n, records) VALUES (?, ?)", (n, blob))
         self._db.execute("COMMIT")
-        self.flushed += len(pending)
+        self.flushed += n
         if self._checkpointer is not None:
             self._written += (len(blob) // self._page + 2) * self._page
             if self._written >= CHECKPOINT_BYTES:
                 self._written = 0
                 self._checkpointer.wake.set()
-        return len(pending)
 
     @property
     def pending(self) -> int:
@@ -102,6 +144,8 @@ class Journal:
 
     def replay(self) -> Iterator[Command]:
         """Every durable command, in the order the venue received them."""
+        with self._lock:  # after the batch in flight, if any
+            pass
         for (blob,) in self._db.execute("SELECT records FROM batches ORDER BY id"):
             for record in pickle.loads(blob):
                 yield command_from_record(record)

@@ -126,3 +126,58 @@ def test_a_malformed_command_replays_to_the_same_rejection(tmp_path):
     replayed = replay_into(fresh, Journal(path))
     assert [e.astuple() for e in replayed] == [e.astuple() for e in live_events]
     assert fresh.digest() == live.digest()
+
+
+def test_batches_written_behind_are_durable_in_order_once_flushed(tmp_path):
+    path = str(tmp_path / "j.sqlite")
+    journal = Journal(path, batch_size=100)
+    cmds = random_commands(1_050, seed=9)
+    for cmd in cmds:
+        journal.append(cmd)  # ten full batches go to the writer thread, one at a time
+    journal.flush()
+    assert journal.flushed == len(cmds) and journal.pending == 0
+    again = Journal(path)
+    assert [c.to_record() for c in again.replay()] == [c.to_record() for c in cmds]
+    journal.close()
+    again.close()
+
+
+def test_a_failed_write_behind_is_written_again_first_and_nothing_is_lost(tmp_path):
+    path = str(tmp_path / "j.sqlite")
+    journal = Journal(path, batch_size=100)
+    real_write, failures = journal._write, []
+
+    def write(n, blob):
+        if not failures:
+            failures.append(n)
+            raise OSError("disk full")
+        real_write(n, blob)
+
+    journal._write = write
+    cmds = random_commands(250, seed=3)
+    for cmd in cmds:
+        journal.append(cmd)
+    journal.flush()  # the failed batch was written again first, by the next write
+    assert failures == [100] and journal.flushed == len(cmds)
+    assert [c.to_record() for c in Journal(path).replay()] == [c.to_record() for c in cmds]
+
+
+def test_flush_raises_while_the_journal_cannot_write_and_keeps_the_commands(tmp_path):
+    import pytest
+
+    path = str(tmp_path / "j.sqlite")
+    journal = Journal(path, batch_size=100)
+    real_write = journal._write
+
+    def broken(n, blob):
+        raise OSError("disk full")
+
+    journal._write = broken
+    cmds = random_commands(150, seed=4)
+    for cmd in cmds:
+        journal.append(cmd)
+    with pytest.raises(OSError, match="disk full"):
+        journal.flush()
+    journal._write = real_write
+    journal.flush()
+    assert [c.to_record() for c in Journal(path).replay()] == [c.to_record() for c in cmds]

@@ -33,6 +33,20 @@ def test_record_round_trip(cmd):
     assert back.to_record() == cmd.to_record()
 
 
+def test_a_plain_order_is_recorded_without_its_default_tail():
+    plain = NewOrder(1, "a", "SITF27", 1, 2, 2_000, OrderType.LIMIT, TimeInForce.IOC)
+    assert plain.to_record() == ("new", 1, "a", "SITF27", 1, 2, 2_000, 1, 4)
+    assert command_from_record(plain.to_record()) == plain
+    # any option, or a default given as something else than itself, keeps the whole record
+    for options in ({"post_only": True}, {"client_order_id": "c"}, {"stp": STP.CANCEL_BOTH},
+                    {"stp": 1.0}, {"post_only": 0}, {"stp_group": "g"}, {"expire_at": 5}):
+        cmd = NewOrder(1, "a", "SITF27", 1, 2, 2_000, **options)
+        rec = cmd.to_record()
+        assert len(rec) == 17, options
+        back = command_from_record(rec)
+        assert back == cmd and back.to_record() == rec
+
+
 def test_new_order_defaults():
     c = NewOrder(1, "a", "SITF27", 1, 2, 2_000)
     assert (c.type, c.tif, c.stp, c.stp_group, c.post_only) == (
