@@ -15,6 +15,7 @@ from setuptools.command.build_ext import build_ext
 COMPILED = [
     "clearing/events.py",
     "exchange/commands.py",
+    "exchange/journal.py",
     "exchange/orders.py",
     "exchange/book.py",
     "exchange/market.py",

@@ -7,6 +7,7 @@ cimport cython
 
 from clearing.events cimport Sequencer
 from exchange.book cimport Level, OrderBook
+from exchange.journal cimport Journal
 from exchange.market cimport Market
 from exchange.orders cimport Order
 from exchange.fast_events cimport make
@@ -15,7 +16,8 @@ from exchange.fast_events cimport make
 cdef class Matching:
     # every field of the venue (exchange/venue.py sets them in Venue.__init__)
     cdef public Sequencer _seq
-    cdef public object gate, journal, initial_state, clock, _gate_check, _gate_working, _gate_fill
+    cdef public Journal journal  # or None
+    cdef public object gate, initial_state, clock, _gate_check, _gate_working, _gate_fill
     cdef public object _order_id, _trade_id, _next_timer
     cdef public bint _traded
     cdef public dict products, _markets, _orders, _by_account, _reduce_only, _index, _handlers
