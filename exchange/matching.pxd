@@ -2,7 +2,8 @@
 # core"). The .py file beside this one is the source and stays the reference: interpreted, it
 # runs as it is and these declarations are not read. Compiled, the classes below become C types
 # with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
-# sets must be declared here, and the full test suite runs in both builds (tests/test_compiled.py).
+# sets must be declared here. The test suite runs on the installed (compiled) build, and
+# tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
 from clearing.events cimport Sequencer
