@@ -48,7 +48,9 @@ def _careful_record(cmd) -> tuple:
     for name in cmd._fields:
         v = getattr(cmd, name)
         if name in _ENUM_FIELDS:
-            if isinstance(v, int):
+            if isinstance(v, bool):
+                pass  # as it came: True is no side, though it equals 1
+            elif isinstance(v, int):
                 v = int(v)
             elif not isinstance(v, _PLAIN):
                 raise TypeError(f"{cmd.tag}: {name} must be an integer, got {v!r}")
@@ -128,6 +130,8 @@ class NewOrder(Command):
         that tail, which `command_from_record` fills in with the same defaults: the bulk of the
         flow pickles 9 values instead of 17 (docs/benchmarks.md). Only exact defaults go:
         None, False and a plain int 1 for `stp`."""
+        if self.side.__class__ is bool:  # no side (the venue refuses it): kept as it came
+            return _careful_record(self)
         try:
             head = ("new", self.ts, self.account, self.symbol, self.side + 0, self.qty,
                     self.price, self.type + 0, self.tif + 0)

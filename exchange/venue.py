@@ -35,7 +35,7 @@ from exchange.events import (
 from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
-from exchange.orders import STP, Order, OrderStatus, OrderType, TimeInForce, make_order
+from exchange.orders import STP, Order, OrderStatus, OrderType, Side, TimeInForce, make_order
 from exchange.permissive_gate import PermissiveGate
 
 NS = 1_000_000_000
@@ -166,7 +166,8 @@ class Venue(Matching):
         side = c.side
         qty = c.qty
         price = c.price
-        if ((side != 1 and side != -1) or type(qty) is not int or qty < m.min_qty
+        if ((side != 1 and side != -1) or (side.__class__ is not int and side.__class__ is not Side)
+                or type(qty) is not int or qty < m.min_qty
                 or qty > m.max_qty or qty % m.lot or type(price) is not int or price <= 0):
             return self._new_order_full(c, out)
         if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
@@ -226,7 +227,8 @@ class Venue(Matching):
             else:
                 self._reject_state(state)
         side = c.side
-        if side != 1 and side != -1:
+        if (side != 1 and side != -1) or not isinstance(side, int) or isinstance(side, bool):
+            # (1.0 and True equal 1: a side is the integer +1 or -1, or a Side)
             raise Rejection(Reason.INVALID_COMMAND, "side must be buy (+1) or sell (-1)")
         qty = c.qty
         self._check_qty(m, qty)

@@ -117,11 +117,13 @@ def test_a_malformed_command_replays_to_the_same_rejection(tmp_path):
     cmds = [ListContracts(T0), PublishIndex(T0, "SIT", 2_000_000),
             NewOrder(T0 + 1, "a", "SITF27", "1", 2, 2_000),  # a string, not the int 1
             NewOrder(T0 + 2, "a", "SITF27", 1, 2, 2_000, tif=None),
+            NewOrder(T0 + 2, "a", "SITF27", True, 2, 2_000),  # equals 1, but is no side
+            NewOrder(T0 + 2, "a", "SITF27", 1.0, 2, 2_000),
             NewOrder(T0 + 3, "a", "SITF27", 1, 2, 2_000)]
     live_events = [e for cmd in cmds for e in live.submit(cmd)]
     journal.close()
     assert [e.reason.name for e in live_events if e.kind == "rejected"] == [
-        "INVALID_COMMAND", "INVALID_TIME_IN_FORCE"]
+        "INVALID_COMMAND", "INVALID_TIME_IN_FORCE", "INVALID_COMMAND", "INVALID_COMMAND"]
     fresh = Venue()
     replayed = replay_into(fresh, Journal(path))
     assert [e.astuple() for e in replayed] == [e.astuple() for e in live_events]

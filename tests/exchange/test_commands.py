@@ -2,7 +2,7 @@ import pytest
 
 from exchange.commands import (COMMAND_TYPES, AmendOrder, ExpireContract, NewOrder,
                                SetTradingState, command_from_record)
-from exchange.orders import STP, OrderType, TimeInForce
+from exchange.orders import STP, OrderType, Side, TimeInForce
 
 
 def test_every_command_tag_is_registered_once():
@@ -56,7 +56,7 @@ def test_new_order_defaults():
 def test_a_record_keeps_a_malformed_enum_field_as_it_came():
     """The venue rejects `side="buy"`; the journal must hold the same value so a replay meets
     the same rejection (int() would have failed or, for "1", turned it into a valid side)."""
-    for junk in ("buy", "1", None, 1.5):
+    for junk in ("buy", "1", None, 1.5, 1.0, True):
         rec = NewOrder(1, "a", "SITF27", junk, 2, 2_000).to_record()
         assert rec[4] == junk and type(rec[4]) is type(junk)
         assert command_from_record(rec).to_record() == rec
@@ -68,7 +68,7 @@ def test_a_record_refuses_what_the_journal_could_not_store():
 
 
 def test_enum_fields_are_recorded_as_plain_ints():
-    rec = NewOrder(1, "a", "SITF27", True, 2, 2_000, OrderType.MARKET, TimeInForce.IOC,
+    rec = NewOrder(1, "a", "SITF27", Side.BUY, 2, 2_000, OrderType.MARKET, TimeInForce.IOC,
                    stp=STP.DECREMENT_AND_CANCEL).to_record()
     assert [(v, type(v)) for v in (rec[4], rec[7], rec[8], rec[15])] == [
         (1, int), (2, int), (4, int), (4, int)]

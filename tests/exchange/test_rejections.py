@@ -159,6 +159,9 @@ def test_not_a_command():
     (lambda d: ExpireContract(d.ts, SYM, 0), R.INVALID_PRICE),
     (lambda d: OpenAccount(d.ts, "x"), R.INVALID_COMMAND),  # no clearinghouse attached
     (lambda d: new(d, BUY, 1, 1_990, type=9), R.INVALID_COMMAND),
+    (lambda d: new(d, 1.0, 1, 1_990), R.INVALID_COMMAND),  # equal to 1, but no side
+    (lambda d: new(d, True, 1, 1_990), R.INVALID_COMMAND),
+    (lambda d: new(d, "1", 1, 1_990), R.INVALID_COMMAND),
     (lambda d: new(d, BUY, 1, 1_990, stp=9), R.INVALID_COMMAND),
     (lambda d: new(d, BUY, 1, 1_990, tif=9), R.INVALID_TIME_IN_FORCE),
     (lambda d: new(d, BUY, 1, 1_990, stop_price=1_900), R.INVALID_PRICE),
