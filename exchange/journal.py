@@ -93,16 +93,19 @@ class Journal:
         one batch and commit; when it returns, every command appended so far is durable.
         Returns how many commands it wrote."""
         with self._lock:
-            pending, self._pending = self._pending, []
-            if pending:
-                self._unwritten.append((len(pending), _dumps(pending)))
+            self._take_batch()
             return self._write_unwritten()
+
+    def _take_batch(self) -> None:
+        """Move what is buffered, pickled, to the batches to write (under the lock)."""
+        pending, self._pending = self._pending, []
+        if pending:
+            self._unwritten.append((len(pending), _dumps(pending)))
 
     def _write_behind(self) -> None:
         self._lock.acquire()  # the batch before this one is committed first
         try:
-            pending, self._pending = self._pending, []
-            self._unwritten.append((len(pending), _dumps(pending)))
+            self._take_batch()
             threading.Thread(target=self._write_and_release, name="sitex-journal-write",
                              daemon=True).start()
         except BaseException:

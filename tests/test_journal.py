@@ -2,6 +2,8 @@
 
 import random
 
+import pytest
+
 from exchange.commands import (AmendOrder, CancelAll, CancelOrder, ListContracts, NewOrder,
                                PublishIndex, SetTradingState)
 from exchange.journal import Journal, replay_into
@@ -165,8 +167,6 @@ def test_a_failed_write_behind_is_written_again_first_and_nothing_is_lost(tmp_pa
 
 
 def test_flush_raises_while_the_journal_cannot_write_and_keeps_the_commands(tmp_path):
-    import pytest
-
     path = str(tmp_path / "j.sqlite")
     journal = Journal(path, batch_size=100)
     real_write = journal._write
