@@ -22,6 +22,7 @@ COMPILED = [
     "exchange/matching.py",
     "exchange/venue.py",
     "exchange/permissive_gate.py",
+    "clearing/trade.py",
 ]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clearing.trade import ClearedTrade  # noqa: F401 - made per fill, compiled; its home is clearing.trade
+
 BUY = 1
 SELL = -1
 
@@ -39,24 +41,6 @@ class ClearingTerms:
         """Nearest tick to an index value (half away from zero, integers only)."""
         q, r = divmod(index_value, self.tick_size_micro)
         return q + (1 if 2 * r >= self.tick_size_micro else 0)
-
-
-@dataclass(slots=True)
-class ClearedTrade:
-    """One fill, as the clearinghouse novates it: buyer and seller each face the CCP.
-
-    Not `frozen` only because frozen dataclasses are slow to build and one is made per fill on
-    the matching hot path; treat it as immutable.
-    """
-
-    trade_id: int
-    symbol: str
-    price: int  # ticks
-    qty: int  # lots, > 0
-    buyer: str  # account ids
-    seller: str
-    aggressor: int  # BUY if the buyer was the taker, SELL if the seller was
-    ts: int
 
 
 @dataclass(frozen=True, slots=True)

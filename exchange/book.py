@@ -42,14 +42,16 @@ class OrderBook:
         price = order.price
         if order.side > 0:
             levels = self.bids
-            level = levels.get(price)
+            # dict.get(levels, ...), not levels.get or levels[...]: on a SortedDict (a Python
+            # subclass of dict) those look the method up; compiled, this is a C dict lookup
+            level = dict.get(levels, price)
             if level is None:
                 level = levels[price] = Level(price)
                 if self.best_bid is None or price > self.best_bid:
                     self.best_bid = price
         else:
             levels = self.asks
-            level = levels.get(price)
+            level = dict.get(levels, price)
             if level is None:
                 level = levels[price] = Level(price)
                 if self.best_ask is None or price < self.best_ask:
@@ -62,7 +64,9 @@ class OrderBook:
         """Take an order out of the book; drops its level when empty. Returns the level."""
         price = order.price
         levels = self.bids if order.side > 0 else self.asks
-        level = levels[price]
+        level = dict.get(levels, price)  # (see add)
+        if level is None:
+            raise KeyError(price)
         del level.orders[order.order_id]
         level.qty -= order.visible
         if not level.orders:

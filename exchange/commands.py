@@ -130,7 +130,7 @@ class NewOrder(Command):
         that tail, which `command_from_record` fills in with the same defaults: the bulk of the
         flow pickles 9 values instead of 17 (docs/benchmarks.md). Only exact defaults go:
         None, False and a plain int 1 for `stp`."""
-        if self.side.__class__ is bool:  # no side (the venue refuses it): kept as it came
+        if type(self.side) is bool:  # no side (the venue refuses it): kept as it came
             return _careful_record(self)
         try:
             head = ("new", self.ts, self.account, self.symbol, self.side + 0, self.qty,
@@ -140,7 +140,7 @@ class NewOrder(Command):
             return _careful_record(self)
         if (self.stop_price is None and self.display_qty is None and self.expire_at is None
                 and self.post_only is False and self.reduce_only is False
-                and self.client_order_id is None and stp.__class__ is int and stp == 1
+                and self.client_order_id is None and type(stp) is int and stp == 1
                 and self.stp_group is None):
             return head
         return head + (self.stop_price, self.display_qty, self.expire_at, self.post_only,

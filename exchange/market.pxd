@@ -13,3 +13,5 @@ cdef class Market:
     cdef public object volume, trades, band_bps, band_min, max_qty, min_qty, lot
     cdef public bint pro_rata
     cdef public OrderBook book
+
+    cpdef bint at_limit(self, object price)

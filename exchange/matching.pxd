@@ -7,6 +7,7 @@
 cimport cython
 
 from clearing.events cimport Sequencer
+from clearing.trade cimport ClearedTrade, make_trade
 from exchange.book cimport Level, OrderBook
 from exchange.journal cimport Journal
 from exchange.market cimport Market
@@ -30,7 +31,7 @@ cdef class Matching:
     cdef bint _match(self, Market m, Order o, object limit, object ts, list out)
     @cython.locals(maker=Order, alive=bint, start_qty=long, qty=long)
     cdef bint _match_level(self, Market m, Order o, Level level, object ts, list out)
-    @cython.locals(left=long, seq=Sequencer, side=long, d=long)
+    @cython.locals(left=long, seq=Sequencer, side=long, d=long, trade=ClearedTrade)
     cdef _fill(self, Market m, Order o, Order maker, Level level, long qty, object ts, list out)
     @cython.locals(seq=Sequencer)
     cdef _level_done(self, Market m, Level level, long side, object ts, list out)

@@ -14,7 +14,7 @@ Rules:
 
 from __future__ import annotations
 
-from clearing.types import ClearedTrade
+from clearing.trade import *  # make_trade: the one import form its cimport stands beside (fast_events)
 from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled
 from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.orders import STP, Order, OrderStatus
@@ -120,9 +120,9 @@ class Matching:
         out.append(make(Fill, (seq.last, ts, trade_id, symbol, price, qty, side, maker.order_id,
                                seller, left, o.order_id, taker, o.remaining)))
         if side > 0:
-            trade = ClearedTrade(trade_id, symbol, price, qty, taker, seller, 1, ts)
+            trade = make_trade(trade_id, symbol, price, qty, taker, seller, 1, ts)
         else:
-            trade = ClearedTrade(trade_id, symbol, price, qty, seller, taker, -1, ts)
+            trade = make_trade(trade_id, symbol, price, qty, seller, taker, -1, ts)
         self._gate_fill(trade, out)
         m.last_trade = price
         m.volume += qty

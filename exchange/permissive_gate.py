@@ -6,7 +6,7 @@ Used before a clearinghouse is plugged in (and by the engine benchmark). It impl
 
 from __future__ import annotations
 
-from clearing.types import ClearedTrade
+from clearing.trade import ClearedTrade
 
 
 class PermissiveGate:

@@ -28,6 +28,7 @@ cdef class Venue(Matching):
     cdef _execute(self, Market m, Order o, object limit, object ts, list out)
     @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
     cdef _rest(self, Market m, Order o, object ts, list out)
+    cdef _after_trades(self, Market m, object ts, list out)
     @cython.locals(seq=Sequencer)
     cdef _drop_incoming(self, Order o, str why, object ts, list out)
     cdef _remember(self, Order o)

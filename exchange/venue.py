@@ -123,9 +123,9 @@ class Venue(Matching):
         """
         if self.journal is not None:
             self.journal.append(cmd)
-        handler = self._handlers.get(cmd.__class__)
+        handler = self._handlers.get(type(cmd))  # type(), not .__class__: a C read compiled
         ts = cmd.ts if handler is not None else None
-        if handler is None or ts.__class__ is not int or ts < self.clock:
+        if handler is None or type(ts) is not int or ts < self.clock:
             return [self._rejected(cmd, self._refusal(cmd, handler, ts))]
         self.clock = ts
         out: list = []
@@ -138,7 +138,7 @@ class Venue(Matching):
         return out
 
     def _refusal(self, cmd, handler, ts) -> Rejection:
-        if handler is None or ts.__class__ is not int:
+        if handler is None or type(ts) is not int:
             return Rejection(Reason.INVALID_COMMAND, f"not a venue command: {cmd!r}")
         return Rejection(Reason.TIME_WENT_BACKWARDS,
                          f"command time {ts} is before the venue clock {self.clock}")
@@ -166,7 +166,7 @@ class Venue(Matching):
         side = c.side
         qty = c.qty
         price = c.price
-        if ((side != 1 and side != -1) or (side.__class__ is not int and side.__class__ is not Side)
+        if ((side != 1 and side != -1) or (type(side) is not int and type(side) is not Side)
                 or type(qty) is not int or qty < m.min_qty
                 or qty > m.max_qty or qty % m.lot or type(price) is not int or price <= 0):
             return self._new_order_full(c, out)
