@@ -13,7 +13,7 @@ cdef class Order:
     cdef public long side, qty, remaining, visible  # validated before an order is made
     cdef public bint post_only, reduce_only, top
 
-
-@cython.locals(o=Order)
-cpdef Order make_order(order_id, account, symbol, long side, typ, price, long qty, tif, stp,
-                       stp_group, ts)
+    @staticmethod
+    @cython.locals(o=Order)
+    cdef Order make(order_id, account, symbol, long side, typ, price, long qty, tif, stp,
+                    stp_group, ts)

@@ -121,35 +121,41 @@ class Order:
             f"{'buy' if self.side > 0 else 'sell'} {self.remaining}/{self.qty} @ {self.price})"
         )
 
+    @staticmethod
+    def make(order_id, account, symbol, side, typ, price, qty, tif, stp, stp_group, ts) -> Order:
+        """A new live order, fresh (status new, all of it shown, no options).
+
+        Not `Order.__init__`: Python 3.11 calls a class's `__init__` from C with an argument
+        tuple, while a call to a plain function is inlined by the interpreter (about 700 against
+        300 ns here in a micro-benchmark; 1.4% of the venue's instructions on the engine bench,
+        docs/benchmarks.md). A static method, so that compiled (orders.pxd) it is a C call for
+        the venue, which cimports `Order`: a module-level function that a compiled module
+        cimports cannot also be imported there by name."""
+        o = Order.__new__(Order)  # (compiled, Order is a C type: object.__new__ refuses it)
+        o.order_id = order_id
+        o.account = account
+        o.symbol = symbol
+        o.side = side
+        o.type = typ
+        o.price = price
+        o.qty = qty
+        o.remaining = qty
+        o.visible = qty
+        o.tif = tif
+        o.stp = stp
+        o.stp_group = account if stp_group is None else stp_group  # self-match id
+        o.ts = ts
+        o.status = _NEW
+        o.display_qty = None  # iceberg: the part shown
+        o.expire_at = None  # GTD
+        o.stop_price = None
+        o.post_only = False
+        o.reduce_only = False
+        o.client_order_id = None
+        o.top = False  # pro-rata: this order set a new best price and fills first
+        return o
+
 
 def make_order(order_id, account, symbol, side, typ, price, qty, tif, stp, stp_group, ts) -> Order:
-    """A new live order, fresh (status new, all of it shown, no options).
-
-    A function, not `Order.__init__`: Python 3.11 calls a class's `__init__` from C with an
-    argument tuple, while a call to a plain function is inlined by the interpreter (about 700
-    against 300 ns here in a micro-benchmark; 1.4% of the venue's instructions on the engine
-    bench, docs/benchmarks.md).
-    """
-    o = Order.__new__(Order)  # (compiled, Order is a C type: object.__new__ refuses it)
-    o.order_id = order_id
-    o.account = account
-    o.symbol = symbol
-    o.side = side
-    o.type = typ
-    o.price = price
-    o.qty = qty
-    o.remaining = qty
-    o.visible = qty
-    o.tif = tif
-    o.stp = stp
-    o.stp_group = account if stp_group is None else stp_group  # self-match id
-    o.ts = ts
-    o.status = _NEW
-    o.display_qty = None  # iceberg: the part shown
-    o.expire_at = None  # GTD
-    o.stop_price = None
-    o.post_only = False
-    o.reduce_only = False
-    o.client_order_id = None
-    o.top = False  # pro-rata: this order set a new best price and fills first
-    return o
+    """`Order.make` for callers in Python (compiled, the static method is a C call only)."""
+    return Order.make(order_id, account, symbol, side, typ, price, qty, tif, stp, stp_group, ts)

@@ -17,7 +17,7 @@ from exchange.fast_events cimport make
 
 cdef class Venue(Matching):
     # the command handlers are cpdef: submit finds them in a dict, as bound methods
-    @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
+    @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer, mine=dict)
     cpdef _new_order(self, NewOrder c, list out)
     @cython.locals(m=Market, o=Order, book=OrderBook, seq=Sequencer)
     cpdef _new_order_full(self, NewOrder c, list out)

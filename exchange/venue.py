@@ -35,7 +35,7 @@ from exchange.events import (
 from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
-from exchange.orders import STP, Order, OrderStatus, OrderType, Side, TimeInForce, make_order
+from exchange.orders import STP, Order, OrderStatus, OrderType, Side, TimeInForce
 from exchange.permissive_gate import PermissiveGate
 
 NS = 1_000_000_000
@@ -184,7 +184,7 @@ class Venue(Matching):
         self._gate_check(account, symbol, side, qty, price, False)
         oid = self._order_id = self._order_id + 1
         ts = c.ts
-        o = make_order(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
+        o = Order.make(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
         seq = self._seq
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, oid, account, symbol, side, _LIMIT, price,
@@ -317,7 +317,7 @@ class Venue(Matching):
 
         # --- accepted: from here on nothing raises
         self._order_id += 1
-        o = make_order(self._order_id, account, c.symbol, side, typ, price, qty, tif, c.stp,
+        o = Order.make(self._order_id, account, c.symbol, side, typ, price, qty, tif, c.stp,
                   c.stp_group, ts)
         if display is not None:
             o.display_qty = display
