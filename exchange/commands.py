@@ -78,7 +78,34 @@ class Command:
         return all(getattr(self, name) == getattr(other, name) for name in self._fields)
 
 
-def command_from_record(record) -> Command:
+class NotACommand:
+    """What the journal keeps of an object the venue was given that is not a command (the venue
+    rejects it with INVALID_COMMAND): its repr, so that a replay meets the same rejection with
+    the same text, and the sequence numbers after it stay the same."""
+
+    __slots__ = ("text",)
+    tag = "?"
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def to_record(self) -> tuple:
+        return ("?", self.text)
+
+
+def record_of(obj) -> tuple:
+    """The journal's record of anything the venue was given, command or not."""
+    if isinstance(obj, (Command, NotACommand)):
+        return obj.to_record()
+    return ("?", repr(obj))
+
+
+def command_from_record(record) -> Command | NotACommand:
+    if record[0] == "?":
+        return NotACommand(record[1])
     cls = COMMAND_TYPES[record[0]]
     return cls(*record[1:])
 

@@ -34,7 +34,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 
-from exchange.commands import Command, command_from_record
+from exchange.commands import Command, command_from_record, record_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -84,7 +84,8 @@ class Journal:
 
     def append(self, cmd: Command) -> None:
         """Buffer one command; a full buffer is written behind (see the module's docstring)."""
-        self._pending.append(cmd.to_record())
+        # (anything else the venue was given is kept too: it rejects it, and a replay must)
+        self._pending.append(cmd.to_record() if isinstance(cmd, Command) else record_of(cmd))
         if len(self._pending) >= self.batch_size:
             self._write_behind()
 

@@ -145,6 +145,8 @@ class Venue(Matching):
 
     def _rejected(self, cmd, r: Rejection) -> Rejected:
         self._seq.last += 1
+        if not isinstance(cmd, C.Command):  # nothing read from it: the journal keeps only its repr
+            return Rejected(self._seq.last, self.clock, "?", None, None, None, None, r.reason, r.text)
         return Rejected(self._seq.last, getattr(cmd, "ts", self.clock), getattr(cmd, "tag", "?"),
                         getattr(cmd, "account", None), getattr(cmd, "symbol", None),
                         getattr(cmd, "order_id", None), getattr(cmd, "client_order_id", None),
@@ -158,11 +160,18 @@ class Venue(Matching):
         the full rule book."""
         m = self._markets.get(c.symbol)
         tif = c.tif
-        if (m is None or m.state != OPEN or c.type != _LIMIT or (tif != _GTC and tif != _DAY and tif != _IOC)
+        typ = c.type
+        stp = c.stp
+        account = c.account
+        if (m is None or m.state != OPEN or typ != _LIMIT or (tif != _GTC and tif != _DAY and tif != _IOC)
                 or c.display_qty is not None or c.stop_price is not None or c.expire_at is not None
-                or c.post_only or c.reduce_only or c.client_order_id is not None
-                or c.stp not in (1, 2, 3, 4)):
-            return self._new_order_full(c, out)
+                or c.post_only is not False or c.reduce_only is not False
+                or c.client_order_id is not None or stp not in (1, 2, 3, 4)
+                or (type(typ) is not OrderType and type(typ) is not int)
+                or (type(tif) is not TimeInForce and type(tif) is not int)
+                or (type(stp) is not int and type(stp) is not STP)
+                or type(account) is not str or not account or c.stp_group is not None):
+            return self._new_order_full(c, out)  # (it refuses what is not of the right kind)
         side = c.side
         qty = c.qty
         price = c.price
@@ -179,12 +188,11 @@ class Venue(Matching):
                 w = m.band_min
             if price > ref + w if side > 0 else price < ref - w:
                 return self._new_order_full(c, out)
-        account = c.account
         symbol = c.symbol
         self._gate_check(account, symbol, side, qty, price, False)
         oid = self._order_id = self._order_id + 1
         ts = c.ts
-        o = Order.make(oid, account, symbol, side, _LIMIT, price, qty, tif, c.stp, c.stp_group, ts)
+        o = Order.make(oid, account, symbol, side, _LIMIT, price, qty, tif, stp, c.stp_group, ts)
         seq = self._seq
         seq.last += 1
         out.append(make(OrderAccepted, (seq.last, ts, oid, account, symbol, side, _LIMIT, price,
@@ -230,6 +238,7 @@ class Venue(Matching):
         if (side != 1 and side != -1) or not isinstance(side, int) or isinstance(side, bool):
             # (1.0 and True equal 1: a side is the integer +1 or -1, or a Side)
             raise Rejection(Reason.INVALID_COMMAND, "side must be buy (+1) or sell (-1)")
+        _check_order_fields(c)
         qty = c.qty
         self._check_qty(m, qty)
         typ = c.type
@@ -1013,6 +1022,30 @@ class Venue(Matching):
                 counts[(o.account, o.symbol)] = counts.get((o.account, o.symbol), 0) + 1
         assert counts == self._reduce_only, "reduce-only counts drifted"
         assert sum(len(v) for v in self._by_account.values()) == len(self._orders)
+
+
+def _check_order_fields(c: C.NewOrder) -> None:
+    """The fields of a new order that the venue keeps as given must be of their kind: the
+    account a non-empty string; the order type, time in force and self-trade prevention mode
+    integer codes (or their enums), never a bool (True equals 1); the flags bools; the client
+    order id and the self-match id non-empty strings or None. Anything else: a rejection."""
+    if type(c.account) is not str or not c.account:
+        raise Rejection(Reason.INVALID_COMMAND, f"the account must be a non-empty string, not {c.account!r}")
+    if not _is_code(c.type):
+        raise Rejection(Reason.INVALID_COMMAND, f"unknown order type {c.type!r}")
+    if not _is_code(c.tif):
+        raise Rejection(Reason.INVALID_TIME_IN_FORCE, f"unknown time in force {c.tif!r}")
+    if not _is_code(c.stp):
+        raise Rejection(Reason.INVALID_COMMAND, f"unknown self-trade prevention mode {c.stp!r}")
+    if type(c.post_only) is not bool or type(c.reduce_only) is not bool:
+        raise Rejection(Reason.INVALID_COMMAND, "post_only and reduce_only must be true or false")
+    for name, value in (("client order id", c.client_order_id), ("self-match id", c.stp_group)):
+        if value is not None and (type(value) is not str or not value):
+            raise Rejection(Reason.INVALID_COMMAND, f"the {name} must be a non-empty string or none, not {value!r}")
+
+
+def _is_code(value) -> bool:
+    return isinstance(value, int) and type(value) is not bool
 
 
 def _order_state(o: Order) -> tuple:

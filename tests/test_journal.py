@@ -132,6 +132,32 @@ def test_a_malformed_command_replays_to_the_same_rejection(tmp_path):
     assert fresh.digest() == live.digest()
 
 
+class _LooksLikeACommand:
+    """Not a command, though it has a command's attribute names."""
+    ts, account, symbol, tag = T0 + 5, "a", "SITF27", "new"
+
+
+def test_what_is_not_a_command_is_journaled_and_replays_to_the_same_rejection(tmp_path):
+    """The venue refuses anything that is not a command (INVALID_COMMAND) with a sequence
+    number; the journal keeps its repr, so a replay gives the same rejection and the same
+    sequence numbers after it."""
+    path = str(tmp_path / "journal.sqlite")
+    journal = Journal(path)
+    live = Venue(journal=journal)
+    cmds = [ListContracts(T0), PublishIndex(T0, "SIT", 2_000_000), "new order please", None, 42,
+            {"ts": T0 + 4}, _LooksLikeACommand(), NewOrder(T0 + 6, "a", "SITF27", 1, 2, 2_000)]
+    live_events = [e for cmd in cmds for e in live.submit(cmd)]
+    journal.close()
+    refused = [e for e in live_events if e.kind == "rejected"]
+    assert [e.reason.name for e in refused] == ["INVALID_COMMAND"] * 5
+    assert {(e.ts, e.command, e.account, e.symbol) for e in refused} == {(T0, "?", None, None)}
+    assert live_events[-1].kind == "book_delta"  # the order after them went on as usual
+    fresh = Venue()
+    replayed = replay_into(fresh, Journal(path))
+    assert [e.astuple() for e in replayed] == [e.astuple() for e in live_events]
+    assert fresh.digest() == live.digest()
+
+
 def test_batches_written_behind_are_durable_in_order_once_flushed(tmp_path):
     path = str(tmp_path / "j.sqlite")
     journal = Journal(path, batch_size=100)

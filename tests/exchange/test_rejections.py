@@ -174,3 +174,42 @@ def test_more_ways_to_be_refused(cmd, reason):
     desk = Desk()
     book(desk)
     rejected_with(desk, cmd(desk), reason)
+
+
+# fields the venue keeps as given: of their kind, or refused (True equals 1, 1.0 equals 1)
+@pytest.mark.parametrize("fields,reason", [
+    ({"account": None}, R.INVALID_COMMAND),
+    ({"account": 7}, R.INVALID_COMMAND),
+    ({"account": ""}, R.INVALID_COMMAND),
+    ({"account": b"x"}, R.INVALID_COMMAND),
+    ({"type": True}, R.INVALID_COMMAND),
+    ({"type": 1.0}, R.INVALID_COMMAND),
+    ({"tif": True}, R.INVALID_TIME_IN_FORCE),
+    ({"tif": 1.0}, R.INVALID_TIME_IN_FORCE),
+    ({"stp": True}, R.INVALID_COMMAND),
+    ({"stp": 1.0}, R.INVALID_COMMAND),
+    ({"post_only": 1}, R.INVALID_COMMAND),
+    ({"post_only": None}, R.INVALID_COMMAND),
+    ({"post_only": "yes"}, R.INVALID_COMMAND),
+    ({"reduce_only": 0}, R.INVALID_COMMAND),
+    ({"reduce_only": ""}, R.INVALID_COMMAND),
+    ({"client_order_id": 5}, R.INVALID_COMMAND),
+    ({"client_order_id": ""}, R.INVALID_COMMAND),
+    ({"client_order_id": ("a",)}, R.INVALID_COMMAND),
+    ({"stp_group": 5}, R.INVALID_COMMAND),
+    ({"stp_group": ""}, R.INVALID_COMMAND),
+], ids=repr)
+def test_an_order_field_of_the_wrong_kind_is_refused(fields, reason):
+    desk = Desk()
+    book(desk)
+    rejected_with(desk, new(desk, BUY, 1, 1_990, **fields), reason)
+
+
+def test_the_same_order_with_fields_of_the_right_kind_is_accepted():
+    """(the cases above differ from a valid order only in the field they set)"""
+    desk = Desk()
+    book(desk)
+    ev = desk.venue.submit(new(desk, BUY, 1, 1_990, client_order_id="c1", stp_group="g",
+                                post_only=True, reduce_only=False))
+    assert ev[0].kind == "order_accepted"
+
