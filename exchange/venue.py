@@ -470,6 +470,8 @@ class Venue(Matching):
         self._emit_cancel(o, "user", c.ts, out)
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
+        if type(c.account) is not str or not c.account:
+            raise Rejection(Reason.INVALID_COMMAND, f"the account must be a non-empty string, not {c.account!r}")
         if c.symbol is not None and c.symbol not in self._markets:
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {c.symbol!r}")
         mine = self._by_account.get(c.account)
@@ -621,7 +623,8 @@ class Venue(Matching):
                          EXPIRED: Reason.MARKET_EXPIRED}.get(state, Reason.MARKET_NOT_OPEN))
 
     def _owned_order(self, account: str, order_id) -> Order:
-        o = self._orders.get(order_id)
+        # an order id is an int: True and 1.0 equal 1 and would find order 1 in the dict
+        o = self._orders.get(order_id) if type(order_id) is int else None
         if o is None:
             raise Rejection(Reason.UNKNOWN_ORDER, f"no live order {order_id!r}")
         if o.account != account:

@@ -205,6 +205,21 @@ def test_an_order_field_of_the_wrong_kind_is_refused(fields, reason):
     rejected_with(desk, new(desk, BUY, 1, 1_990, **fields), reason)
 
 
+@pytest.mark.parametrize("order_id", [True, 1.0, "1", None])
+def test_an_order_id_that_only_equals_an_id_finds_no_order(order_id):
+    desk = Desk()
+    book(desk)  # order 1 is live
+    rejected_with(desk, CancelOrder(desk.ts, "mm", order_id), R.UNKNOWN_ORDER)
+    rejected_with(desk, AmendOrder(desk.ts, "mm", order_id, 4), R.UNKNOWN_ORDER)
+
+
+@pytest.mark.parametrize("account", [None, 5, ""])
+def test_a_cancel_all_for_no_account_is_refused(account):
+    desk = Desk()
+    book(desk)
+    rejected_with(desk, CancelAll(desk.ts, account), R.INVALID_COMMAND)
+
+
 def test_the_same_order_with_fields_of_the_right_kind_is_accepted():
     """(the cases above differ from a valid order only in the field they set)"""
     desk = Desk()
