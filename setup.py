@@ -1,4 +1,5 @@
-"""The compiled build of the matching core (everything else is in pyproject.toml).
+"""The compiled build of the matching core and the market session's loop (everything else is in
+pyproject.toml).
 
 `pip install .` compiles the modules below with Cython when it can: their .py files are the
 source, their .pxd files beside them declare C types and C calls (docs/benchmarks.md, "The
@@ -23,6 +24,14 @@ COMPILED = [
     "exchange/venue.py",
     "exchange/permissive_gate.py",
     "clearing/trade.py",
+    # the market session's loop: the scheduler, the runner, the port to the venue, the agents'
+    # base and the two kinds that make most of the flow (the others subclass the compiled base)
+    "marketmakers/scheduler.py",
+    "marketmakers/session.py",
+    "marketmakers/venue_port.py",
+    "marketmakers/agents/base.py",
+    "marketmakers/agents/noise.py",
+    "marketmakers/agents/market_maker.py",
 ]
 
 

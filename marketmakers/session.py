@@ -462,9 +462,9 @@ class Session:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
             top = self.port.top
-            queue = self._md_queue
+            md_queue = self._md_queue
             for sym in touched:
-                queue.append((ts, sym, top(sym)))
+                md_queue.append((ts, sym, top(sym)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
 

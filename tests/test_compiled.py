@@ -19,6 +19,7 @@ import pytest
 
 import clearing
 import exchange
+import marketmakers
 from exchange.build import compiled
 
 pytestmark = pytest.mark.skipif(not compiled(), reason="pure-Python build: no compiled core here")
@@ -50,10 +51,11 @@ def pure_path(tmp_path_factory) -> str:
     """A directory holding only the .py files of the compiled packages: first on the path, it
     makes the interpreter run their source."""
     root = tmp_path_factory.mktemp("pure")
-    for package in (clearing, exchange):
+    for package in (clearing, exchange, marketmakers):
         source = Path(package.__file__).parent
         shutil.copytree(source, root / source.name, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
-    check = _run("-c", "from exchange.build import compiled; assert not compiled()", pure_path=str(root))
+    check = _run("-c", "from exchange.build import compiled; assert not compiled()\n"
+                 "import marketmakers.session as s; assert s.__file__.endswith('.py')", pure_path=str(root))
     assert check.returncode == 0, check.stderr
     return str(root)
 
