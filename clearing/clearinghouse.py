@@ -42,7 +42,8 @@ from clearing.ledger import (
 )
 from clearing.margin import unit_risk_array
 from clearing.reasons import Reason, Rejection
-from clearing.types import ClearedTrade, ClearingTerms
+from clearing.trade import ClearedTrade
+from clearing.types import ClearingTerms
 
 VM_ACCOUNT = "ccp:vm"  # variation margin passes through here and nets to zero each cycle
 
