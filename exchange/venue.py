@@ -235,7 +235,7 @@ class Venue(Matching):
             else:
                 self._reject_state(state)
         side = c.side
-        if (side != 1 and side != -1) or not isinstance(side, int) or isinstance(side, bool):
+        if (side != 1 and side != -1) or not _is_code(side):
             # (1.0 and True equal 1: a side is the integer +1 or -1, or a Side)
             raise Rejection(Reason.INVALID_COMMAND, "side must be buy (+1) or sell (-1)")
         _check_order_fields(c)
@@ -470,8 +470,7 @@ class Venue(Matching):
         self._emit_cancel(o, "user", c.ts, out)
 
     def _cancel_all(self, c: C.CancelAll, out: list) -> None:
-        if type(c.account) is not str or not c.account:
-            raise Rejection(Reason.INVALID_COMMAND, f"the account must be a non-empty string, not {c.account!r}")
+        _check_account(c.account)
         if c.symbol is not None and c.symbol not in self._markets:
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {c.symbol!r}")
         mine = self._by_account.get(c.account)
@@ -1032,8 +1031,7 @@ def _check_order_fields(c: C.NewOrder) -> None:
     account a non-empty string; the order type, time in force and self-trade prevention mode
     integer codes (or their enums), never a bool (True equals 1); the flags bools; the client
     order id and the self-match id non-empty strings or None. Anything else: a rejection."""
-    if type(c.account) is not str or not c.account:
-        raise Rejection(Reason.INVALID_COMMAND, f"the account must be a non-empty string, not {c.account!r}")
+    _check_account(c.account)
     if not _is_code(c.type):
         raise Rejection(Reason.INVALID_COMMAND, f"unknown order type {c.type!r}")
     if not _is_code(c.tif):
@@ -1045,6 +1043,11 @@ def _check_order_fields(c: C.NewOrder) -> None:
     for name, value in (("client order id", c.client_order_id), ("self-match id", c.stp_group)):
         if value is not None and (type(value) is not str or not value):
             raise Rejection(Reason.INVALID_COMMAND, f"the {name} must be a non-empty string or none, not {value!r}")
+
+
+def _check_account(account) -> None:
+    if type(account) is not str or not account:
+        raise Rejection(Reason.INVALID_COMMAND, f"the account must be a non-empty string, not {account!r}")
 
 
 def _is_code(value) -> bool:
