@@ -6,10 +6,15 @@
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
+from marketmakers.timed_heap cimport (TimedHeap, free_heap, heap_first_ts, heap_len, heap_pop,
+                                      heap_push, new_heap)
+
 
 cdef class Scheduler:
-    cdef public object now, _seq, executed
-    cdef public list _queue
+    cdef public long long now, executed
+    cdef long long _last_seq
+    cdef TimedHeap *_heap
 
-    @cython.locals(queue=list, ran=long)
-    cpdef run_until(self, object end_ts)
+    cpdef push(self, long long ts, object action, tuple args)
+    @cython.locals(heap='TimedHeap *', ran=long, args=tuple)
+    cpdef run_until(self, long long end_ts)

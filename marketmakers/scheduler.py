@@ -10,41 +10,49 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from heapq import heappop, heappush
 
 import numpy as np
 
+from marketmakers.timed_heap import *  # new_heap, heap_push, heap_pop, ...: see there
+
 
 class Scheduler:
+    """The clock and the queue of actions (marketmakers/timed_heap.py: C in the compiled
+    build). Each action is numbered as it is scheduled, so of two due at the same time the
+    first scheduled runs first."""
+
     def __init__(self, start_ts: int):
         self.now = start_ts
-        self._queue: list[tuple[int, int, Callable, tuple]] = []
-        self._seq = itertools.count(1)  # ties run in the order they were scheduled
         self.executed = 0
+        self._last_seq = 0
+        self._heap = new_heap()
+
+    def __dealloc__(self):  # the compiled build frees its heap (interpreted, never called)
+        free_heap(self._heap)
 
     def at(self, ts: int, action: Callable, *args) -> None:
         """Run `action(*args)` at time `ts` (never in the past)."""
         if ts < self.now:
             raise ValueError(f"cannot schedule at {ts}, the clock is at {self.now}")
-        heappush(self._queue, (ts, next(self._seq), action, args))
+        self.push(ts, action, args)
 
     def after(self, delay_ns: int, action: Callable, *args) -> None:
         self.at(self.now + delay_ns, action, *args)
 
-    def hot_path(self) -> tuple[list, Callable[[], int]]:
-        """The queue and its tie-break counter, for a caller on the hot path whose times can
-        never be in the past (now plus a delay >= 0): it pushes `(ts, next_seq(), action, args)`
-        with `heapq.heappush` itself, without `at`'s check and call (a market session
-        schedules about three actions per command)."""
-        return self._queue, self._seq.__next__
+    def push(self, ts: int, action: Callable, args: tuple) -> None:
+        """`at` without its check, for a caller on the hot path whose times can never be in the
+        past (now plus a delay >= 0; a market session schedules about three actions per
+        command)."""
+        self._last_seq += 1
+        heap_push(self._heap, ts, self._last_seq, (action, args))
 
     def run_until(self, end_ts: int) -> int:
         """Run every action due up to and including `end_ts`; returns how many ran."""
-        queue = self._queue
+        heap = self._heap
         ran = 0
-        while queue and queue[0][0] <= end_ts:
-            ts, _, action, args = heappop(queue)
-            self.now = ts
+        while heap_len(heap) and heap_first_ts(heap) <= end_ts:
+            self.now = heap_first_ts(heap)
+            action, args = heap_pop(heap)
             action(*args)
             ran += 1
         self.now = max(self.now, end_ts)
@@ -52,7 +60,7 @@ class Scheduler:
         return ran
 
     def __len__(self) -> int:
-        return len(self._queue)
+        return heap_len(self._heap)
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ from marketmakers.venue_port cimport LocalVenue
 
 cdef class Session:
     cdef dict __dict__  # open to tools and tests (bench/session.py records through _submit)
-    cdef public object config, start_ts, end_ts, _next_seq, venue, _submit, progress
+    cdef public object config, start_ts, end_ts, venue, _submit, progress
     cdef public LocalVenue port
     cdef public object scenario, log, log_path, primary, wall_s, _md_latency, listing_version
     cdef public object events, commands, _md_queue
     cdef public Scheduler scheduler
-    cdef public list _queue, agents, makers, risk_events
+    cdef public list agents, makers, risk_events
     cdef public dict fundamentals, indices, by_account, md, md_index, flow, trackers, deposits
     cdef public dict samples, maker_series, _listed
 
-    @cython.locals(queue=list, by_account=dict, routes=dict, others=dict, agent=Agent, flow=list,
+    @cython.locals(scheduler=Scheduler, by_account=dict, routes=dict, others=dict, agent=Agent, flow=list,
                    bucket=list)
     cpdef _dispatch(self, list events, object sender)
     @cython.locals(agent=Agent)

@@ -18,7 +18,6 @@ from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from heapq import heappush
 
 import numpy as np
 
@@ -115,7 +114,6 @@ class Session:
         self.start_ts = config.start_ts()
         self.end_ts = self.start_ts + round(config.hours * 3_600 * NS_PER_SECOND)
         self.scheduler = Scheduler(self.start_ts)
-        self._queue, self._next_seq = self.scheduler.hot_path()
         self.venue = venue if venue is not None else Venue(gate=default_clearinghouse())
         self.port = LocalVenue(self.venue)
         self._submit = self.port.submit
@@ -180,7 +178,7 @@ class Session:
     def wake_in(self, agent, delay_ns: int) -> None:
         if delay_ns < 0:
             raise ValueError(f"cannot wake {agent.name} {delay_ns} ns in the past")
-        heappush(self._queue, (self.scheduler.now + delay_ns, self._next_seq(), agent.wake, (self,)))
+        self.scheduler.push(self.scheduler.now + delay_ns, agent.wake, (self,))
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -362,8 +360,7 @@ class Session:
 
     def _send(self, agent, cls, *args) -> None:
         agent.in_flight += 1
-        heappush(self._queue, (self.scheduler.now + agent.latency(), self._next_seq(), self._arrive,
-                               (agent, cls, args)))
+        self.scheduler.push(self.scheduler.now + agent.latency(), self._arrive, (agent, cls, args))
 
     def _arrive(self, agent, cls, args) -> None:
         cmd = cls(self.scheduler.now, agent.account, *args)
@@ -386,9 +383,9 @@ class Session:
         response), every other account concerned gets its own after its latency; book changes
         go to the public market data; makers' obligations are brought up to date."""
         now = self.scheduler.now
-        queue, next_seq = self._queue, self._next_seq
+        scheduler = self.scheduler
         if sender is not None:
-            heappush(queue, (_inbox_time(sender, now), next_seq(), sender.on_response, (events,)))
+            scheduler.push(_inbox_time(sender, now), sender.on_response, (events,))
         if not events:
             return
         self.events += len(events)
@@ -457,7 +454,7 @@ class Session:
                     bucket.append(e)
         if others:
             for agent, mine in others.items():
-                heappush(queue, (_inbox_time(agent, now), next_seq(), _deliver, (agent, mine)))
+                scheduler.push(_inbox_time(agent, now), _deliver, (agent, mine))
         if symbol is not None:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency

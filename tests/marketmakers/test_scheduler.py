@@ -1,7 +1,12 @@
 """The session scheduler: time order, deterministic ties, no scheduling in the past; latency."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from marketmakers.scheduler import Latency, Scheduler
 
@@ -46,3 +51,62 @@ def test_latency_draws_are_above_the_floor_and_reproducible():
     assert abs(np.median(draws) - 110_000) < 5_000
     with pytest.raises(ValueError):
         Latency(median_ns=0)
+
+
+def test_many_actions_past_the_first_capacity_run_in_time_then_scheduling_order():
+    s = Scheduler(0)
+    log = []
+    times = [(i * 7_919) % 1_000 for i in range(3_000)]  # ties and disorder, > 256 pending
+    for i, ts in enumerate(times):
+        s.at(ts, log.append, i)
+    assert len(s) == 3_000
+    assert s.run_until(10**18) == 3_000 and len(s) == 0
+    assert log == sorted(range(3_000), key=lambda i: (times[i], i))
+
+
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 60)), max_size=600))
+def test_the_queue_runs_actions_as_a_sorted_reference_does(steps):
+    """Each step schedules an action `delay` after now, or runs the clock to `now + delay`
+    (a zero first number); actions run in (time, scheduling order) order, none twice or lost."""
+    s = Scheduler(1_000)
+    pending = []  # (ts, n): the reference, sorted when the clock runs
+    ran, expected = [], []
+    for n, (kind, delay) in enumerate(steps):
+        if kind:
+            s.after(delay, ran.append, n)
+            pending.append((s.now + delay, n))
+        else:
+            end = s.now + delay
+            due = sorted(p for p in pending if p[0] <= end)
+            pending = [p for p in pending if p[0] > end]
+            assert s.run_until(end) == len(due)
+            expected += [n for _, n in due]
+            assert ran == expected and s.now == end and len(s) == len(pending)
+    s.run_until(s.now + 100)
+    assert ran == expected + [n for _, n in sorted(pending)] and len(s) == 0
+
+
+def test_an_action_that_fails_leaves_the_queue_whole():
+    s = Scheduler(0)
+    log = []
+    s.at(1, log.append, "a")
+    s.at(2, lambda: 1 / 0)
+    s.at(3, log.append, "c")
+    with pytest.raises(ZeroDivisionError):
+        s.run_until(10)
+    assert log == ["a"] and len(s) == 1 and s.now == 2
+    assert s.run_until(10) == 1 and log == ["a", "c"]
+
+
+def test_a_dropped_scheduler_lets_go_of_the_actions_it_held():
+    class Thing:
+        pass
+
+    thing = Thing()
+    held = weakref.ref(thing)
+    s = Scheduler(0)
+    s.at(5, print, thing)
+    s.at(7, print, thing)
+    del s, thing
+    gc.collect()
+    assert held() is None
