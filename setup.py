@@ -24,6 +24,7 @@ COMPILED = [
     "exchange/venue.py",
     "exchange/permissive_gate.py",
     "clearing/trade.py",
+    "clearing/ledger.py",  # a transfer per fee and variation-margin payment, a balance per order
     "clearing/clearinghouse.py",  # the pre-trade check, novation and fees: called per order and fill
     # the market session's loop: the scheduler, the runner, the port to the venue, the agents'
     # base and the two kinds that make most of the flow (the others subclass the compiled base)

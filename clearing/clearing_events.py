@@ -3,18 +3,13 @@ liquidation step and settlement is one of these (see clearing/clearinghouse.py).
 
 from __future__ import annotations
 
-from clearing.events import Event
+from clearing.events import TupleEvent
 
 
 def _event(name: str, kind: str, fields: tuple[str, ...], doc: str) -> type:
-    """A slotted Event subclass with a positional constructor (seq, ts, *fields)."""
-    args = ", ".join(fields)
-    body = "".join(f"    self.{f} = {f}\n" for f in fields)
-    namespace: dict = {}
-    exec(f"def __init__(self, seq, ts, {args}):\n    self.seq = seq\n    self.ts = ts\n{body}",
-         namespace)
-    return type(name, (Event,), {"__slots__": fields, "kind": kind, "__doc__": doc,
-                                 "__init__": namespace["__init__"]})
+    """A TupleEvent class (seq, ts, *fields), made on the hot path with clearing.fast_events.make."""
+    return type(name, (TupleEvent,), {"__slots__": (), "kind": kind, "__doc__": doc,
+                                      "__module__": __name__, "__qualname__": name}, fields=fields)
 
 
 AccountOpened = _event("AccountOpened", "account_opened", ("account", "market_maker"),

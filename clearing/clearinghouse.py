@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from clearing import clearing_events as E
 from clearing.config import BPS, ClearingConfig
 from clearing.events import Sequencer
+from clearing.fast_events import *  # make(EventClass, values): see there
 from clearing.index import IndexHistory, IndexPublication
 from clearing.ledger import (
     CCP_CAPITAL,
@@ -44,6 +45,9 @@ from clearing.margin import unit_risk_array
 from clearing.reasons import Reason, Rejection
 from clearing.trade import ClearedTrade
 from clearing.types import ClearingTerms
+
+# the events made on the hot path, one per fill side and per fee
+CashMoved, PositionChanged = E.CashMoved, E.PositionChanged
 
 VM_ACCOUNT = "ccp:vm"  # variation margin passes through here and nets to zero each cycle
 
@@ -62,17 +66,30 @@ class Position:
         return self.qty * mark - (self.marked_qty * self.marked_price + self.open_value)
 
 
-@dataclass(slots=True)
+_MEMBER_FIELDS = ("market_maker", "mm_in_good_standing", "call_deadline", "liquidating", "defaulted",
+                  "positions", "working", "last_vm", "collateral_at_default")
+
+
 class Member:
-    market_maker: bool = False
-    mm_in_good_standing: bool = True
-    call_deadline: int | None = None  # ns, while a margin call runs
-    liquidating: bool = False
-    defaulted: bool = False
-    positions: dict = field(default_factory=dict)  # symbol -> Position
-    working: dict = field(default_factory=dict)  # symbol -> [buy lots, sell lots]
-    last_vm: int = 0  # variation margin since the last mark cycle began (cents, + = gain)
-    collateral_at_default: int = 0  # cash held when liquidation began (waterfall layer 1)
+    """A member account at the clearinghouse: its standing, positions and working orders
+    (a C type compiled: the pre-trade check and novation read it for every order and fill)."""
+
+    __slots__ = _MEMBER_FIELDS
+
+    def __init__(self, market_maker: bool = False):
+        self.market_maker = market_maker
+        self.mm_in_good_standing = True
+        self.call_deadline: int | None = None  # ns, while a margin call runs
+        self.liquidating = False
+        self.defaulted = False
+        self.positions: dict = {}  # symbol -> Position
+        self.working: dict = {}  # symbol -> [buy lots, sell lots]
+        self.last_vm = 0  # variation margin since the last mark cycle began (cents, + = gain)
+        self.collateral_at_default = 0  # cash held when liquidation began (waterfall layer 1)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _MEMBER_FIELDS)
+        return f"Member({fields})"
 
 
 @dataclass(frozen=True)
@@ -114,9 +131,12 @@ class ClearingHouse:
 
     def _move(self, source: str, target: str, amount: int, reason: str, account, ts: int,
               out: list) -> None:
+        """One ledger transfer and its CashMoved event (made with `make`: one per fee)."""
         if amount:
             self.ledger.transfer(source, target, amount)
-            self._emit(out, E.CashMoved, ts, source, target, amount, reason, account)
+            seq = self.sequencer
+            seq.last += 1
+            out.append(make(CashMoved, (seq.last, ts, source, target, amount, reason, account)))
 
     # ------------------------------------------------------------------ accounts and cash
 
@@ -276,8 +296,8 @@ class ClearingHouse:
             terms = self.terms.get(symbol)
             if terms is None:
                 return False
-            same = [t for t in self.terms.values() if t.product == terms.product]
-            spot = self._spot[symbol] = terms.last_trade_ts == min(t.last_trade_ts for t in same)
+            expiries = [t.last_trade_ts for t in self.terms.values() if t.product == terms.product]
+            spot = self._spot[symbol] = terms.last_trade_ts == min(expiries)
         return spot
 
     def _forget_terms(self) -> None:
@@ -310,7 +330,9 @@ class ClearingHouse:
             work = member.working.get(symbol)
             if work is not None:
                 work[0 if sign > 0 else 1] -= qty
-            self._emit(out, E.PositionChanged, ts, account, symbol, sign * qty, price, pos.qty)
+            seq = self.sequencer
+            seq.last += 1
+            out.append(make(PositionChanged, (seq.last, ts, account, symbol, sign * qty, price, pos.qty)))
             taker = sign == trade.aggressor
             if taker:
                 fee = cfg.taker_fee * qty

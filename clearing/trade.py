@@ -11,7 +11,7 @@ the taker, SELL (-1) if the seller was. Treat it as immutable.
 from __future__ import annotations
 
 # what a compiled module's star import takes: a function that its .pxd also cimports can only
-# be imported so (exchange/fast_events.py); the class is imported by name, as usual
+# be imported so (clearing/fast_events.py); the class is imported by name, as usual
 __all__ = ["make_trade"]
 
 

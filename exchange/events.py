@@ -5,57 +5,14 @@ levels) from `BookDelta`, L3 (order by order) from accepted / amended / cancelle
 fill, trades from `Fill`. `seq` is gap-free across the whole venue (clearing events included).
 
 Exchange events are immutable tuples with named fields (one or more is made for every order,
-so they must be cheap: the hot path builds them with `exchange.fast_events.make`). They offer the same
-interface as `clearing.events.Event`: `kind`, `seq`, `ts`, the named fields, `to_dict()` and
-`astuple()`.
+so they must be cheap: the hot path builds them with `clearing.fast_events.make`), as the
+clearinghouse's are (`clearing.events.TupleEvent`): `kind`, `seq`, `ts`, the named fields,
+`to_dict()` and `astuple()`.
 """
 
 from __future__ import annotations
 
-from operator import itemgetter
-
-from clearing.events import event_dict
-
-
-
-class TupleEvent(tuple):
-    __slots__ = ()
-    kind = "event"
-    _fields: tuple[str, ...] = ("seq", "ts")
-
-    def __new__(cls, *values):
-        if len(values) != len(cls._fields):
-            raise TypeError(f"{cls.__name__} takes {len(cls._fields)} fields, got {len(values)}")
-        return tuple.__new__(cls, values)
-
-    def __init_subclass__(cls, fields: tuple[str, ...] = (), **kwargs):
-        super().__init_subclass__(**kwargs)
-        cls._fields = ("seq", "ts") + tuple(fields)
-        for i, name in enumerate(cls._fields):
-            setattr(cls, name, property(itemgetter(i), doc=name))
-
-    def to_dict(self) -> dict:
-        """Plain JSON-able dict: `kind` first, then the fields (reason codes by name, other
-        int enums as ints), exactly as `clearing.events.Event.to_dict`."""
-        return event_dict(self.kind, self._fields, self)
-
-    def astuple(self) -> tuple:
-        return (self.kind, *self)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and tuple.__eq__(self, other)
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
-    __hash__ = tuple.__hash__
-
-    def __repr__(self):
-        body = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self))
-        return f"{type(self).__name__}({body})"
-
-    def __getnewargs__(self):
-        return tuple(self)
+from clearing.events import TupleEvent  # noqa: F401 - the base of these events; its home is clearing.events
 
 
 class OrderAccepted(TupleEvent, fields=(

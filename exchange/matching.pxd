@@ -12,7 +12,7 @@ from exchange.book cimport Level, OrderBook
 from exchange.journal cimport Journal
 from exchange.market cimport Market
 from exchange.orders cimport Order
-from exchange.fast_events cimport make
+from clearing.fast_events cimport make
 
 
 cdef class Matching:

@@ -15,8 +15,8 @@ Rules:
 from __future__ import annotations
 
 from clearing.trade import *  # make_trade: the one import form its cimport stands beside (fast_events)
+from clearing.fast_events import *  # make(EventClass, values): see there
 from exchange.events import BookDelta, Fill, OrderAmended, OrderCancelled
-from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.orders import STP, Order, OrderStatus
 
 _CANCEL_NEWEST = STP.CANCEL_NEWEST
@@ -164,13 +164,13 @@ class Matching:
                 self._gate_working(maker.account, maker.symbol, maker.side, -d, maker.price)
                 seq = self._seq
                 seq.last += 1
-                out.append(OrderAmended(seq.last, ts, maker.order_id, maker.account, m.symbol,
-                                        maker.side, maker.price, maker.qty, maker.remaining,
-                                        None, True))
+                out.append(make(OrderAmended, (seq.last, ts, maker.order_id, maker.account, m.symbol,
+                                              maker.side, maker.price, maker.qty, maker.remaining,
+                                              None, True)))
             seq = self._seq
             seq.last += 1
-            out.append(OrderAmended(seq.last, ts, o.order_id, o.account, m.symbol, o.side,
-                                    o.price, o.qty, o.remaining, None, True))
+            out.append(make(OrderAmended, (seq.last, ts, o.order_id, o.account, m.symbol, o.side,
+                                          o.price, o.qty, o.remaining, None, True)))
             return o.remaining > 0
         return False  # CANCEL_NEWEST: the caller cancels the incoming remainder
 
@@ -182,8 +182,8 @@ class Matching:
         self._gate_working(maker.account, maker.symbol, maker.side, -maker.remaining, maker.price)
         seq = self._seq
         seq.last += 1
-        out.append(OrderCancelled(seq.last, ts, maker.order_id, maker.account, m.symbol,
-                                  maker.side, maker.price, maker.remaining, why))
+        out.append(make(OrderCancelled, (seq.last, ts, maker.order_id, maker.account, m.symbol,
+                                        maker.side, maker.price, maker.remaining, why)))
 
     def _match_level_pro_rata(self, m, o: Order, level, ts: int, out: list) -> bool:
         """Top order first, then pro rata by visible size, leftovers in time priority."""

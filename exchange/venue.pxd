@@ -12,7 +12,7 @@ from exchange.commands cimport AmendOrder, CancelOrder, NewOrder
 from exchange.market cimport Market
 from exchange.matching cimport Matching
 from exchange.orders cimport Order
-from exchange.fast_events cimport make
+from clearing.fast_events cimport make
 
 
 cdef class Venue(Matching):

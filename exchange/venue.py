@@ -17,6 +17,7 @@ import heapq
 
 from clearing.events import Sequencer
 from clearing.reasons import Reason, Rejection
+from clearing.fast_events import *  # make(EventClass, values): see there
 from exchange import commands as C
 from exchange.contracts import GPU, SIT, ProductSpec, listing_calendar
 from exchange.events import (
@@ -32,7 +33,6 @@ from exchange.events import (
     Rejected,
     TradingStateChanged,
 )
-from exchange.fast_events import *  # make(EventClass, values): see there
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, PRE_OPEN, STATES, TRANSITIONS, Market
 from exchange.matching import Matching
 from exchange.orders import STP, Order, OrderStatus, OrderType, Side, TimeInForce
@@ -347,8 +347,8 @@ class Venue(Matching):
         seq.last += 1
         if is_stop:
             o.status = _PENDING
-            out.append(OrderAccepted(seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
-                                     qty, display, tif, stop_price, coid, "pending_trigger"))
+            out.append(make(OrderAccepted, (seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
+                                           qty, display, tif, stop_price, coid, "pending_trigger")))
             self._gate_working(account, c.symbol, side, qty, worst)
             stops = m.stops(side)
             bucket = stops.get(stop_price)
@@ -359,8 +359,8 @@ class Venue(Matching):
             if tif == _GTD:
                 self._add_timer(o.expire_at, _T_GTD, o.order_id)
             return
-        out.append(OrderAccepted(seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
-                                 qty, display, tif, stop_price, coid, "new"))
+        out.append(make(OrderAccepted, (seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
+                                       qty, display, tif, stop_price, coid, "new")))
         self._gate_working(account, c.symbol, side, qty, worst)
         self._traded = False
         self._execute(m, o, worst, ts, out)
@@ -428,8 +428,8 @@ class Venue(Matching):
             self._forget(o)
             seq = self._seq
             seq.last += 1
-            out.append(OrderTriggered(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                      o.stop_price, m.last_trade))
+            out.append(make(OrderTriggered, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                            o.stop_price, m.last_trade)))
             o.status = _NEW
             if o.type == _STOP:
                 o.type = _MARKET
@@ -536,8 +536,8 @@ class Venue(Matching):
             o.remaining = new_qty
             self._gate_working(o.account, o.symbol, o.side, delta, new_price or new_stop)
             seq.last += 1
-            out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                    o.price, o.qty, o.remaining, o.stop_price, False))
+            out.append(make(OrderAmended, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                          o.price, o.qty, o.remaining, o.stop_price, False)))
             return
         book = m.book
         if new_price == o.price and delta < 0:
@@ -550,16 +550,16 @@ class Venue(Matching):
                 o.visible = o.remaining
             self._gate_working(o.account, o.symbol, o.side, delta, o.price)
             seq.last += 1
-            out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                    o.price, o.qty, o.remaining, None, True))
+            out.append(make(OrderAmended, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                          o.price, o.qty, o.remaining, None, True)))
             seq.last += 1
-            out.append(BookDelta(seq.last, ts, o.symbol, o.side, o.price, level.qty))
+            out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
             return
         # a price change or an increase: out of the book, back in at the end (may trade)
         level = book.remove(o)
         self._forget(o)
         seq.last += 1
-        out.append(BookDelta(seq.last, ts, o.symbol, o.side, o.price, level.qty))
+        out.append(make(BookDelta, (seq.last, ts, o.symbol, o.side, o.price, level.qty)))
         o.qty = new_qty
         o.remaining += delta
         o.price = new_price
@@ -568,8 +568,8 @@ class Venue(Matching):
         o.ts = ts
         self._gate_working(o.account, o.symbol, o.side, delta, o.price)
         seq.last += 1
-        out.append(OrderAmended(seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                o.price, o.qty, o.remaining, None, False))
+        out.append(make(OrderAmended, (seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                      o.price, o.qty, o.remaining, None, False)))
         self._traded = False
         self._execute(m, o, o.price, ts, out)
         if self._traded:
@@ -687,14 +687,14 @@ class Venue(Matching):
                     self._gate_working(o.account, symbol, o.side, -cut,
                                        o.price if o.price is not None else o.stop_price)
                     self._seq.last += 1
-                    out.append(OrderAmended(self._seq.last, ts, o.order_id, o.account, symbol,
-                                            o.side, o.price, o.qty, o.remaining, o.stop_price, True))
+                    out.append(make(OrderAmended, (self._seq.last, ts, o.order_id, o.account, symbol,
+                                                  o.side, o.price, o.qty, o.remaining, o.stop_price, True)))
                     if o.status != _PENDING and o.visible > o.remaining:
                         level = m.book.level(o.side, o.price)
                         level.qty -= o.visible - o.remaining
                         o.visible = o.remaining
                         self._seq.last += 1
-                        out.append(BookDelta(self._seq.last, ts, symbol, o.side, o.price, level.qty))
+                        out.append(make(BookDelta, (self._seq.last, ts, symbol, o.side, o.price, level.qty)))
 
     def _remove_live(self, m: Market, o: Order, ts: int, out: list) -> None:
         """Take a live order out of the book or the stop list (no event for the order)."""
@@ -749,8 +749,8 @@ class Venue(Matching):
         self._remove_live(m, o, ts, out)
         o.status = _EXPIRED_STATUS
         self._seq.last += 1
-        out.append(OrderExpired(self._seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                o.price, o.remaining))
+        out.append(make(OrderExpired, (self._seq.last, ts, o.order_id, o.account, o.symbol, o.side,
+                                      o.price, o.remaining)))
 
     def _advance_time(self, c: C.AdvanceTime, out: list) -> None:
         """Timers already ran in `submit`; nothing else to do."""

@@ -426,12 +426,14 @@ class Session:
                 accounts = (e.maker_account, e.taker_account)
             elif route == _PUBLIC:
                 continue
-            elif type(route) is int:  # an exchange event: the account at that position
+            elif type(route) is int:  # a tuple event: the account at that position
                 account = e[route]
+                if cls in _RISK:
+                    self._risk_event(e)
                 if account == own:
                     continue  # in the sender's response already
                 accounts = (account,)
-            else:  # a clearing event: the account in that field
+            else:  # a slotted event: the account in that field
                 account = getattr(e, route)
                 if cls in _RISK:
                     self._risk_event(e)
@@ -569,7 +571,7 @@ _ROUTES: dict = {BookDelta: _BOOK, Fill: _FILL}  # event class -> how it is rout
 
 def _route(cls) -> str | int:
     """Where an event names the account it concerns: its position in a tuple event, the
-    field's name in a clearing event, or _PUBLIC."""
+    field's name in a slotted one (clearing.events.Event), or _PUBLIC."""
     for name in ("account", "defaulter"):
         if name in cls._fields:
             return cls._fields.index(name) if issubclass(cls, tuple) else name

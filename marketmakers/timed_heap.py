@@ -6,7 +6,7 @@ of C structs, so ordering two entries compares two C integers, where comparing t
 cost about 250 instructions (docs/benchmarks.md, "The scheduler's queue in C"). (ts, seq) is a
 total order (the caller numbers its pushes), so both builds give the items back in the same
 order. The modules take the names with `from marketmakers.timed_heap import *`, the one import
-form that lets the compiled modules' `cimport` stand beside it (as exchange/fast_events.py).
+form that lets the compiled modules' `cimport` stand beside it (as clearing/fast_events.py).
 """
 
 from heapq import heappop, heappush
