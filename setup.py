@@ -34,6 +34,7 @@ COMPILED = [
     "marketmakers/agents/base.py",
     "marketmakers/agents/noise.py",
     "marketmakers/agents/market_maker.py",
+    "marketmakers/quoting.py",  # the makers' quote models, at every requote
 ]
 
 

@@ -21,6 +21,13 @@ import math
 from functools import lru_cache
 from typing import NamedTuple
 
+from clearing.fast_events import *  # make(Quote, values): see there
+
+# the market makers take these with `from marketmakers.quoting import *` (compiled: C calls
+# with C doubles, quoting.pxd; the one import form the cimport stands beside, as fast_events)
+__all__ = ["Quote", "avellaneda_stoikov", "gueant_lehalle_fernandez_tapia", "to_ticks", "ladder",
+           "level_sizes"]
+
 
 class Quote(NamedTuple):
     """A two-sided quote in ticks (a named tuple: makers build one at every requote)."""
@@ -58,8 +65,8 @@ def to_ticks(bid: float, ask: float, inventory: int, max_inventory: int) -> Quot
     a = math.ceil(ask)
     if a <= b:
         a = b + 1
-    return Quote(bid=b if inventory < max_inventory and b > 0 else None,
-                 ask=a if inventory > -max_inventory else None)
+    return make(Quote, (b if inventory < max_inventory and b > 0 else None,
+                        a if inventory > -max_inventory else None))
 
 
 def ladder(quote: Quote, levels: int, step: int, size: int, growth: float = 1.0) -> list[tuple[int, int, int]]:
@@ -67,12 +74,13 @@ def ladder(quote: Quote, levels: int, step: int, size: int, growth: float = 1.0)
     growing by `growth` per level (rounded, at least one lot)."""
     if levels < 1 or step < 1 or size < 1:
         raise ValueError("levels, step and size must be >= 1")
+    bid, ask = quote
     out = []
     for i, qty in enumerate(level_sizes(size, growth, levels)):
-        if quote.bid is not None and quote.bid - i * step > 0:
-            out.append((1, quote.bid - i * step, qty))
-        if quote.ask is not None:
-            out.append((-1, quote.ask + i * step, qty))
+        if bid is not None and bid - i * step > 0:
+            out.append((1, bid - i * step, qty))
+        if ask is not None:
+            out.append((-1, ask + i * step, qty))
     return out
 
 

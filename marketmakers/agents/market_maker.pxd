@@ -5,6 +5,7 @@
 # sets must be declared here. The test suite runs on the installed (compiled) build, and
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 from marketmakers.agents.base cimport Agent
+from marketmakers.quoting cimport avellaneda_stoikov, gueant_lehalle_fernandez_tapia, ladder, to_ticks
 
 
 cdef class MarketMaker(Agent):

@@ -18,12 +18,7 @@ from clearing.reasons import Reason
 from exchange.events import Fill, OrderCancelled, OrderExpired, Rejected
 from marketmakers.agents.base import NS, Agent, AgentParams
 from marketmakers.obligations import Obligation
-from marketmakers.quoting import (
-    avellaneda_stoikov,
-    gueant_lehalle_fernandez_tapia,
-    ladder,
-    to_ticks,
-)
+from marketmakers.quoting import *  # the quote models: C calls compiled (quoting.pxd)
 
 _CHANGES = frozenset((Fill, OrderCancelled, OrderExpired, Rejected, CE.MarginCall,
                       CE.LiquidationStarted))
