@@ -35,6 +35,7 @@ COMPILED = [
     "marketmakers/agents/noise.py",
     "marketmakers/agents/market_maker.py",
     "marketmakers/quoting.py",  # the makers' quote models, at every requote
+    "marketmakers/obligations.py",  # a maker's compliance, whenever its own quotes change
 ]
 
 

@@ -7,6 +7,7 @@
 cimport cython
 
 from marketmakers.agents.base cimport Agent
+from marketmakers.obligations cimport ObligationTracker
 from marketmakers.scheduler cimport Scheduler
 from marketmakers.venue_port cimport LocalVenue
 
@@ -27,6 +28,9 @@ cdef class Session:
     cpdef _dispatch(self, list events, object sender)
     @cython.locals(agent=Agent)
     cdef _update_obligations(self, set touched, object sender, dict others)
+    @cython.locals(tracker=ObligationTracker)
+    cdef _track(self, Agent maker, object ts)
+    cdef _send(self, Agent agent, object cls, tuple args)
 
 
 cdef object _inbox_time(Agent agent, object now)

@@ -203,19 +203,19 @@ class Session:
         return f.sigma * f.usd(self.scheduler.now) * TICKS_PER_USD / math.sqrt(NS_PER_YEAR / NS_PER_SECOND)
 
     def limit(self, agent, symbol: str, side: int, qty: int, price: int, tif: int = _GTC) -> None:
-        self._send(agent, C.NewOrder, symbol, side, qty, price, _LIMIT, tif)
+        self._send(agent, C.NewOrder, (symbol, side, qty, price, _LIMIT, tif))
 
     def market(self, agent, symbol: str, side: int, qty: int) -> None:
-        self._send(agent, C.NewOrder, symbol, side, qty, None, _MARKET, _IOC)
+        self._send(agent, C.NewOrder, (symbol, side, qty, None, _MARKET, _IOC))
 
     def cancel(self, agent, order_id: int) -> None:
-        self._send(agent, C.CancelOrder, order_id)
+        self._send(agent, C.CancelOrder, (order_id,))
 
     def amend(self, agent, order_id: int, qty: int | None = None, price: int | None = None) -> None:
-        self._send(agent, C.AmendOrder, order_id, qty, price)
+        self._send(agent, C.AmendOrder, (order_id, qty, price))
 
     def cancel_all(self, agent, symbol: str | None = None) -> None:
-        self._send(agent, C.CancelAll, symbol)
+        self._send(agent, C.CancelAll, (symbol,))
 
     # ------------------------------------------------------------------ the loop
 
@@ -358,7 +358,9 @@ class Session:
 
     # ------------------------------------------------------------------ commands and events
 
-    def _send(self, agent, cls, *args) -> None:
+    def _send(self, agent, cls, args: tuple) -> None:
+        """The agent's command `cls(now, account, *args)` leaves now and reaches the venue after
+        the agent's latency."""
         agent.in_flight += 1
         self.scheduler.push(self.scheduler.now + agent.latency(), self._arrive, (agent, cls, args))
 
@@ -481,11 +483,17 @@ class Session:
         sender's, or those routed to it."""
         ts = self.scheduler.now
         if sender is not None and sender.market_maker and sender.symbol in touched:
-            self.trackers[sender.account].update(ts, *self.port.own_top(sender.account, sender.symbol))
+            self._track(sender, ts)
         if others:
             for agent in others:
                 if agent.market_maker and agent.symbol in touched:
-                    self.trackers[agent.account].update(ts, *self.port.own_top(agent.account, agent.symbol))
+                    self._track(agent, ts)
+
+    def _track(self, maker, ts: int) -> None:
+        """The maker's obligations tracker, brought up to its own top of book now."""
+        bid, bid_size, ask, ask_size = self.port.own_top(maker.account, maker.symbol)
+        tracker = self.trackers[maker.account]
+        tracker.update(ts, bid, bid_size, ask, ask_size)
 
     def _drain_md(self) -> None:
         q = self._md_queue
