@@ -29,6 +29,8 @@ cdef class Venue(Matching):
     @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
     cdef _rest(self, Market m, Order o, object ts, list out)
     cdef _after_trades(self, Market m, object ts, list out)
+    cdef _check_qty(self, Market m, object qty)
+    cdef _check_price(self, Market m, object side, object price)
     @cython.locals(seq=Sequencer)
     cdef _drop_incoming(self, Order o, str why, object ts, list out)
     cdef _remember(self, Order o)

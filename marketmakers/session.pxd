@@ -31,6 +31,7 @@ cdef class Session:
     @cython.locals(tracker=ObligationTracker)
     cdef _track(self, Agent maker, object ts)
     cdef _send(self, Agent agent, object cls, tuple args)
+    cdef _drain_md(self)
 
 
 cdef object _inbox_time(Agent agent, object now)
