@@ -12,3 +12,15 @@ cdef class Agent:
     cdef public dict orders, positions
     cdef public long in_flight, rejections
     cdef public bint margin_called, out
+
+    # the session's calls and the agent's own: C calls on the compiled kinds (a Python kind's
+    # override is still found and called)
+    cpdef wake(self, session)
+    cpdef _reschedule(self, session)
+    cpdef act(self, session)
+    cpdef on_response(self, events)
+    cpdef on_event(self, e)
+    cpdef on_fill(self, fill)
+    cpdef _filled(self, order_id, remaining)
+    cpdef _next_wake(self)
+    cpdef position(self, symbol=*)

@@ -127,10 +127,9 @@ class Agent:
 
     def on_response(self, events) -> None:
         self.in_flight -= 1
-        on_event = self.on_event
         for e in events:
             if type(e) is not BookDelta:  # public: it reads the book from market data
-                on_event(e)
+                self.on_event(e)
 
     def on_event(self, e) -> None:
         kind = _KINDS.get(type(e))

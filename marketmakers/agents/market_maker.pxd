@@ -11,3 +11,15 @@ from marketmakers.quoting cimport avellaneda_stoikov, gueant_lehalle_fernandez_t
 cdef class MarketMaker(Agent):
     cdef public object _fills, _idle, _last_key, _move_at, _reaction, _wake_at, changes
     cdef public object obligation, p, paused_until, pulls, session
+
+    cpdef on_event(self, e)
+    cpdef on_response(self, events)
+    cpdef wake(self, session)
+    cpdef _reschedule(self, session)
+    cpdef _schedule(self, session, at)
+    cpdef _look_soon(self)
+    cpdef _next_wake(self)
+    cpdef act(self, session)
+    cpdef target(self, session, mid)
+    cpdef reconcile(self, session, target)
+    cpdef on_fill(self, fill)

@@ -9,3 +9,5 @@ from marketmakers.agents.base cimport Agent
 
 cdef class Noise(Agent):
     cdef public object p
+
+    cpdef act(self, session)
