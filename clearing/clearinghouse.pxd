@@ -32,7 +32,6 @@ cdef class ClearingHouse:
     cdef public bint fast_path, _capitalised
     cdef public dict members, terms, marks, basis, index, histories, _unit_risk, _unit_loss, _spot
 
-    @cython.locals(seq=Sequencer)
     cdef _move(self, str source, str target, object amount, object reason, object account,
                object ts, list out)
     cdef Member _member(self, object account)
@@ -45,7 +44,7 @@ cdef class ClearingHouse:
     cpdef check_order(self, account, symbol, side, qty, price, reduce_only)
     @cython.locals(work=list, member=Member)
     cpdef on_working(self, account, symbol, side, qty_delta, price)
-    @cython.locals(pos=Position, work=list, positions=dict, seq=Sequencer, member=Member)
+    @cython.locals(pos=Position, work=list, positions=dict, member=Member)
     cpdef on_fill(self, ClearedTrade trade, list out)
     @cython.locals(pos=Position, member=Member)
     cpdef unsettled(self, account)

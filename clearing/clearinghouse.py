@@ -134,9 +134,7 @@ class ClearingHouse:
         """One ledger transfer and its CashMoved event (made with `make`: one per fee)."""
         if amount:
             self.ledger.transfer(source, target, amount)
-            seq = self.sequencer
-            seq.last += 1
-            out.append(make(CashMoved, (seq.last, ts, source, target, amount, reason, account)))
+            out.append(make(CashMoved, (self.sequencer.next(), ts, source, target, amount, reason, account)))
 
     # ------------------------------------------------------------------ accounts and cash
 
@@ -330,9 +328,8 @@ class ClearingHouse:
             work = member.working.get(symbol)
             if work is not None:
                 work[0 if sign > 0 else 1] -= qty
-            seq = self.sequencer
-            seq.last += 1
-            out.append(make(PositionChanged, (seq.last, ts, account, symbol, sign * qty, price, pos.qty)))
+            out.append(make(PositionChanged, (self.sequencer.next(), ts, account, symbol, sign * qty, price,
+                                              pos.qty)))
             taker = sign == trade.aggressor
             if taker:
                 fee = cfg.taker_fee * qty

@@ -7,3 +7,5 @@
 # The venue and the clearinghouse share one Sequencer: its counter is a C integer.
 cdef class Sequencer:
     cdef public long long last
+
+    cpdef long long next(self)

@@ -428,19 +428,12 @@ class Session:
                 accounts = (e.maker_account, e.taker_account)
             elif route == _PUBLIC:
                 continue
-            elif type(route) is int:  # a tuple event: the account at that position
-                account = e[route]
+            else:  # the account at that position (a tuple event) or in that field (a slotted one)
+                account = e[route] if type(route) is int else getattr(e, route)
                 if cls in _RISK:
                     self._risk_event(e)
                 if account == own:
                     continue  # in the sender's response already
-                accounts = (account,)
-            else:  # a slotted event: the account in that field
-                account = getattr(e, route)
-                if cls in _RISK:
-                    self._risk_event(e)
-                if account == own:
-                    continue
                 accounts = (account,)
             for account in accounts:
                 if account == own:
