@@ -25,6 +25,7 @@ from clearing.reasons import Reason
 from exchange import events as X
 from exchange.orders import OrderType, TimeInForce
 from marketmakers.agents.config import AgentsConfig, build_agents
+from marketmakers.agents.session_view import SessionView
 
 TICK = Decimal("0.001")
 _MARGIN_EVENTS = {"margin_call": CE.MarginCall, "margin_call_cured": CE.MarginCallCured,
@@ -39,7 +40,7 @@ def to_price(ticks: int) -> str:
     return str(ticks * TICK)
 
 
-class RemoteSession:
+class RemoteSession(SessionView):
     def __init__(self, url: str, admin_key: str, agents: AgentsConfig, seed: int = 1,
                  sigma: float = 0.40):
         self.url = url.rstrip("/")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
@@ -54,6 +55,12 @@ class IndexMethodology:
     max_carry_ns: int = 24 * NS_PER_HOUR  # how long a held value may be carried forward
     interval_ns: int = NS_PER_MINUTE  # publication interval
     fixing_hour_utc: int = 16  # the daily fixing: the last value at or before 16:00 UTC
+
+    def __post_init__(self):
+        if not 1 <= self.partitions <= self.window_ns:
+            raise ValueError("an index window needs 1 <= partitions <= window_ns")
+        if self.interval_ns <= 0 or self.min_contributors < 1 or self.input_weight + self.output_weight <= 0:
+            raise ValueError("an index needs interval_ns > 0, min_contributors >= 1 and a positive blend")
 
     def normalise(self, q: ProviderQuote) -> int:
         """Micro-USD per million SIT (or per reference GPU-hour), rounded half up."""
@@ -153,12 +160,13 @@ def compute(candidates: list[ProviderQuote], m: IndexMethodology, ts: int):
         return None, contributors, len(kept), outliers
     slice_ns = m.window_ns // m.partitions
     start = ts - m.window_ns
-    medians = []
-    for p in range(m.partitions):
-        lo, hi = start + p * slice_ns, start + (p + 1) * slice_ns
-        part = [(v, q.volume) for q, v in kept if lo < q.ts <= hi or (p == m.partitions - 1 and q.ts > hi)]
-        if part:
-            medians.append(_weighted_median(part))
+    last = m.partitions - 1
+    parts: list[list] = [[] for _ in range(m.partitions)]
+    for q, v in kept:  # slice p holds (start + p x slice, start + (p + 1) x slice]; the last, all later
+        if q.ts > start:
+            p = (q.ts - start - 1) // slice_ns
+            parts[p if p < last else last].append((v, q.volume))
+    medians = [_weighted_median(part) for part in parts if part]
     n = len(medians)
     value = (2 * sum(medians) + n) // (2 * n)
     return value, contributors, len(kept), outliers
@@ -216,7 +224,10 @@ class IndexCalculator:
         self.methodology = methodology
         self.name = methodology.name
         self._methodology_digest = methodology.digest()  # a methodology is frozen: hash it once
-        self._quotes: list[ProviderQuote] = []
+        # (provider, tier) -> (keys, quotes), both sorted by key = (ts, quote as a tuple): a
+        # publication picks each slice's latest quote per provider and tier by bisection
+        # instead of scanning the window (select_candidates, the reference, does that)
+        self._streams: dict[tuple[str, str], tuple[list, list]] = {}
         self.last: IndexPublication | None = None
         self._last_value_ts: int | None = None
 
@@ -231,7 +242,18 @@ class IndexCalculator:
             raise Rejection(Reason.INVALID_QUOTE, "prices must be positive integers (micro-USD)")
         if type(q.volume) is not int or q.volume < 0 or type(q.ts) is not int:
             raise Rejection(Reason.INVALID_QUOTE, "volume must be a non-negative integer, ts an integer")
-        self._quotes.append(q)
+        key = (q.ts, _quote_tuple(q))
+        stream = self._streams.get((q.provider, q.tier))
+        if stream is None:
+            stream = self._streams[(q.provider, q.tier)] = ([], [])
+        keys, quotes = stream
+        if not keys or key >= keys[-1]:  # quotes mostly arrive in time order
+            keys.append(key)
+            quotes.append(q)
+        else:
+            i = bisect_right(keys, key)
+            keys.insert(i, key)
+            quotes.insert(i, q)
 
     def due(self, ts: int) -> bool:
         """Whether a publication is due at `ts` (one every `interval_ns`)."""
@@ -239,8 +261,7 @@ class IndexCalculator:
 
     def publish(self, ts: int) -> IndexPublication:
         m = self.methodology
-        self._quotes = [q for q in self._quotes if q.ts > ts - m.window_ns]  # forget stale ones
-        candidates, stale, superseded = select_candidates(self._quotes, m, ts)
+        candidates, stale, superseded = self._select(ts)
         value, contributors, used, outliers = compute(candidates, m, ts)
         inputs = tuple(_quote_tuple(q) for q in candidates)
         status = "ok"
@@ -259,6 +280,31 @@ class IndexCalculator:
                                inputs, inputs_hash(inputs, m, ts, self._methodology_digest))
         self.last = pub
         return pub
+
+
+    def _select(self, ts: int) -> tuple[list[ProviderQuote], int, int]:
+        """What `select_candidates` returns for the quotes held, found by bisection in each
+        provider's and tier's stream (tests/clearing/test_index.py holds the two equal); the
+        stale quotes are forgotten first (so none is counted stale)."""
+        m = self.methodology
+        start = ts - m.window_ns
+        slice_ns = m.window_ns // m.partitions
+        last = m.partitions - 1
+        bounds = [(start + p * slice_ns, start + (p + 1) * slice_ns if p < last else ts)
+                  for p in range(m.partitions)]
+        candidates = []
+        in_window = 0
+        for keys, quotes in self._streams.values():
+            stale = bisect_left(keys, (start + 1,))  # ts <= start
+            if stale:
+                del keys[:stale], quotes[:stale]
+            in_window += bisect_left(keys, (ts + 1,))
+            for lo, hi in bounds:
+                i = bisect_left(keys, (hi + 1,))  # the latest at or before hi ...
+                if i and keys[i - 1][0] > lo:  # ... if it is inside the slice
+                    candidates.append(quotes[i - 1])
+        candidates.sort(key=_quote_tuple)
+        return candidates, 0, in_window - len(candidates)
 
 
 class IndexHistory:

@@ -29,6 +29,7 @@ from exchange.events import BookDelta, ContractListed, Fill, TradingStateChanged
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
 from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
+from marketmakers.agents.session_view import SessionView
 from marketmakers.event_log import EventLog
 from marketmakers.fundamental import simulate_paths
 from marketmakers.index_feed import IndexSource, publishable
@@ -107,7 +108,7 @@ class FundamentalPath:
         return self.prices[min(max(i, 0), len(self.prices) - 1)]
 
 
-class Session:
+class Session(SessionView):
     def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,
                  progress=None, log_path=None):
         self.config = config
@@ -192,15 +193,17 @@ class Session:
 
     def fundamental_ticks(self, name: str = "SIT") -> float:
         """The fundamental that market makers quote against, in ticks."""
-        return self.fundamentals[name].usd(self.scheduler.now) * TICKS_PER_USD
+        path = self.fundamentals[name]
+        return path.usd(self.scheduler.now) * TICKS_PER_USD
 
     def next_fundamental_move(self, name: str, ts: int) -> int | None:
         """When the fundamental next moves a whole tick (market makers look again then)."""
-        return self.fundamentals[name].next_move(ts)
+        path = self.fundamentals[name]
+        return path.next_move(ts)
 
     def sigma_ticks_per_sqrt_s(self, name: str = "SIT") -> float:
-        f = self.fundamentals[name]
-        return f.sigma * f.usd(self.scheduler.now) * TICKS_PER_USD / math.sqrt(NS_PER_YEAR / NS_PER_SECOND)
+        path = self.fundamentals[name]
+        return path.sigma * path.usd(self.scheduler.now) * TICKS_PER_USD / math.sqrt(NS_PER_YEAR / NS_PER_SECOND)
 
     def limit(self, agent, symbol: str, side: int, qty: int, price: int, tif: int = _GTC) -> None:
         self._send(agent, C.NewOrder, (symbol, side, qty, price, _LIMIT, tif))
@@ -455,10 +458,9 @@ class Session:
         if symbol is not None:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
-            top = self.port.top
             md_queue = self._md_queue
             for sym in touched:
-                md_queue.append((ts, sym, top(sym)))
+                md_queue.append((ts, sym, self.port.top(sym)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
 

@@ -6,6 +6,8 @@
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
+from marketmakers.agents.session_view cimport SessionView
+
 
 cdef class Agent:
     cdef public object _listing, _waits, account, inbox_ts, latency, name, params, random, rng, symbol
@@ -15,9 +17,9 @@ cdef class Agent:
 
     # the session's calls and the agent's own: C calls on the compiled kinds (a Python kind's
     # override is still found and called)
-    cpdef wake(self, session)
-    cpdef _reschedule(self, session)
-    cpdef act(self, session)
+    cpdef wake(self, SessionView session)
+    cpdef _reschedule(self, SessionView session)
+    cpdef act(self, SessionView session)
     cpdef on_response(self, events)
     cpdef on_event(self, e)
     cpdef on_fill(self, fill)

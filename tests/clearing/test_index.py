@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from clearing.index import (GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator, IndexHistory,
-                            IndexPublication, recompute)
+                            IndexMethodology, IndexPublication, compute, inputs_hash, recompute,
+                            select_candidates)
 from clearing.reasons import Reason, Rejection
 from clearing.types import NS_PER_DAY, NS_PER_SECOND, ProviderQuote
 
@@ -136,6 +137,44 @@ def test_index_lies_within_the_accepted_quotes_and_ignores_arrival_order(rows, r
     if pub.value is not None:
         values = [SIT_METHODOLOGY.normalise(x) for x in quotes]
         assert min(values) <= pub.value <= max(values)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["p0", "p1", "p2", "p3"]), st.sampled_from(["small", "standard"]),
+                          prices, st.integers(-90, 10), st.integers(0, 3)), max_size=60),
+       st.lists(st.integers(0, 100), min_size=1, max_size=6))
+def test_a_publication_selects_as_the_reference_scan_of_the_window(rows, publish_at):
+    """The calculator keeps each provider's and tier's quotes sorted and bisects them; the
+    reference scans every quote of the window (`select_candidates`). Same candidates, counts,
+    value and hash, whatever the arrival order, duplicates and quotes from the future."""
+    m = SIT_METHODOLOGY
+    calc = IndexCalculator(m)
+    held: list = []  # the reference: every quote in arrival order, the stale ones dropped
+    rows = iter(rows)
+    for minutes in sorted(publish_at):
+        ts = T + minutes * MIN
+        for provider, tier, price, age_min, volume in [r for _, r in zip(range(10), rows)]:
+            quote = ProviderQuote("SIT", provider, tier, price, 3 * price, volume, ts + age_min * MIN // 2)
+            calc.add_quote(quote)
+            held.append(quote)
+        held = [x for x in held if x.ts > ts - m.window_ns]
+        candidates, stale, superseded = select_candidates(held, m, ts)
+        value, contributors, used, outliers = compute(candidates, m, ts)
+        pub = calc.publish(ts)
+        inputs = tuple((x.index_name, x.provider, x.tier, x.input_price, x.output_price, x.volume, x.ts)
+                       for x in candidates)
+        assert pub.inputs == inputs
+        assert pub.quotes_rejected == {"stale": stale, "superseded": superseded, "outlier": outliers}
+        assert (pub.contributors, pub.quotes_used) == (contributors, used)
+        if value is not None:
+            assert (pub.status, pub.value) == ("ok", value)
+        assert pub.inputs_hash == inputs_hash(inputs, m, ts)
+
+
+@pytest.mark.parametrize("bad", [{"partitions": 0}, {"window_ns": 3, "partitions": 4}, {"interval_ns": 0},
+                                 {"min_contributors": 0}, {"input_weight": 0, "output_weight": 0}])
+def test_a_methodology_that_cannot_publish_is_refused(bad):
+    with pytest.raises(ValueError):
+        IndexMethodology(**bad)
 
 
 def test_publications_are_due_once_per_interval():

@@ -13,13 +13,14 @@ from marketmakers.agents.market_maker import MarketMaker, MarketMakerParams
 from marketmakers.agents.mean_reversion import MeanReversion, MeanReversionParams
 from marketmakers.agents.momentum import Momentum, MomentumParams
 from marketmakers.agents.noise import Noise, NoiseParams
+from marketmakers.agents.session_view import SessionView
 from marketmakers.obligations import Obligation
 
 SYM = "SITF27"
 T0 = 1_000 * NS
 
 
-class FakeSession:
+class FakeSession(SessionView):
     """Only what agents call. Commands are recorded as tuples and count as in flight, as the
     real session counts them."""
 
