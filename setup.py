@@ -27,18 +27,22 @@ COMPILED = [
     "clearing/ledger.py",  # a transfer per fee and variation-margin payment, a balance per order
     "clearing/margin.py",  # the margin bound, before every order
     "clearing/clearinghouse.py",  # the pre-trade check, novation and fees: called per order and fill
-    # the market session's loop: the scheduler, the runner, the port to the venue, the agents'
-    # base and the two kinds that make most of the flow (the others subclass the compiled base)
+    # the market session's loop: the scheduler, the runner and its event log, the port to the
+    # venue, what agents call on the session, the agents' base and every kind
     "marketmakers/scheduler.py",
     "marketmakers/session.py",
+    "marketmakers/event_log.py",
     "marketmakers/venue_port.py",
-    "marketmakers/agents/session_view.py",  # what agents call on the session: C calls
+    "marketmakers/agents/session_view.py",
     "marketmakers/agents/base.py",
     "marketmakers/agents/noise.py",
     "marketmakers/agents/market_maker.py",
+    "marketmakers/agents/momentum.py",
+    "marketmakers/agents/mean_reversion.py",
+    "marketmakers/agents/arbitrageur.py",
+    "marketmakers/agents/hedger.py",
     "marketmakers/quoting.py",  # the makers' quote models, at every requote
     "marketmakers/obligations.py",  # a maker's compliance, whenever its own quotes change
-    "marketmakers/event_log.py",  # every command's events are logged
 ]
 
 

@@ -26,6 +26,9 @@ cdef class Venue(Matching):
     @cython.locals(m=Market, o=Order, book=OrderBook, level=Level, seq=Sequencer)
     cpdef _amend(self, AmendOrder c, list out)
     cdef _execute(self, Market m, Order o, object limit, object ts, list out)
+    # read by the market session on every change of a book
+    cpdef Market market(self, symbol)
+    cpdef live_orders(self, account)
     @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
     cdef _rest(self, Market m, Order o, object ts, list out)
     cdef _after_trades(self, Market m, object ts, list out)

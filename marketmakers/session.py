@@ -179,7 +179,7 @@ class Session(SessionView):
     def wake_in(self, agent, delay_ns: int) -> None:
         if delay_ns < 0:
             raise ValueError(f"cannot wake {agent.name} {delay_ns} ns in the past")
-        self.scheduler.push(self.scheduler.now + delay_ns, agent.wake, (self,))
+        self.scheduler.push(self.scheduler.now + delay_ns, _wake, (agent, self))
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -365,7 +365,7 @@ class Session(SessionView):
         """The agent's command `cls(now, account, *args)` leaves now and reaches the venue after
         the agent's latency."""
         agent.in_flight += 1
-        self.scheduler.push(self.scheduler.now + agent.latency(), self._arrive, (agent, cls, args))
+        self.scheduler.push(self.scheduler.now + agent.latency(), _at_venue, (self, agent, cls, args))
 
     def _arrive(self, agent, cls, args) -> None:
         cmd = cls(self.scheduler.now, agent.account, *args)
@@ -390,7 +390,7 @@ class Session(SessionView):
         now = self.scheduler.now
         scheduler = self.scheduler
         if sender is not None:
-            scheduler.push(_inbox_time(sender, now), sender.on_response, (events,))
+            scheduler.push(_inbox_time(sender, now), _respond, (sender, events))
         if not events:
             return
         self.events += len(events)
@@ -594,6 +594,21 @@ def _inbox_time(agent, now: int) -> int:
         t = agent.inbox_ts
     agent.inbox_ts = t
     return t
+
+
+# what the scheduler runs: module functions (a C call each in the compiled build), not bound
+# methods, which would be made anew for every message
+
+def _wake(agent, session) -> None:
+    agent.wake(session)
+
+
+def _at_venue(session, agent, cls, args) -> None:
+    session._arrive(agent, cls, args)
+
+
+def _respond(agent, events) -> None:
+    agent.on_response(events)
 
 
 def _deliver(agent, events) -> None:

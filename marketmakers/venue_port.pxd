@@ -6,15 +6,17 @@
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
-from exchange.book cimport OrderBook
+from exchange.book cimport Level, OrderBook
 from exchange.market cimport Market
 from exchange.orders cimport Order
+from exchange.venue cimport Venue
 
 
 cdef class LocalVenue:
-    cdef public object venue, submit, gate
+    cdef public Venue venue
+    cdef public object submit, gate
 
-    @cython.locals(m=Market, book=OrderBook)
+    @cython.locals(m=Market, book=OrderBook, bid_level=Level, ask_level=Level)
     cpdef tuple top(self, object symbol)
     @cython.locals(o=Order, bid_qty=long, ask_qty=long, qty=long)
     cpdef tuple own_top(self, object account, object symbol)

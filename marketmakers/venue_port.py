@@ -55,8 +55,16 @@ class LocalVenue:
         m = self.venue.market(symbol)
         book = m.book
         bid, ask = book.best_bid, book.best_ask
-        return (bid, book.bids[bid].qty if bid is not None else 0,
-                ask, book.asks[ask].qty if ask is not None else 0, m.last_trade)
+        # dict.get(levels, price), not levels[price]: a SortedDict is a dict subclass, whose
+        # subscript goes through a slow generic slot (exchange/book.py)
+        bid_qty = ask_qty = 0
+        if bid is not None:
+            bid_level = dict.get(book.bids, bid)
+            bid_qty = bid_level.qty
+        if ask is not None:
+            ask_level = dict.get(book.asks, ask)
+            ask_qty = ask_level.qty
+        return (bid, bid_qty, ask, ask_qty, m.last_trade)
 
     def listed(self, product: str) -> list[tuple[str, int]]:
         specs = [s for s in self.venue.contracts() if s.product.code == product

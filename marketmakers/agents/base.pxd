@@ -8,6 +8,12 @@ cimport cython
 
 from marketmakers.agents.session_view cimport SessionView
 
+# the event kinds an agent keeps track of (C ints). The positions of the fields it reads stay
+# Python ints: a tuple event is a tuple subclass, whose item slot is a slow generic one that a
+# C index would go through; a Python int key takes tuple's own subscript.
+cdef int _FILL, _SETTLED, _ACCEPTED, _POSITION, _GONE, _AMENDED, _REJECTED, _CALLED, _CURED, _LIQUIDATED
+cdef dict _KINDS
+
 
 cdef class Agent:
     cdef public object _listing, _waits, account, inbox_ts, latency, name, params, random, rng, symbol
@@ -21,8 +27,11 @@ cdef class Agent:
     cpdef _reschedule(self, SessionView session)
     cpdef act(self, SessionView session)
     cpdef on_response(self, events)
+    @cython.locals(kind=int, orders=dict, o=list)
     cpdef on_event(self, e)
     cpdef on_fill(self, fill)
+    cpdef trade_toward(self, SessionView session, target, clip, slippage_ticks)
+    cpdef reduce_risk(self, SessionView session)
     cpdef _filled(self, order_id, remaining)
     cpdef _next_wake(self)
     cpdef position(self, symbol=*)

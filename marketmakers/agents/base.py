@@ -41,10 +41,34 @@ PRODUCTS = (SIT.code, GPU.code)
 # the events an agent keeps track of, by kind (anything else it ignores at once)
 (_FILL, _SETTLED, _ACCEPTED, _POSITION, _GONE, _AMENDED, _REJECTED, _CALLED, _CURED,
  _LIQUIDATED) = range(10)
-_KINDS = {Fill: _FILL, CE.FinalSettlement: _SETTLED, OrderAccepted: _ACCEPTED,
-          CE.PositionChanged: _POSITION, OrderCancelled: _GONE, OrderExpired: _GONE,
-          OrderAmended: _AMENDED, Rejected: _REJECTED, CE.MarginCall: _CALLED,
-          CE.MarginCallCured: _CURED, CE.LiquidationStarted: _LIQUIDATED}
+_BY_KIND = {_FILL: (Fill,), _SETTLED: (CE.FinalSettlement,), _ACCEPTED: (OrderAccepted,),
+            _POSITION: (CE.PositionChanged,), _GONE: (OrderCancelled, OrderExpired),
+            _AMENDED: (OrderAmended,), _REJECTED: (Rejected,), _CALLED: (CE.MarginCall,),
+            _CURED: (CE.MarginCallCured,), _LIQUIDATED: (CE.LiquidationStarted,)}
+
+
+def _at(name: str, *classes) -> int:
+    """The position of field `name` in these tuple events (the same in each of them)."""
+    (i,) = {cls._fields.index(name) for cls in classes}
+    return i
+
+
+# event class -> (kind, position of its account field; -1 for a fill and a settlement). The
+# agent reads its events (tuples: exchange/events.py) by position: a field's name costs an
+# attribute lookup, several per event, on every message an agent gets.
+_KINDS = {cls: (kind, _at("account", *classes) if kind not in (_FILL, _SETTLED) else -1)
+          for kind, classes in _BY_KIND.items() for cls in classes}
+_IGNORED = (-1, -1)
+_MAKER_ACCOUNT, _MAKER_ORDER, _MAKER_LEFT = (_at(f, Fill) for f in ("maker_account", "maker_order_id", "maker_remaining"))
+_TAKER_ACCOUNT, _TAKER_ORDER, _TAKER_LEFT = (_at(f, Fill) for f in ("taker_account", "taker_order_id", "taker_remaining"))
+_SETTLED_SYMBOL = _at("symbol", CE.FinalSettlement)
+_NEW_ID, _NEW_SYMBOL, _NEW_SIDE, _NEW_PRICE, _NEW_QTY, _NEW_STATUS = (
+    _at(f, OrderAccepted) for f in ("order_id", "symbol", "side", "price", "qty", "status"))
+_POSITION_SYMBOL, _POSITION_LOTS = _at("symbol", CE.PositionChanged), _at("position", CE.PositionChanged)
+_GONE_ID = _at("order_id", OrderCancelled, OrderExpired)
+_AMENDED_ID, _AMENDED_PRICE, _AMENDED_LEFT, _AMENDED_QTY = (
+    _at(f, OrderAmended) for f in ("order_id", "price", "remaining", "qty"))
+_REJECTED_ID, _REJECTED_REASON = _at("order_id", Rejected), _at("reason", Rejected)
 
 
 @dataclass(frozen=True)
@@ -132,37 +156,39 @@ class Agent:
                 self.on_event(e)
 
     def on_event(self, e) -> None:
-        kind = _KINDS.get(type(e))
-        if kind is None:
+        kind, at_account = _KINDS.get(type(e), _IGNORED)
+        if kind < 0:
             return  # nothing it keeps track of (cash movements, marks, book deltas...)
         if kind == _FILL:
-            if e.maker_account == self.account:
-                self._filled(e.maker_order_id, e.maker_remaining)
-            if e.taker_account == self.account:
-                self._filled(e.taker_order_id, e.taker_remaining)
+            if e[_MAKER_ACCOUNT] == self.account:
+                self._filled(e[_MAKER_ORDER], e[_MAKER_LEFT])
+            if e[_TAKER_ACCOUNT] == self.account:
+                self._filled(e[_TAKER_ORDER], e[_TAKER_LEFT])
             self.on_fill(e)
             return
         if kind == _SETTLED:
-            self.positions.pop(e.symbol, None)
+            self.positions.pop(e[_SETTLED_SYMBOL], None)
             return
-        if e.account != self.account:
+        if e[at_account] != self.account:
             return  # a response carries every event of the command: the other side's too
         orders = self.orders
         if kind == _ACCEPTED:
-            if e.status == "new" or e.status == "pending_trigger":
-                orders[e.order_id] = [e.symbol, e.side, e.price, e.qty, e.qty]
+            status = e[_NEW_STATUS]
+            if status == "new" or status == "pending_trigger":
+                qty = e[_NEW_QTY]
+                orders[e[_NEW_ID]] = [e[_NEW_SYMBOL], e[_NEW_SIDE], e[_NEW_PRICE], qty, qty]
         elif kind == _POSITION:
-            self.positions[e.symbol] = e.position
+            self.positions[e[_POSITION_SYMBOL]] = e[_POSITION_LOTS]
         elif kind == _GONE:
-            orders.pop(e.order_id, None)
+            orders.pop(e[_GONE_ID], None)
         elif kind == _AMENDED:
-            o = orders.get(e.order_id)
+            o = orders.get(e[_AMENDED_ID])
             if o is not None:
-                o[2], o[3], o[4] = e.price, e.remaining, e.qty
+                o[2], o[3], o[4] = e[_AMENDED_PRICE], e[_AMENDED_LEFT], e[_AMENDED_QTY]
         elif kind == _REJECTED:
             self.rejections += 1
-            if e.reason == Reason.UNKNOWN_ORDER:
-                orders.pop(e.order_id, None)  # gone before the command arrived
+            if e[_REJECTED_REASON] == Reason.UNKNOWN_ORDER:
+                orders.pop(e[_REJECTED_ID], None)  # gone before the command arrived
         elif kind == _CALLED:
             self.margin_called = True
         elif kind == _CURED:

@@ -124,9 +124,9 @@ class MarketMaker(Agent):
             moves = self._move_at = s.next_fundamental_move(self.p.product, now)
         if moves is not None and moves < nxt:
             nxt = moves
-        if s.now < self.paused_until < nxt:
+        if now < self.paused_until < nxt:
             nxt = self.paused_until
-        return max(1, nxt - s.now)
+        return max(1, nxt - now)
 
     def start(self, session) -> None:
         self.session = session

@@ -42,13 +42,13 @@ class Noise(Agent):
         if self.margin_called:
             self.reduce_risk(session)
             return
-        p, r = self.p, self.random
+        p, uniform = self.p, self.random.random
         if len(self.orders) >= p.max_open:
             session.cancel(self, min(self.orders))
         symbol = self.symbol
-        side = 1 if r.random() < 0.5 * (1 - self.positions.get(symbol, 0) / p.max_position) else -1
-        qty = 1 + int(r.random() * p.max_size)  # uniform 1..max_size (randint costs 3x)
-        if r.random() < p.market_prob:
+        side = 1 if uniform() < 0.5 * (1 - self.positions.get(symbol, 0) / p.max_position) else -1
+        qty = 1 + int(uniform() * p.max_size)  # uniform 1..max_size (randint costs 3x)
+        if uniform() < p.market_prob:
             session.market(self, symbol, side, qty)
             return
         bid, _, ask, _, last = session.top(symbol)
@@ -58,6 +58,6 @@ class Noise(Agent):
             ref = last if last is not None else session.index_ticks(p.product)
             if ref is None:
                 return
-        price = round(ref) - side * (int(r.random() * (p.max_offset_ticks + 3)) - 2)  # -2..max
+        price = round(ref) - side * (int(uniform() * (p.max_offset_ticks + 3)) - 2)  # -2..max
         if price > 0:
             session.limit(self, symbol, side, qty, price)
