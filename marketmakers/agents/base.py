@@ -218,8 +218,10 @@ class Agent:
         """Under a margin call: pull its orders and halve its position with a market order."""
         if self.in_flight:
             return
-        if any(o[0] == self.symbol for o in self.orders.values()):
-            session.cancel_all(self, self.symbol)
+        for o in self.orders.values():  # (a loop, not any(...): no closures in a C method)
+            if o[0] == self.symbol:
+                session.cancel_all(self, self.symbol)
+                break
         pos = self.position()
         if abs(pos) > 1:
             session.market(self, self.symbol, -1 if pos > 0 else 1, abs(pos) // 2)
