@@ -26,6 +26,7 @@ COMPILED = [
     "clearing/trade.py",
     "clearing/ledger.py",  # a transfer per fee and variation-margin payment, a balance per order
     "clearing/margin.py",  # the margin bound, before every order
+    "clearing/index.py",  # an index publication every minute
     "clearing/clearinghouse.py",  # the pre-trade check, novation and fees: called per order and fill
     # the market session's loop: the scheduler, the runner and its event log, the port to the
     # venue, what agents call on the session, the agents' base and every kind
@@ -43,6 +44,8 @@ COMPILED = [
     "marketmakers/agents/hedger.py",
     "marketmakers/quoting.py",  # the makers' quote models, at every requote
     "marketmakers/obligations.py",  # a maker's compliance, whenever its own quotes change
+    "marketmakers/feeds.py",  # the providers' quotes the indices are made of
+    "marketmakers/index_feed.py",
 ]
 
 
