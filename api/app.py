@@ -23,7 +23,7 @@ from fastapi import (
 )
 from pydantic import ValidationError
 
-from api import errors, wire
+from api import errors, fastjson, wire
 from api.auth import AdminKey, KeyStore, RateLimiter, new_key
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
@@ -359,15 +359,18 @@ class WsSession:
         q = self.sub.queue
         with contextlib.suppress(Exception):
             while True:
-                try:
-                    msg = await asyncio.wait_for(q.get(), self.heartbeat)
-                except TimeoutError:
-                    msg = {"type": "heartbeat", "seq": self.service.hub.seq}
+                if q.empty():  # (wait_for makes a task and a timer: only when idle)
+                    try:
+                        msg = await asyncio.wait_for(q.get(), self.heartbeat)
+                    except TimeoutError:
+                        msg = {"type": "heartbeat", "seq": self.service.hub.seq}
+                else:
+                    msg = q.get_nowait()
                 batch = [msg]
                 while not q.empty() and len(batch) < 500:
                     batch.append(q.get_nowait())
                 for m in batch:
-                    await self.socket.send_text(json.dumps(m))
+                    await self.socket.send_text(fastjson.dumps(m))
                 if self.sub.overflowed:
                     await self.socket.close(1013, "too slow: resubscribe")
                     return

@@ -108,6 +108,8 @@ class Hub:
                                     "data": {"side": "bid" if e.side > 0 else "ask",
                                              "price": fmt.price(e.symbol, e.price), "qty": e.qty}})
             elif kind == "fill":
+                if not self._fill_watched(e, by_channel):
+                    continue
                 ch = "trades." + e.symbol
                 trade = {"trade_id": e.trade_id, "price": fmt.price(e.symbol, e.price),
                          "qty": e.qty, "side": "buy" if e.aggressor > 0 else "sell", "ts": e.ts}
@@ -140,6 +142,17 @@ class Hub:
                     if by_channel.get(key):
                         self._send(key, {"channel": "margin", "type": kind, "seq": e.seq,
                                          "data": fmt.event(e)})
+
+    @staticmethod
+    def _fill_watched(e, by_channel) -> bool:
+        """Whether any connection follows a channel that carries this fill (most fills of a
+        busy book reach none: then no message is built)."""
+        symbol = e.symbol
+        return bool(by_channel.get("trades." + symbol) or by_channel.get("ticker." + symbol)
+                    or by_channel.get("fills@" + e.maker_account)
+                    or by_channel.get("positions@" + e.maker_account)
+                    or by_channel.get("fills@" + e.taker_account)
+                    or by_channel.get("positions@" + e.taker_account))
 
     def publish_index(self, name: str, value: str, ts: int) -> None:
         ch = "index." + name

@@ -42,8 +42,28 @@ def parse_decimal(text: str, reason: Reason = Reason.INVALID_PRICE) -> Decimal:
         raise Rejection(reason, f"{text!r} is not a decimal number") from None
 
 
+_TICKS: dict[tuple[str, Decimal], int] = {}  # (text, tick) -> ticks, for prices already seen
+_TICKS_MAX = 1 << 16
+
+
 def price_to_ticks(text: str, tick_size: Decimal) -> int:
-    """'2.125' with tick 0.001 -> 2125; off-tick or non-positive prices are refused."""
+    """'2.125' with tick 0.001 -> 2125; off-tick or non-positive prices are refused.
+    Orders come at a few hundred distinct prices near the touch: a price already converted
+    is a dict hit instead of a regex and three Decimal operations (only valid prices are
+    kept, so every refusal is decided afresh)."""
+    key = (text, tick_size)
+    try:
+        return _TICKS[key]
+    except (KeyError, TypeError):  # TypeError: not hashable, refused below
+        pass
+    ticks = _price_to_ticks(text, tick_size)
+    if len(_TICKS) >= _TICKS_MAX:
+        _TICKS.clear()
+    _TICKS[key] = ticks
+    return ticks
+
+
+def _price_to_ticks(text: str, tick_size: Decimal) -> int:
     value = parse_decimal(text)
     if value <= 0:
         raise Rejection(Reason.INVALID_PRICE, f"the price {text} must be positive")

@@ -1,12 +1,23 @@
 """The hub: private channels per account, slow consumers cut off, index updates."""
 
+import pytest
+
 from api.hub import Hub, Subscriber
-from exchange.events import OrderAccepted
+from exchange.events import Fill, OrderAccepted
 
 
 class Fmt:
     def event(self, e):
         return {"order_id": e.order_id}
+
+    def price(self, symbol, ticks):
+        return f"{ticks / 1000:.3f}"
+
+    def ticker(self, symbol):
+        return {"symbol": symbol}
+
+    def position(self, account, symbol):
+        return {"account": account, "symbol": symbol}
 
 
 def accepted(seq, account):
@@ -48,3 +59,24 @@ def test_index_updates_go_to_their_channel():
     hub.publish_index("SIT", "2.000000", 6)
     msg = s.queue.get_nowait()
     assert msg["data"] == {"name": "SIT", "value": "2.000000", "timestamp": 6} and s.queue.empty()
+
+
+@pytest.mark.parametrize("account, channel, kind", [
+    (None, "trades.SITZ26", "trade"), (None, "ticker.SITZ26", "update"),
+    ("maker", "fills", "fill"), ("taker", "fills", "fill"),
+    ("maker", "positions", "update"), ("taker", "positions", "update"),
+])
+def test_a_fill_reaches_every_channel_that_carries_it(account, channel, kind):
+    """A fill's messages are built only when someone follows one of its channels: each of
+    them alone still gets it (and the other symbol's trades channel does not)."""
+    hub = Hub()
+    hub.formatter = Fmt()
+    s, other = Subscriber(account), Subscriber()
+    for sub in (s, other):
+        hub.add(sub)
+    hub.subscribe(s, channel)
+    hub.subscribe(other, "trades.SITH27")
+    hub.publish([Fill(7, 0, 5, "SITZ26", 2001, 3, 1, 11, "maker", 0, 12, "taker", 2)])
+    msg = s.queue.get_nowait()
+    assert msg["type"] == kind and msg["seq"] == 7 and s.queue.empty()
+    assert other.queue.empty()

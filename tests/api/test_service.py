@@ -220,6 +220,31 @@ def test_what_lives_on_is_frozen_out_of_the_collector_while_serving(monkeypatch)
     assert gc.get_freeze_count() == 0  # stopped: nothing stays frozen
 
 
+
+def test_the_collector_runs_less_often_while_serving_and_as_before_after():
+    """In-flight orders outnumber the default first-generation threshold (700): while the
+    service runs the threshold is raised, and stopping gives back what the process had."""
+    import gc
+
+    import api.service as S
+
+    before = gc.get_threshold()
+
+    async def run():
+        svc = Service(clock=Clock())
+        await session(svc)
+        serving = gc.get_threshold()
+        await svc.stop()
+        return serving
+
+    gc.set_threshold(700, *before[1:])
+    try:
+        serving = asyncio.run(run())
+        assert serving[0] == S.YOUNG_THRESHOLD and serving[1:] == before[1:]
+        assert gc.get_threshold() == (700, *before[1:])
+    finally:
+        gc.set_threshold(*before)
+
 def test_reads_of_the_venue_wait_for_the_batch_in_flight_to_be_durable(tmp_path):
     import threading
     from decimal import Decimal

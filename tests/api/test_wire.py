@@ -78,3 +78,30 @@ def test_order_request_is_strict(patch):
 def test_order_request_defaults():
     r = wire.OrderRequest.model_validate_json('{"symbol": "SITZ26", "side": "sell", "qty": 3}')
     assert (r.type, r.time_in_force, r.post_only, r.price) == ("limit", "GTC", False, None)
+
+
+@given(st.integers(min_value=1, max_value=10**6), st.sampled_from(["0.001", "0.01", "0.005"]))
+def test_a_converted_price_answers_the_same_again(ticks, tick):
+    """Prices already seen come from a cache: the second answer is the first, per tick size."""
+    tick_size = Decimal(tick)
+    text = wire.ticks_to_price(ticks, tick_size)
+    first = wire.price_to_ticks(text, tick_size)
+    assert wire.price_to_ticks(text, tick_size) == first == ticks
+
+
+def test_a_price_valid_on_one_tick_is_still_refused_on_another():
+    """The cache is per tick size: 2.125 is on the 0.001 tick, not on the 0.01 tick."""
+    assert wire.price_to_ticks("2.125", Decimal("0.001")) == 2125
+    with pytest.raises(Rejection) as e:
+        wire.price_to_ticks("2.125", Decimal("0.01"))
+    assert e.value.reason == Reason.PRICE_NOT_ON_TICK
+    assert wire.price_to_ticks("2.125", Decimal("0.001")) == 2125
+
+
+def test_a_refused_price_is_refused_every_time():
+    for _ in range(2):
+        with pytest.raises(Rejection) as e:
+            wire.price_to_ticks("-1.000", TICK)
+        assert e.value.reason == Reason.INVALID_PRICE
+    with pytest.raises(Rejection):
+        wire.price_to_ticks(["2.125"], TICK)  # not even hashable
