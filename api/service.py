@@ -11,6 +11,7 @@ On start the journal is replayed through the same path, which rebuilds the ident
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import pickle
 import sqlite3
@@ -21,7 +22,7 @@ from functools import partial
 
 from api import wire
 from api.hub import Hub
-from api.snapshots import SnapshotStore
+from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
 from clearing.reasons import Reason, Rejection
@@ -166,6 +167,7 @@ class Service:
         self._last_ts = 0
         self._queue: asyncio.Queue | None = None
         self._gc_threshold: tuple | None = None  # the collector's thresholds before start
+        self._snapshotting: asyncio.Task | None = None  # a periodic snapshot being stored
         self._writer: asyncio.Task | None = None
         self._cycles: asyncio.Task | None = None
         self.failed: BaseException | None = None
@@ -229,6 +231,7 @@ class Service:
                     await task
                 except (asyncio.CancelledError, Exception):
                     pass
+        await self._snapshot_settled()
         if self.journal is not None:
             self.journal.close()
         if self.snapshots is not None:
@@ -247,18 +250,66 @@ class Service:
         self.commands = position
         return position
 
-    def _snapshot(self) -> int:
-        """Called by the writer between batches, when everything applied is durable."""
+    def _snapshot_state(self) -> bytes:
         saved, self.venue.journal = self.venue.journal, None
         try:
-            blob = pickle.dumps((self.venue, self.store, self.accounts, self.index_history),
+            return pickle.dumps((self.venue, self.store, self.accounts, self.index_history),
                                 protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             self.venue.journal = saved
+
+    def _snapshot(self) -> int:
+        """Called by the writer between batches, when everything applied is durable."""
+        blob = self._snapshot_state()
         position = self.journal.flushed
         self.snapshots.save(position, blob)
         self._since_snapshot = 0
         return position
+
+    def _snapshot_inline(self, requests) -> None:
+        """A snapshot taken by the writer itself; `requests` (futures of POST
+        /v1/admin/snapshot) are answered with its position."""
+        if self.snapshots is None:
+            for fut in requests:
+                fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
+            return
+        try:
+            position = self._snapshot()
+        except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
+            # a gate that cannot be pickled: go on without snapshots (replay from zero)
+            print(f"sitex: snapshots disabled: {exc!r}", flush=True)
+            self.snapshots = None
+            for fut in requests:
+                fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
+        else:
+            for fut in requests:
+                fut.set_result(position)
+
+    def _snapshot_behind(self) -> None:
+        """A periodic snapshot, taken by a forked child while the writer goes on (between
+        batches, like `_snapshot`: the child's copy is all durable)."""
+        try:
+            child = SnapshotInChild(self._snapshot_state, self.journal.flushed)
+        except OSError as exc:  # no fork now (out of memory, too many processes): inline
+            print(f"sitex: snapshot taken inline: {exc!r}", flush=True)
+            self._snapshot_inline(())
+            return
+        self._since_snapshot = 0
+        self._snapshotting = asyncio.create_task(self._store_snapshot(child),
+                                                 name="sitex-snapshot")
+
+    async def _store_snapshot(self, child: SnapshotInChild) -> None:
+        stored = await child.finish(self.snapshots)
+        if not stored:
+            print("sitex: snapshots disabled: the snapshot process failed", flush=True)
+            self.snapshots = None
+
+    async def _snapshot_settled(self) -> None:
+        """Wait for a snapshot in a child to be stored (one at a time into the store)."""
+        if self._snapshotting is not None:
+            task, self._snapshotting = self._snapshotting, None
+            with contextlib.suppress(Exception):
+                await task
 
     async def snapshot(self) -> int:
         """Take a snapshot at the next batch boundary; returns its journal position."""
@@ -314,19 +365,15 @@ class Service:
                 if not fut.done():
                     fut.set_result(events)
             self._since_snapshot += len(done)
-            if self.snapshots is not None and (
-                    snap or (self.snapshot_every and self._since_snapshot >= self.snapshot_every)):
-                try:
-                    position = self._snapshot()
-                except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
-                    # a gate that cannot be pickled: go on without snapshots (replay from zero)
-                    print(f"sitex: snapshots disabled: {exc!r}", flush=True)
-                    self.snapshots = None
-                    for fut in snap or ():
-                        fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
-                else:
-                    for fut in snap or ():
-                        fut.set_result(position)
+            due = bool(self.snapshot_every) and self._since_snapshot >= self.snapshot_every
+            if self._snapshotting is not None and self._snapshotting.done():
+                await self._snapshot_settled()
+            if self.snapshots is not None and due and not snap and CAN_FORK:
+                if self._snapshotting is None:  # one at a time: else a batch boundary after it
+                    self._snapshot_behind()
+            elif snap or (due and self.snapshots is not None):
+                await self._snapshot_settled()  # the store takes one snapshot at a time
+                self._snapshot_inline(snap or ())
             self._busy = 0
             self._settled.set()
             if self.commands - self._frozen_at >= FREEZE_EVERY:

@@ -4,11 +4,24 @@ A snapshot is the pickled state (venue, order store, accounts, index history) ta
 writer between batches, when every applied command is durable, together with `position`: how
 many journal commands it contains. Restart = load the latest snapshot, replay the commands after
 it. It lives in the journal's SQLite file (table `api_snapshots`), so one file is the whole state.
+
+The periodic snapshots are taken behind the service (`SnapshotInChild`): pickling the state
+took ~0.6 s at 100,000 orders and grows with it, and the writer stopped order entry for all
+that time. A forked child has the state as it was at the batch boundary (copy-on-write), pickles
+it and hands the bytes over a pipe while the parent goes on; the parent stores them. Where the
+system cannot fork, and for a snapshot asked for explicitly, the writer takes it inline.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import sqlite3
+import sys
+from collections.abc import Callable
+
+CAN_FORK = hasattr(os, "fork")
 
 SCHEMA = """CREATE TABLE IF NOT EXISTS api_snapshots (
     id INTEGER PRIMARY KEY, position INTEGER NOT NULL, state BLOB NOT NULL)"""
@@ -35,3 +48,56 @@ class SnapshotStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+class SnapshotInChild:
+    """One snapshot taken by a forked child: `dump()` (the pickled state) runs in the child,
+    on its copy-on-write copy of the parent's memory as it was at the fork; `finish()`, in the
+    parent, reads the bytes and stores them at `position`. The child closes every inherited
+    descriptor but its pipe first (a listening socket kept open by it would stop a restarted
+    server from binding its port) and leaves with os._exit (no atexit, no buffered output
+    written twice)."""
+
+    def __init__(self, dump: Callable[[], bytes], position: int):
+        self.position = position
+        r, w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(r)
+            os.close(w)
+            raise
+        if pid == 0:  # the child: nothing here may return into the parent's code
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the parent
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                os.closerange(3, min(r, w))
+                os.closerange(max(r, w) + 1, 1 << 16)
+                os.close(r)
+                blob = dump()
+                with os.fdopen(w, "wb") as out:
+                    out.write(blob)
+                code = 0
+            except BaseException as exc:  # noqa: BLE001 - reported, and the parent is told
+                try:
+                    print(f"sitex: snapshot failed: {exc!r}", file=sys.stderr, flush=True)
+                except BaseException:  # noqa: BLE001
+                    pass
+            os._exit(code)
+        os.close(w)
+        self.pid, self._r = pid, r
+
+    async def finish(self, store: SnapshotStore) -> bool:
+        """Store the child's snapshot; False (and nothing stored) if the child failed."""
+        blob = await asyncio.to_thread(_read_all, self._r)
+        _, status = await asyncio.to_thread(os.waitpid, self.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return False
+        await asyncio.to_thread(store.save, self.position, blob)
+        return True
+
+
+def _read_all(fd: int) -> bytes:
+    with os.fdopen(fd, "rb") as f:
+        return f.read()

@@ -186,6 +186,65 @@ def test_restart_from_a_snapshot_equals_a_full_replay(tmp_path):
     fast.venue.check()
 
 
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="periodic snapshots inline")
+def test_a_periodic_snapshot_is_taken_behind_while_orders_go_on(tmp_path, monkeypatch):
+    """The periodic snapshot is pickled in a forked child: orders are acknowledged while it
+    runs (here it takes half a second), and a restart from it equals a full replay."""
+    import os
+    import time
+
+    path = str(tmp_path / "j.db")
+    real_state = Service._snapshot_state
+    parent = os.getpid()
+
+    def slow_state(self):
+        assert os.getpid() != parent  # never pickled by the serving process itself
+        time.sleep(0.5)
+        return real_state(self)
+
+    monkeypatch.setattr(Service, "_snapshot_state", slow_state)
+
+    async def live():
+        svc = Service(path, clock=Clock(), snapshot_every=40)
+        sym = await session(svc)  # past 40 commands: a child is at work
+        in_flight = svc._snapshotting
+        assert in_flight is not None and not in_flight.done()
+        for i in range(5):
+            await svc.place("a", req(sym, "buy", 1, "1.990"))
+        assert not in_flight.done()  # acknowledged while the snapshot was still being taken
+        await in_flight
+        stored = svc.snapshots.latest()[0]
+        state = (svc.venue.digest(), svc.store.orders, svc.commands)
+        await svc.stop()
+        return stored, state
+
+    stored, state = asyncio.run(live())
+    fast = Service(path, clock=Clock())
+    assert fast.replay() == state[2] - stored and 0 < stored < state[2]
+    assert (fast.venue.digest(), fast.store.orders, fast.commands) == state
+
+
+def test_a_snapshot_child_that_fails_turns_snapshots_off_and_orders_go_on(tmp_path, monkeypatch):
+    if not hasattr(__import__("os"), "fork"):
+        pytest.skip("periodic snapshots inline")
+
+    def broken(self):
+        raise TypeError("cannot pickle this gate")
+
+    monkeypatch.setattr(Service, "_snapshot_state", broken)
+
+    async def live():
+        svc = Service(str(tmp_path / "j.db"), clock=Clock(), snapshot_every=10)
+        sym = await session(svc)
+        await svc._snapshot_settled()
+        await svc.place("a", req(sym, "buy", 1, "1.990"))
+        off = svc.snapshots is None
+        await svc.stop()
+        return off
+
+    assert asyncio.run(live())
+
 def test_snapshot_needs_a_journal():
     async def scenario():
         svc = Service(None, clock=Clock())
