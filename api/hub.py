@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+from api.mailbox import Mailbox
+
 PRIVATE = ("orders", "fills", "positions", "margin")
 _ORDER_KINDS = {"order_accepted", "order_cancelled", "order_expired", "order_amended",
                 "order_triggered"}
@@ -22,7 +24,7 @@ class Subscriber:
     def __init__(self, account: str | None = None, maxsize: int = 10_000):
         self.account = account
         self.channels: set[str] = set()
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize)
+        self.queue = Mailbox(maxsize)
         self.overflowed = False
 
     def send(self, message: dict) -> None:

@@ -22,6 +22,7 @@ from functools import partial
 
 from api import wire
 from api.hub import Hub
+from api.mailbox import Mailbox
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
@@ -165,7 +166,7 @@ class Service:
         self.index_history: dict[str, deque] = defaultdict(partial(deque, maxlen=500))
         self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
         self._last_ts = 0
-        self._queue: asyncio.Queue | None = None
+        self._queue: Mailbox | None = None
         self._gc_threshold: tuple | None = None  # the collector's thresholds before start
         self._snapshotting: asyncio.Task | None = None  # a periodic snapshot being stored
         self._writer: asyncio.Task | None = None
@@ -206,7 +207,7 @@ class Service:
         if self._gc_threshold is None:
             self._gc_threshold = gc.get_threshold()
         gc.set_threshold(max(YOUNG_THRESHOLD, self._gc_threshold[0]), *self._gc_threshold[1:])
-        self._queue = asyncio.Queue()
+        self._queue = Mailbox()
         self._settled = asyncio.Event()
         self._settled.set()
         self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
