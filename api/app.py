@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Annotated
 
 from fastapi import (
@@ -324,6 +325,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+_ANSWERED = (Rejection, ApiError, ValidationError, ServiceStopped)  # what a request's error message tells
+
+
 class WsSession:
     """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect."""
 
@@ -343,7 +347,13 @@ class WsSession:
         try:
             while True:
                 text = await self.socket.receive_text()
-                task = asyncio.create_task(self._handle(text))
+                msg = self._parse(text)
+                if msg is None:
+                    continue
+                if msg.get("op") == "order":  # the hot path: no task, an answer on resolution
+                    self._order(msg)
+                    continue
+                task = asyncio.create_task(self._handle(msg))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
         except (WebSocketDisconnect, RuntimeError):
@@ -384,13 +394,18 @@ class WsSession:
                      "error": {"type": reason.problem_type, "title": reason.sentence,
                                "status": status, "detail": detail, "code": reason.name}})
 
-    async def _handle(self, text: str) -> None:
+    def _parse(self, text: str) -> dict | None:
+        """A message as a dict, or None once its error has been answered."""
         try:
             msg = json.loads(text)
         except ValueError:
-            return self._error(None, Reason.INVALID_COMMAND, "messages are JSON objects", 400)
+            msg = None
         if not isinstance(msg, dict):
-            return self._error(None, Reason.INVALID_COMMAND, "messages are JSON objects", 400)
+            self._error(None, Reason.INVALID_COMMAND, "messages are JSON objects", 400)
+            return None
+        return msg
+
+    async def _handle(self, msg: dict) -> None:
         req_id = msg.get("id")
         op = msg.get("op")
         try:
@@ -400,14 +415,43 @@ class WsSession:
             result = await handler(msg)
             if result is not None:
                 self._reply({"id": req_id, "type": "result", "op": op, "data": result})
-        except Rejection as r:
-            self._error(req_id, r.reason, r.text)
-        except ApiError as e:
-            self._error(req_id, e.reason, e.detail, e.status)
-        except ValidationError as e:
-            self._error(req_id, Reason.INVALID_COMMAND, describe_validation(e.errors()), 422)
-        except ServiceStopped as e:
-            self._error(req_id, Reason.INVALID_COMMAND, str(e), 503)
+        except _ANSWERED as exc:
+            self._refuse(req_id, exc)
+
+    def _refuse(self, req_id, exc: Exception) -> None:
+        """The error message for what a request raised (one of `_ANSWERED`)."""
+        if isinstance(exc, Rejection):
+            self._error(req_id, exc.reason, exc.text)
+        elif isinstance(exc, ApiError):
+            self._error(req_id, exc.reason, exc.detail, exc.status)
+        elif isinstance(exc, ValidationError):
+            self._error(req_id, Reason.INVALID_COMMAND, describe_validation(exc.errors()), 422)
+        else:  # ServiceStopped
+            self._error(req_id, Reason.INVALID_COMMAND, str(exc), 503)
+
+    def _order(self, msg: dict) -> None:
+        """`op_order` without a task: validated and queued now, answered from the done
+        callback of the order's future (run by the loop right after the writer resolved it,
+        as the awaiting task would have been: before the next batch changes the venue)."""
+        req_id = msg.get("id")
+        try:
+            account = self._private()
+            r = wire.OrderRequest.model_validate(msg.get("params"))
+            pending = self.service.place_nowait(account, r)
+        except _ANSWERED as exc:
+            return self._refuse(req_id, exc)
+        if isinstance(pending, dict):  # a retried client_order_id: its first answer
+            return self._reply({"id": req_id, "type": "result", "op": "order", "data": pending})
+        pending.add_done_callback(partial(self._ordered, req_id, account, r))
+
+    def _ordered(self, req_id, account: str, r: wire.OrderRequest, fut: asyncio.Future) -> None:
+        if fut.cancelled():
+            return
+        try:
+            result = self.service.placed(account, r, fut.result())
+        except _ANSWERED as exc:
+            return self._refuse(req_id, exc)
+        self._reply({"id": req_id, "type": "result", "op": "order", "data": result})
 
     def _private(self) -> str:
         if self.account is None:
@@ -480,10 +524,6 @@ class WsSession:
         self._private()
         self.cancel_on_disconnect = bool(msg.get("enabled", True))
         return {"cancel_on_disconnect": self.cancel_on_disconnect}
-
-    async def op_order(self, msg):
-        account = self._private()
-        return await self.service.place(account, wire.OrderRequest.model_validate(msg.get("params")))
 
     async def op_cancel(self, msg):
         account = self._private()

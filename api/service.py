@@ -328,11 +328,15 @@ class Service:
 
     async def execute(self, build) -> list:
         """Stamp, queue and wait until durable: `build(ts)` makes the command."""
+        return await self.submit(build)
+
+    def submit(self, build) -> asyncio.Future:
+        """Stamp and queue `build(ts)`; the future gets its events once they are durable."""
         if self.failed is not None:
             raise ServiceStopped(str(self.failed))
         fut = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((build(self.now()), fut))
-        return await fut
+        return fut
 
     async def _write_loop(self) -> None:
         q = self._queue
@@ -504,14 +508,29 @@ class Service:
         return lambda ts: C.NewOrder(ts, *args)
 
     async def place(self, account: str, r: wire.OrderRequest) -> dict:
-        key = (account, r.client_order_id)
+        pending = self.place_nowait(account, r)
+        if isinstance(pending, dict):
+            return pending
+        return self.placed(account, r, await pending)
+
+    def place_nowait(self, account: str, r: wire.OrderRequest) -> dict | asyncio.Future:
+        """The first half of `place`, for a caller that would rather not be a coroutine (the
+        WebSocket's order entry): the earlier result of a retried client_order_id, or the
+        future of the queued order's events, to be handed to `placed` once resolved."""
         if r.client_order_id is not None:
-            earlier = self._earlier_result(key)
+            earlier = self._earlier_result((account, r.client_order_id))
             if earlier is not None:
                 return earlier
-        events = await self.execute(self.order_command(account, r))
-        oid = next((e.order_id for e in events
-                    if e.kind == "order_accepted" and e.account == account), None)
+        return self.submit(self.order_command(account, r))
+
+    def placed(self, account: str, r: wire.OrderRequest, events: list) -> dict:
+        """The second half of `place`: the answer to a durable order (raises its rejection)."""
+        key = (account, r.client_order_id)
+        oid = None
+        for e in events:
+            if e.kind == "order_accepted" and e.account == account:
+                oid = e.order_id
+                break
         if oid is None:
             rej = _rejected(events)
             if rej is not None and rej.reason == Reason.DUPLICATE_CLIENT_ORDER_ID:

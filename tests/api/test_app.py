@@ -253,6 +253,53 @@ def test_websocket_order_entry_private_channels_and_cancel_on_disconnect(server)
     assert a.get(f"/v1/orders/{placed['data']['order_id']}").json()["status"] == "cancelled"
 
 
+
+def test_websocket_orders_answer_every_outcome_with_its_id(server):
+    """Order entry over the socket: refusals before the queue (no account, a malformed order,
+    an unknown symbol), a venue rejection after it, and a retried client_order_id answered
+    with the first order, each to its own request id."""
+    contracts = httpx.get(server.url + "/v1/contracts").json()
+    sym = [c["symbol"] for c in contracts if c["product"] == "SIT"][5]  # a book of its own
+    _, maker = server.new_account()
+    _, a = server.new_account()
+    r = maker.post("/v1/orders", json=order(sym, "sell", 2, "2.100"))
+    assert r.status_code == 200, r.text
+    url = server.url.replace("http", "ws") + "/v1/ws"
+    requests = {
+        2: order(sym, "buy", 0, "1.900"),
+        3: order("NOPE", "buy", 1, "1.900"),
+        4: order(sym, "buy", 1, "2.100", post_only=True),
+        5: order(sym, "buy", 1, "1.900", client_order_id="retry-me"),
+    }
+
+    async def scenario():
+        async with websockets.connect(url) as anon:
+            await anon.send(json.dumps({"op": "order", "id": 1, "params": requests[5]}))
+            no_account = await ws_recv(anon, lambda m: m.get("id") == 1)
+        async with websockets.connect(url, additional_headers={"X-API-Key": a.headers["X-API-Key"]}) as ws:
+            for rid, params in requests.items():
+                await ws.send(json.dumps({"op": "order", "id": rid, "params": params}))
+            answers = {}
+
+            def collect(m):
+                answers[m.get("id")] = m
+                return all(i in answers for i in requests)
+
+            await ws_recv(ws, collect)
+            await ws.send(json.dumps({"op": "order", "id": 6, "params": requests[5]}))
+            retried = await ws_recv(ws, lambda m: m.get("id") == 6)
+        return no_account, answers, retried
+
+    no_account, answers, retried = asyncio.run(scenario())
+    assert no_account["type"] == "error" and no_account["error"]["status"] == 401
+    assert answers[2]["error"]["status"] == 422 and answers[2]["error"]["code"] == "INVALID_COMMAND"
+    assert answers[3]["error"]["code"] == "UNKNOWN_SYMBOL"
+    assert answers[4]["error"]["code"] == "WOULD_CROSS_POST_ONLY"
+    first = answers[5]
+    assert first["type"] == "result" and first["op"] == "order" and first["data"]["status"] == "new"
+    assert retried["type"] == "result" and retried["data"]["order_id"] == first["data"]["order_id"]
+    assert [o["order_id"] for o in a.get("/v1/orders").json()] == [first["data"]["order_id"]]
+
 def test_index_quotes_need_admin_source(make_server):
     with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, index_source="admin")) as s:
         assert httpx.get(s.url + "/v1/index/SIT").json()["value"] is None
