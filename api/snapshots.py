@@ -18,7 +18,6 @@ import asyncio
 import os
 import signal
 import sqlite3
-import sys
 from collections.abc import Callable
 
 CAN_FORK = hasattr(os, "fork")
@@ -72,16 +71,15 @@ class SnapshotInChild:
             try:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is for the parent
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                os.closerange(3, min(r, w))
-                os.closerange(max(r, w) + 1, 1 << 16)
-                os.close(r)
+                os.closerange(3, w)  # the read end among them
+                os.closerange(w + 1, max(os.sysconf("SC_OPEN_MAX"), w + 1))
                 blob = dump()
                 with os.fdopen(w, "wb") as out:
                     out.write(blob)
                 code = 0
             except BaseException as exc:  # noqa: BLE001 - reported, and the parent is told
-                try:
-                    print(f"sitex: snapshot failed: {exc!r}", file=sys.stderr, flush=True)
+                try:  # a raw write: a buffered stream's lock may have been held at the fork
+                    os.write(2, f"sitex: snapshot failed: {exc!r}\n".encode())
                 except BaseException:  # noqa: BLE001
                     pass
             os._exit(code)
