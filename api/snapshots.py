@@ -88,8 +88,10 @@ class SnapshotInChild:
 
     async def finish(self, store: SnapshotStore) -> bool:
         """Store the child's snapshot; False (and nothing stored) if the child failed."""
-        blob = await asyncio.to_thread(_read_all, self._r)
-        _, status = await asyncio.to_thread(os.waitpid, self.pid, 0)
+        try:
+            blob = await asyncio.to_thread(_read_all, self._r)
+        finally:  # reaped whatever the read did (a closed pipe ends a child still writing)
+            _, status = await asyncio.to_thread(os.waitpid, self.pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
             return False
         await asyncio.to_thread(store.save, self.position, blob)
