@@ -383,6 +383,22 @@ def test_underfunded_agents_are_called_and_cure_the_call():
         assert cured[0].ts < call.deadline
 
 
+
+def test_the_shipped_stress_example_is_this_population_and_gets_its_calls():
+    """docs/examples/underfunded-hedgers.toml, the file the docs tell a user to run to watch
+    margin calls, is the population above; with the default session (the CLI's clearinghouse)
+    its hedgers are called."""
+    from pathlib import Path
+
+    from marketmakers.agents.config import load_agents
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "underfunded-hedgers.toml"
+    agents = load_agents(example)
+    assert agents == parse_agents(RISKY_AGENTS)
+    record = Session(SessionConfig(scenario="efficiency-shock", seed=RISKY_SEED, hours=2.25,
+                                   agents=agents)).run()
+    assert record.summary["margin_calls"] >= 1
+
 def test_underfunded_agents_are_called_and_liquidated():
     session, record = risky_session(7_000)
     s = record.summary
