@@ -18,7 +18,7 @@ import sqlite3
 import time
 from collections import defaultdict, deque
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 
 from api import wire
 from api.hub import Hub
@@ -45,7 +45,9 @@ class Formatter:
     def __init__(self, service: Service):
         self.s = service
         self._tick: dict[str, Decimal] = {}
-        self._text: dict[tuple[str, int], str] = {}
+        # the few hundred prices near the touch are formatted once (a Decimal product and
+        # str() cost more than the rest of writing a fill)
+        self._text = lru_cache(maxsize=1 << 16)(self._format)
 
     def knows(self, symbol: str) -> bool:
         """Listed at some point (expired contracts still answer with their history)."""
@@ -62,17 +64,10 @@ class Formatter:
         return t
 
     def price(self, symbol: str, ticks: int | None) -> str | None:
-        """The wire string of a price; the few hundred prices near the touch are formatted
-        once (a Decimal product and str() cost more than the rest of writing a fill)."""
-        if ticks is None:
-            return None
-        key = (symbol, ticks)
-        text = self._text.get(key)
-        if text is None:
-            if len(self._text) >= 1 << 16:
-                self._text.clear()
-            text = self._text[key] = str(ticks * self.tick(symbol))
-        return text
+        return None if ticks is None else self._text(symbol, ticks)
+
+    def _format(self, symbol: str, ticks: int) -> str:
+        return wire.ticks_to_price(ticks, self.tick(symbol))
 
     def order(self, o: dict) -> dict:
         return dict(o, price=self.price(o["symbol"], o["price"]),
@@ -267,23 +262,34 @@ class Service:
         self._since_snapshot = 0
         return position
 
+    async def _snapshot_after_batch(self, requests: list) -> None:
+        """Between batches: answer snapshot `requests` (POST /v1/admin/snapshot) with a
+        snapshot taken inline, or start the periodic one when due, in a child where the
+        system can fork (one at a time: else at a batch boundary after it)."""
+        if self._snapshotting is not None and self._snapshotting.done():
+            await self._snapshot_settled()
+        due = bool(self.snapshot_every) and self._since_snapshot >= self.snapshot_every
+        if self.snapshots is not None and due and not requests and CAN_FORK:
+            if self._snapshotting is None:
+                self._snapshot_behind()
+        elif requests or (due and self.snapshots is not None):
+            await self._snapshot_settled()  # the store takes one snapshot at a time
+            self._snapshot_inline(requests)
+
     def _snapshot_inline(self, requests) -> None:
-        """A snapshot taken by the writer itself; `requests` (futures of POST
-        /v1/admin/snapshot) are answered with its position."""
-        if self.snapshots is None:
-            for fut in requests:
+        """A snapshot taken by the writer itself; `requests` are answered with its position."""
+        position = None
+        if self.snapshots is not None:
+            try:
+                position = self._snapshot()
+            except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
+                # a gate that cannot be pickled: go on without snapshots (replay from zero)
+                print(f"sitex: snapshots disabled: {exc!r}", flush=True)
+                self.snapshots = None
+        for fut in requests:
+            if position is None:
                 fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
-            return
-        try:
-            position = self._snapshot()
-        except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
-            # a gate that cannot be pickled: go on without snapshots (replay from zero)
-            print(f"sitex: snapshots disabled: {exc!r}", flush=True)
-            self.snapshots = None
-            for fut in requests:
-                fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
-        else:
-            for fut in requests:
+            else:
                 fut.set_result(position)
 
     def _snapshot_behind(self) -> None:
@@ -370,15 +376,7 @@ class Service:
                 if not fut.done():
                     fut.set_result(events)
             self._since_snapshot += len(done)
-            due = bool(self.snapshot_every) and self._since_snapshot >= self.snapshot_every
-            if self._snapshotting is not None and self._snapshotting.done():
-                await self._snapshot_settled()
-            if self.snapshots is not None and due and not snap and CAN_FORK:
-                if self._snapshotting is None:  # one at a time: else a batch boundary after it
-                    self._snapshot_behind()
-            elif snap or (due and self.snapshots is not None):
-                await self._snapshot_settled()  # the store takes one snapshot at a time
-                self._snapshot_inline(snap or ())
+            await self._snapshot_after_batch(snap or [])
             self._busy = 0
             self._settled.set()
             if self.commands - self._frozen_at >= FREEZE_EVERY:

@@ -7,6 +7,7 @@ exactly on the grid (no rounding, no float anywhere), with the venue's own reaso
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
@@ -42,25 +43,14 @@ def parse_decimal(text: str, reason: Reason = Reason.INVALID_PRICE) -> Decimal:
         raise Rejection(reason, f"{text!r} is not a decimal number") from None
 
 
-_TICKS: dict[tuple[str, Decimal], int] = {}  # (text, tick) -> ticks, for prices already seen
-_TICKS_MAX = 1 << 16
-
-
 def price_to_ticks(text: str, tick_size: Decimal) -> int:
     """'2.125' with tick 0.001 -> 2125; off-tick or non-positive prices are refused.
     Orders come at a few hundred distinct prices near the touch: a price already converted
-    is a dict hit instead of a regex and three Decimal operations (only valid prices are
-    kept, so every refusal is decided afresh)."""
-    key = (text, tick_size)
-    try:
-        return _TICKS[key]
-    except (KeyError, TypeError):  # TypeError: not hashable, refused below
-        pass
-    ticks = _price_to_ticks(text, tick_size)
-    if len(_TICKS) >= _TICKS_MAX:
-        _TICKS.clear()
-    _TICKS[key] = ticks
-    return ticks
+    is a cache hit instead of a regex and three Decimal operations (lru_cache keeps only what
+    returned, so every refusal is decided afresh)."""
+    if not isinstance(text, str):
+        return _price_to_ticks(text, tick_size)  # refused there (and perhaps not hashable)
+    return _cached_ticks(text, tick_size)
 
 
 def _price_to_ticks(text: str, tick_size: Decimal) -> int:
@@ -71,6 +61,9 @@ def _price_to_ticks(text: str, tick_size: Decimal) -> int:
     if ticks != ticks.to_integral_value():
         raise Rejection(Reason.PRICE_NOT_ON_TICK, f"{text} is not a multiple of the tick {tick_size}")
     return int(ticks)
+
+
+_cached_ticks = functools.lru_cache(maxsize=1 << 16)(_price_to_ticks)
 
 
 def ticks_to_price(ticks: int | None, tick_size: Decimal) -> str | None:
