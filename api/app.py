@@ -234,12 +234,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
               response_model=wire.AccountCreated, responses=PROBLEMS, dependencies=[Admin])
     async def create_account(body: wire.AccountCreate | None = None):
         body = body or wire.AccountCreate()
-        account = body.account_id
-        n = len(service.accounts)
-        while account is None or (body.account_id is None and account in service.accounts):
-            n += 1
-            account = f"acct-{n}"
-        await service.open_account(account, body.market_maker)
+        account = await service.open_account(body.account_id, body.market_maker)
         key = new_key()
         keys.add(account, key)
         return {"account_id": account, "api_key": key}

@@ -158,6 +158,7 @@ class Service:
         self.fmt = Formatter(self)
         self.hub.formatter = self.fmt
         self.accounts: dict[str, bool] = {}  # account -> market maker
+        self._reserved_accounts: set[str] = set()  # being opened: not yet committed
         self.index_history: dict[str, deque] = defaultdict(partial(deque, maxlen=500))
         self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
         self._last_ts = 0
@@ -600,12 +601,28 @@ class Service:
 
     # ---------------------------------------------------------------- accounts and admin
 
-    async def open_account(self, account: str, market_maker: bool) -> None:
-        if account in self.accounts:
+    async def open_account(self, account: str | None, market_maker: bool) -> str:
+        """Open `account` (or the next free `acct-N` when None) and return its id.
+
+        The id is reserved before the first await: an account is recorded only after its
+        command's group commit, so without the reservation concurrent requests all passed the
+        existence check and shared one id (and each other's orders)."""
+        if account is None:
+            n = len(self.accounts) + len(self._reserved_accounts)
+            account = f"acct-{n + 1}"
+            while account in self.accounts or account in self._reserved_accounts:
+                n += 1
+                account = f"acct-{n + 1}"
+        elif account in self.accounts or account in self._reserved_accounts:
             raise Rejection(Reason.ACCOUNT_EXISTS, f"account {account!r} already exists")
-        events = await self.execute(lambda ts: C.OpenAccount(ts, account, market_maker))
+        self._reserved_accounts.add(account)
+        try:
+            events = await self.execute(lambda ts: C.OpenAccount(ts, account, market_maker))
+        finally:
+            self._reserved_accounts.discard(account)
         if account not in self.accounts:
             raise _as_rejection(_rejected(events))
+        return account
 
     async def cash(self, kind: str, account: str, cents: int) -> None:
         if account not in self.accounts:

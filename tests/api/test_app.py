@@ -337,3 +337,34 @@ def test_quiet_websocket_gets_heartbeats(make_server):
 
         beats = asyncio.run(scenario())
     assert [b["type"] for b in beats] == ["heartbeat", "heartbeat"]
+
+
+def test_concurrent_account_creation_gives_each_request_its_own_account(server):
+    """Sixteen concurrent creations: empty bodies get sixteen different accounts, and of
+    sixteen posts of one name exactly one succeeds, the others answer 409 ACCOUNT_EXISTS."""
+
+    async def burst(body):
+        async with httpx.AsyncClient(base_url=server.url, headers={"X-API-Key": ADMIN}) as c:
+            return await asyncio.gather(*[c.post("/v1/admin/accounts", json=body)
+                                          for _ in range(16)])
+
+    anonymous = asyncio.run(burst({}))
+    assert {r.status_code for r in anonymous} == {201}
+    ids = [r.json()["account_id"] for r in anonymous]
+    assert len(set(ids)) == 16
+    keys = [r.json()["api_key"] for r in anonymous]
+    sym = server.front()
+    first = httpx.Client(base_url=server.url, headers={"X-API-Key": keys[0]})
+    placed = first.post("/v1/orders", json=order(sym, "buy", 1, "1.900"))
+    assert placed.status_code == 200, placed.text
+    mine = placed.json()["order_id"]
+    other = httpx.Client(base_url=server.url, headers={"X-API-Key": keys[1]})
+    assert other.get(f"/v1/orders/{mine}").status_code == 404
+
+    named = asyncio.run(burst({"account_id": "race-alice"}))
+    codes = sorted(r.status_code for r in named)
+    assert codes == [201] + [409] * 15
+    assert {r.json()["code"] for r in named if r.status_code == 409} == {"ACCOUNT_EXISTS"}
+    with server.admin() as adm:
+        listed = [a["account_id"] for a in adm.get("/v1/admin/accounts").json()["accounts"]]
+    assert listed.count("race-alice") == 1 and all(listed.count(i) == 1 for i in ids)
