@@ -18,6 +18,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench session": ("bench.session:main", "a market session against the bare venue replaying its commands"),
     "simulate": ("api.simulate:main", "an agent-based market session with a report (--server URL: against a live server)"),
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
+    "hedge": ("marketmakers.hedging.command:main", "the hedging study: an enterprise's compute bill hedged with futures"),
+    "bench hedge": ("bench.hedge:main", "the hedging study against the floor of drawing its random numbers"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),

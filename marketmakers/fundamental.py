@@ -93,13 +93,33 @@ def _jump_sums(params: JumpDiffusionParams, dt: float, shape: tuple[int, ...],
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Per-cell jump counts and the sum of the jumps each decayed to the end of its step."""
     counts = rng.poisson(params.jump_rate * dt, size=shape)
-    total = int(counts.sum())
-    sizes = rng.normal(params.jump_mean, params.jump_std, size=total)
-    arrivals = rng.uniform(0.0, dt, size=total)
+    return counts, decayed_jump_sums(params, dt, counts, rng, rng)
+
+
+def decayed_jump_sums(params: JumpDiffusionParams, dt: float, counts: np.ndarray,
+                      sizes_rng: np.random.Generator,
+                      arrivals_rng: np.random.Generator) -> np.ndarray:
+    """The sum, per cell, of `counts` jumps, each decayed from its uniform arrival in the step
+    to the step's end (sizes drawn first, then arrival times)."""
+    cells, per_cell = jumps_by_cell(params, dt, counts, sizes_rng, arrivals_rng)
+    sums = np.zeros(counts.shape)
+    sums.ravel()[cells] = per_cell
+    return sums
+
+
+def jumps_by_cell(params: JumpDiffusionParams, dt: float, counts: np.ndarray,
+                  sizes_rng: np.random.Generator,
+                  arrivals_rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """decayed_jump_sums for the cells that have jumps only: (flat cell indices, sums)."""
+    flat = counts.ravel()
+    total = int(flat.sum())
+    sizes = sizes_rng.normal(params.jump_mean, params.jump_std, size=total)
+    arrivals = arrivals_rng.uniform(0.0, dt, size=total)
     decayed = sizes * np.exp(-params.kappa * (dt - arrivals))
-    cell = np.repeat(np.arange(counts.size), counts.ravel())
-    sums = np.bincount(cell, weights=decayed, minlength=counts.size).reshape(shape)
-    return counts, sums
+    cells = np.flatnonzero(flat)
+    per_cell = np.bincount(np.repeat(np.arange(cells.size), flat[cells]), weights=decayed,
+                           minlength=cells.size)
+    return cells, per_cell
 
 
 def simulate_paths(params: JumpDiffusionParams, x0: float, dt_years: float, n_steps: int,
@@ -115,19 +135,51 @@ def simulate_paths(params: JumpDiffusionParams, x0: float, dt_years: float, n_st
         raise ValueError(f"need n_steps >= 0 and n_paths >= 1, got {n_steps}, {n_paths}")
     if not math.isfinite(x0):
         raise ValueError(f"x0 must be a finite log price, got {x0!r}")
-    k, dt = params.kappa, dt_years
-    decay = math.exp(-k * dt)
-    sd = params.sigma * math.sqrt(-math.expm1(-2 * k * dt) / (2 * k))
-    mids = t0_years + (np.arange(n_steps) + 0.5) * dt
-    theta = np.asarray(params.theta(mids)) * (1 - decay)  # per-step pull
+    step = ExactStep(params, dt_years, t0_years, n_steps)
     z = rng.standard_normal((n_paths, n_steps))
-    counts, jumps = _jump_sums(params, dt, (n_paths, n_steps), rng)
-    shocks = sd * z + jumps + theta  # everything added after the decay, per step
-    x = np.empty((n_paths, n_steps + 1))
-    x[:, 0] = x0
-    for i in range(n_steps):
-        x[:, i + 1] = x[:, i] * decay + shocks[:, i]
+    counts, jumps = _jump_sums(params, dt_years, (n_paths, n_steps), rng)
+    x = step.paths(x0, z, jumps)
     return (x, counts) if return_jump_counts else x
+
+
+class ExactStep:
+    """The constants of the exact step over a grid of `n_steps` steps of `dt_years` from
+    `t0_years`: X(i+1) = decay X(i) + pull[i] + sd Z + jumps (module docstring)."""
+
+    def __init__(self, params: JumpDiffusionParams, dt_years: float, t0_years: float, n_steps: int):
+        _check_step(dt_years)
+        k = params.kappa
+        self.decay = math.exp(-k * dt_years)
+        self.sd = params.sigma * math.sqrt(-math.expm1(-2 * k * dt_years) / (2 * k))
+        mids = t0_years + (np.arange(n_steps) + 0.5) * dt_years
+        self.pull = np.asarray(params.theta(mids)) * (1 - self.decay)  # theta's per-step pull
+
+    def paths(self, x0: float, z: np.ndarray, jumps: np.ndarray) -> np.ndarray:
+        """Log paths, shape (n_paths, n_steps + 1), from the normals and decayed jump sums."""
+        shocks = self.sd * z + jumps + self.pull  # everything added after the decay, per step
+        decay = self.decay
+        x = np.empty((z.shape[0], z.shape[1] + 1))
+        x[:, 0] = x0
+        for i in range(z.shape[1]):
+            x[:, i + 1] = x[:, i] * decay + shocks[:, i]
+        return x
+
+    def steps_by_row(self, x0: float, z: np.ndarray, jump_cells: np.ndarray,
+                     jump_sums: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The same recursion with steps as rows, for the hedging study: z (n_steps, n_paths)
+        (overwritten: it becomes the shocks), the jumps by flat cell (jumps_by_cell), and the
+        result in `out` (n_steps + 1, n_paths). A step is then one contiguous row (3-5x faster
+        per step than a strided column) and no array is allocated per call (a fresh array
+        of a block's size costs its page faults)."""
+        shocks = z
+        shocks *= self.sd
+        shocks.ravel()[jump_cells] += jump_sums
+        shocks += self.pull[:, None]
+        out[0] = x0
+        for i in range(z.shape[0]):
+            np.multiply(out[i], self.decay, out=out[i + 1])
+            out[i + 1] += shocks[i]
+        return out
 
 
 class Fundamental:
