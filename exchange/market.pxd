@@ -8,7 +8,7 @@ from exchange.book cimport OrderBook
 
 
 cdef class Market:
-    cdef public object spec, symbol, state, last_trade, settlement, reference
+    cdef public object spec, symbol, state, last_trade, band_anchor, settlement, reference
     cdef public object limit_low, limit_high, widenings, halt_until, buy_stops, sell_stops
     cdef public object volume, trades, band_bps, band_min, max_qty, min_qty, lot
     cdef public bint pro_rata

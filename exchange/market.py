@@ -44,6 +44,7 @@ class Market:
         "state",
         "pro_rata",
         "last_trade",
+        "band_anchor",
         "settlement",
         "reference",
         "limit_low",
@@ -69,6 +70,9 @@ class Market:
         self.state = state
         self.pro_rata = p.allocation == PRO_RATA
         self.last_trade: int | None = None
+        # the price band's centre: the last trade, or a daily settlement set after it (a new
+        # day's band starts from the settlement, however long ago the last trade was)
+        self.band_anchor: int | None = None
         self.settlement: int | None = None  # prior settlement price (ticks)
         self.reference: int | None = None  # band reference when there is no trade yet
         self.limit_low: int | None = None
@@ -87,7 +91,7 @@ class Market:
         self.lot = p.lot_size
 
     def band_reference(self) -> int | None:
-        return self.last_trade if self.last_trade is not None else self.reference
+        return self.band_anchor
 
     def band_width(self, ref: int) -> int:
         w = ref * self.band_bps // 10_000
@@ -114,6 +118,7 @@ class Market:
         """A new prior settlement: it becomes the band reference and resets the daily limits."""
         self.settlement = price
         self.reference = price
+        self.band_anchor = price
         self.widenings = 0
         self._set_limits()
 

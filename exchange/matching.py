@@ -125,6 +125,7 @@ class Matching:
             trade = make_trade(trade_id, symbol, price, qty, seller, taker, -1, ts)
         self._gate_fill(trade, out)
         m.last_trade = price
+        m.band_anchor = price
         m.volume += qty
         m.trades += 1
         self._traded = True

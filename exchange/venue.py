@@ -181,7 +181,7 @@ class Venue(Matching):
             return self._new_order_full(c, out)
         if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
             return self._new_order_full(c, out)
-        ref = m.last_trade if m.last_trade is not None else m.reference
+        ref = m.band_anchor
         if ref is not None:
             w = ref * m.band_bps // 10_000
             if w < m.band_min:
@@ -591,7 +591,7 @@ class Venue(Matching):
         if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
             raise Rejection(Reason.OUTSIDE_DAILY_LIMIT,
                             f"price {price} is outside the daily limits [{m.limit_low}, {m.limit_high}]")
-        ref = m.last_trade if m.last_trade is not None else m.reference
+        ref = m.band_anchor
         if ref is not None:
             w = m.band_width(ref)
             if price > ref + w if side > 0 else price < ref - w:
@@ -819,6 +819,8 @@ class Venue(Matching):
                     self._emit_cancel(o, "outside_limit", ts, out)
         else:
             m.reference = price
+            if m.last_trade is None:
+                m.band_anchor = price
         self._seq.last += 1
         out.append(ReferencePriceSet(self._seq.last, ts, m.symbol, price, settlement,
                                      m.limit_low, m.limit_high))

@@ -112,6 +112,22 @@ class ForwardCurve:
         x = np.asarray(x, dtype=float)
         return np.exp(self.log_a[k, js][None, :] + np.outer(x, self.dpow[js - k])) @ coef
 
+    def futures_path(self, x: np.ndarray) -> np.ndarray:
+        """F(k, m) for k = 0..days and every month, exactly, along one path of log prices x
+        (days + 1,): fixings j <= k of the month at their values, the rest expected."""
+        cal, days = self.cal, self.cal.days
+        out = np.empty((days + 1, cal.months))
+        fixed = np.zeros(cal.months)
+        for k in range(days + 1):
+            if k:
+                fixed[self.month[k - 1]] += np.exp(x[k]) * self.weight[k - 1]
+            js = np.arange(k + 1, days + 1)
+            out[k] = fixed
+            if js.size:
+                vals = np.exp(self.log_a[k, js] + self.dpow[js - k] * x[k]) * self.weight[js - 1]
+                np.add.at(out[k], self.month[js - 1], vals)
+        return out
+
     def initial_prices(self) -> np.ndarray:
         """F(0, m) for every month m: the futures curve when the hedge is put on."""
         unit = np.eye(self.cal.months)

@@ -43,6 +43,9 @@ class HedgeSettings:
     fee: float  # USD per contract
     half_spread: float  # USD per quote unit (per million SIT, per GPU-hour)
     funding_rate: float  # per year
+    market_paths: int  # --through-market
+    market_window_s: float
+    market_noise_traders: int
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +71,9 @@ _RULES = {
     "fee": (float, lambda v: v >= 0, "USD per contract >= 0"),
     "half_spread": (float, lambda v: v >= 0, "USD per quote unit >= 0"),
     "funding_rate": (float, lambda v: -0.1 <= v <= 1, "an annual rate in [-0.1, 1]"),
+    "market_paths": (int, lambda v: 2 <= v <= 10_000, "an integer from 2 to 10,000"),
+    "market_window_s": (float, lambda v: 10 <= v <= 86_000, "seconds from 10 to 86,000"),
+    "market_noise_traders": (int, lambda v: 0 <= v <= 50, "an integer from 0 to 50"),
 }
 SETTABLE = tuple(sorted(_RULES))
 

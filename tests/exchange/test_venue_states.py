@@ -78,6 +78,18 @@ def test_band_follows_the_last_trade(desk):
     assert desk.venue.reference_price(SYM) == 2_050
 
 
+def test_a_daily_settlement_recentres_the_band_after_trades(desk):
+    """The next day's band starts from the settlement, not from the last trade however long
+    ago (a month's back contract that last traded at 2,050 settles at 2,180 today)."""
+    trade(desk, 2_050)
+    desk.send(SetReferencePrice(desk.ts, SYM, 2_180))
+    assert desk.venue.reference_price(SYM) == 2_180
+    assert desk.order("b", BUY, 1, 2_180 + 109, tif=IOC)[0].kind == "order_accepted"  # 5% of 2,180
+    rejected_with(desk, NewOrder(desk.ts, "b", SYM, BUY, 1, 2_180 + 110), Reason.OUTSIDE_PRICE_BAND)
+    trade(desk, 2_200)  # and the next trade moves it again
+    assert desk.venue.reference_price(SYM) == 2_200
+
+
 def test_band_is_never_narrower_than_its_minimum():
     desk = Desk(settle=300)  # 5% = 15 ticks, minimum 20; limits [270, 330]
     desk.rest("b", BUY, 1, 320)

@@ -327,3 +327,45 @@ def test_the_printed_table_names_every_hedged_programme():
     text = command.report.format_table(run_study(small(paths=300, in_sample_paths=300)).summary)
     for name in ("static", "min_variance", "layered", "std red.", "VM p99"):
         assert name in text
+
+
+# ---- through the market ---------------------------------------------------------------------
+
+
+def test_through_the_market_end_to_end_on_a_short_horizon():
+    """Two contract months, three paths: the hedger buys every lot of each programme through
+    the book, the clearinghouse's cash flows make the hedge, and the market's cost sits near
+    the Monte Carlo's on the same paths (it differs by what execution and marks cost)."""
+    from marketmakers.hedging.through_market import format_market, run_through_market
+
+    s = small(months=2, market_paths=3, market_window_s=120.0, in_sample_paths=500)
+    m = run_through_market(s, progress=False)
+    assert m["paths"] == 3 and set(m["programmes"]) == {"static", "min_variance", "layered"}
+    study = Study(s)
+    for name, e in m["programmes"].items():
+        market = e["market"]
+        assert market["lots_short"] == 0
+        lots = study.programmes(m["hedge_ratio_min_variance"])[name].contracts_traded()
+        assert market["contracts"] == lots
+        for source in ("market", "monte_carlo", "monte_carlo_frictionless"):
+            assert {"std_reduction", "variance_reduction", "mean_cost_change"} <= set(e[source])
+        bill = 20 * 2 * 2_000  # ~ lots x months x USD per contract: the scale of the bill
+        assert abs(e["market_minus_monte_carlo"]["mean"]) < 0.05 * bill
+        assert market["financing"] > 0 and market["initial_margin_mean"] > 0
+    assert "through the market" in format_market(m)
+
+
+def test_a_market_run_settles_on_the_months_fixings_and_books_every_fill():
+    from marketmakers.hedging.market_runner import Compression
+    from marketmakers.hedging.through_market import run_one
+
+    s = small(months=1, in_sample_paths=500)
+    study = Study(s)
+    ev = study.evaluator("paths", 0, 2)
+    prog = static("static", 1.0, study.expected)
+    r = run_one(study, ev, 1, "static", prog, Compression(window_s=120.0))
+    assert r["contracts"] == 20 and r["lots_short"] == 0
+    # the hedge's cash = lots x (final settlement - fill prices) x size - fees: bounded by the
+    # frictionless payoff on the same path give or take the execution cost and fees
+    mc = ev.evaluate({"static": prog})["static"].payoff[1]
+    assert abs(r["hedge_cash"] - (mc - r["execution_cost"])) < 0.02 * abs(mc) + 20 * 50
