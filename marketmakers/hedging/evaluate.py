@@ -90,6 +90,8 @@ class BlockEvaluator:
         self.monthly_bill = market.contract_size * block.consumption * avg_paid
         self.bill = self.monthly_bill.sum(axis=0)
         self._initial = curve.initial_prices()
+        x = block.x[:cal.days]  # whether any day's price is off the grid: checked per day if so
+        self._may_leave_grid = bool(x.min() < curve.lo or x.max() >= curve.grid[-1])
 
     def _cell(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Grid cell and weight of each path's x_k, and the paths off the grid."""
@@ -97,7 +99,7 @@ class BlockEvaluator:
         pos = self.block.x[k] - curve.lo
         pos *= 1.0 / curve.h
         off = np.empty(0, dtype=np.intp)
-        if pos.min() < 0 or pos.max() >= GRID_POINTS - 1:
+        if self._may_leave_grid and (pos.min() < 0 or pos.max() >= GRID_POINTS - 1):
             off = np.flatnonzero((pos < 0) | (pos >= GRID_POINTS - 1))
             np.clip(pos, 0, GRID_POINTS - 1.5, out=pos)
         cell = pos.astype(np.intp)  # truncation: the floor, as pos >= 0
@@ -141,8 +143,10 @@ class BlockEvaluator:
                     w.payoff += gain
                     w.monthly_payoff[t.month] += gain
                 if k < days:  # the unfixed part of the positions' futures prices
-                    np.take(w.table[k], cell, out=unfixed)
-                    np.take(w.slope[k], cell, out=step)
+                    # mode="clip": written straight into `out` ("raise" buffers it); the
+                    # cells are in range by construction (_cell)
+                    np.take(w.table[k], cell, out=unfixed, mode="clip")
+                    np.take(w.slope[k], cell, out=step, mode="clip")
                     step *= frac
                     unfixed += step
                     if off.size:

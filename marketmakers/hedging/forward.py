@@ -88,14 +88,15 @@ class ForwardCurve:
         """tables[k, m, g]: (1/N_m) sum over the month's fixings j > k of E_k[exp(x_j)] at
         x_k = grid[g]; k = 0..days-1 (at k = days nothing is unfixed)."""
         cal, days = self.cal, self.cal.days
-        out = np.zeros((days, cal.months, GRID_POINTS))
+        out = np.empty((days, cal.months, GRID_POINTS))
+        # by_month[m, j - 1] = 1 / N_m for the fixings j of month m: summing a month's
+        # fixings is a matrix product (a reduceat down the rows costs 5x more)
+        by_month = np.zeros((cal.months, days))
+        by_month[self.month, np.arange(days)] = self.weight
         for k in range(days):
             js = np.arange(k + 1, days + 1)
             vals = np.exp(self.log_a[k, js, None] + self.dpow[js - k, None] * self.grid[None, :])
-            vals *= self.weight[js - 1, None]
-            months = self.month[js - 1]
-            starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-            out[k, months[starts]] = np.add.reduceat(vals, starts, axis=0)
+            np.matmul(np.ascontiguousarray(by_month[:, k:]), vals, out=out[k])  # BLAS: contiguous
         return out
 
     # ---- exact values, for the starting curve and points off the grid -------------------
