@@ -26,8 +26,10 @@ from pydantic import ValidationError
 
 from api import errors, fastjson, wire
 from api.auth import AdminKey, KeyStore, RateLimiter, new_key
+from api.dashboard import install as install_dashboard
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
+from api.metrics import install as install_metrics
 from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
 from clearing.types import ProviderQuote
@@ -70,9 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys.close()
 
     app = FastAPI(title="sitex", version="1", lifespan=lifespan,
-                  description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.")
+                  description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.",
+                  docs_url=None, redoc_url=None)  # /docs and /redoc: api/dashboard.py, no CDN
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
+    install_metrics(app, service)  # /metrics, /healthz, /readyz
+    install_dashboard(app, service)  # /, /static, /docs, /redoc, /v1/session
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):
