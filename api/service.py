@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import pickle
 import sqlite3
 import time
@@ -36,6 +37,7 @@ from exchange.orders import OrderType, Side, TimeInForce
 from exchange.venue import Venue
 from marketmakers.index_feed import ProviderFeedSource
 
+log = logging.getLogger("sitex")
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _TYPES = {t.wire: t for t in OrderType}
 _TIFS = {t.wire: t for t in TimeInForce}
@@ -291,7 +293,7 @@ class Service:
                 position = self._snapshot()
             except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
                 # a gate that cannot be pickled: go on without snapshots (replay from zero)
-                print(f"sitex: snapshots disabled: {exc!r}", flush=True)
+                log.warning("snapshots disabled: %r", exc)
                 self.snapshots = None
         for fut in requests:
             if position is None:
@@ -305,7 +307,7 @@ class Service:
         try:
             child = SnapshotInChild(self._snapshot_state, self.journal.flushed)
         except OSError as exc:  # no fork now (out of memory, too many processes): inline
-            print(f"sitex: snapshot taken inline: {exc!r}", flush=True)
+            log.warning("snapshot taken inline: %r", exc)
             self._snapshot_inline(())
             return
         self._since_snapshot = 0
@@ -315,7 +317,7 @@ class Service:
     async def _store_snapshot(self, child: SnapshotInChild) -> None:
         stored = await child.finish(self.snapshots)
         if not stored:
-            print("sitex: snapshots disabled: the snapshot process failed", flush=True)
+            log.warning("snapshots disabled: the snapshot process failed")
             self.snapshots = None
 
     async def _snapshot_settled(self) -> None:
