@@ -30,6 +30,7 @@ from api.dashboard import install as install_dashboard
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
 from api.metrics import install as install_metrics
+from api.reports import install as install_reports
 from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
 from clearing.types import ProviderQuote
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     Account = Annotated[str, Depends(account_of)]
     Admin = Depends(admin_only)
+    install_reports(app, service, Admin)  # /v1/admin/reports/...: the regulator's reports
     fmt = service.fmt
 
     # ------------------------------------------------------------------ market data
