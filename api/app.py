@@ -77,8 +77,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)  # /docs and /redoc: api/dashboard.py, no CDN
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
-    install_metrics(app, service)  # /metrics, /healthz, /readyz
-    install_dashboard(app, service)  # /, /static, /docs, /redoc, /v1/session
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):
@@ -106,7 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     Account = Annotated[str, Depends(account_of)]
     Admin = Depends(admin_only)
-    install_reports(app, service, Admin)  # /v1/admin/reports/...: the regulator's reports
     fmt = service.fmt
 
     # ------------------------------------------------------------------ market data
@@ -324,6 +321,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session.account = keys.account_for(socket.headers.get("x-api-key"))
         await session.run()
 
+    # after the trading routes, which a request is matched against first, in order
+    install_reports(app, service, Admin, PROBLEMS)  # /v1/admin/reports/...: the regulator's reports
+    install_metrics(app, service, PROBLEMS)  # /metrics, /healthz, /readyz
+    install_dashboard(app, service, PROBLEMS)  # /, /static, /docs, /redoc, /v1/session
     return app
 
 

@@ -45,7 +45,9 @@ def vendored(package: str, file: str) -> str:
     return f"/static/vendor/{package}-{VENDORED[package]['version']}/{file}"
 
 
-def install(app: FastAPI, service: Service) -> None:
+def install(app: FastAPI, service: Service, problems: dict) -> None:
+    """The dashboard, its files, /docs and /redoc, and GET /v1/session (`problems`: the
+    documented errors)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/", include_in_schema=False)
@@ -72,7 +74,7 @@ def install(app: FastAPI, service: Service) -> None:
                                     redoc_js_url=vendored("redoc", "redoc.standalone.js"),
                                     redoc_favicon_url="/favicon.ico", with_google_fonts=False))
 
-    @app.get("/v1/session", tags=["public"])
+    @app.get("/v1/session", tags=["public"], responses=problems)
     async def session(history: Annotated[int, Query(ge=0, le=500)] = 200) -> dict:
         """The session panel: the fundamental behind the simulated index feed (with
         `--index-source feed`), the registered market makers' obligation compliance, and

@@ -123,20 +123,21 @@ def registry_for(service: Service) -> CollectorRegistry:
     return registry
 
 
-def install(app: FastAPI, service: Service) -> None:
-    """`/metrics`, `/healthz` and `/readyz` on `app`."""
+def install(app: FastAPI, service: Service, problems: dict) -> None:
+    """`/metrics`, `/healthz` and `/readyz` on `app` (`problems`: the documented errors)."""
     registry = registry_for(service)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], responses=problems)
     async def healthz() -> dict:
         """The process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"description": "not ready"}})
+    @app.get("/readyz", tags=["operations"], responses=problems | {
+        503: {"description": "not ready", "content": {"application/json": {}}}})
     async def readyz(response: Response) -> dict:
         """Ready: the journal is replayed and the writer takes orders. 503 before (and after
         a journal failure, and while stopping)."""

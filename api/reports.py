@@ -336,7 +336,7 @@ def parse_time(text: str | None) -> int | None:
     """ns since the epoch from an integer or an ISO 8601 date or time (UTC unless it says)."""
     if text is None:
         return None
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     try:
         t = datetime.fromisoformat(text)
@@ -350,14 +350,18 @@ def parse_time(text: str | None) -> int | None:
 # ---------------------------------------------------------------------- the API
 
 
-def install(app: FastAPI, service: Service, admin) -> None:
-    """GET /v1/admin/reports/large-traders and /v1/admin/reports/audit (admin key)."""
+def install(app: FastAPI, service: Service, admin, problems: dict) -> None:
+    """GET /v1/admin/reports/large-traders and /v1/admin/reports/audit (admin key); `problems`:
+    the error answers every route documents (RFC 9457)."""
+    json_or_csv = {200: {"description": "the report", "content": {"application/json": {},
+                                                                   "text/csv": {}}}}
     try:  # a pristine copy of the gate, before the journal is replayed: the audit replays it
         pristine = pickle.dumps(service.venue.gate)
     except (pickle.PicklingError, TypeError, AttributeError):
         pristine = None
 
-    @app.get("/v1/admin/reports/large-traders", tags=["admin"], dependencies=[admin])
+    @app.get("/v1/admin/reports/large-traders", tags=["admin"], dependencies=[admin],
+             responses=json_or_csv | problems)
     async def large_trader_report(
             date_: Annotated[date | None, Query(alias="date", description="UTC day, YYYY-MM-DD (default: today)")] = None,
             format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
@@ -375,7 +379,7 @@ def install(app: FastAPI, service: Service, admin) -> None:
             return Response(large_traders_csv(report), media_type="text/csv")
         return report
 
-    @app.get("/v1/admin/reports/audit", tags=["admin"], dependencies=[admin])
+    @app.get("/v1/admin/reports/audit", tags=["admin"], dependencies=[admin], responses=problems)
     async def audit_report(
             account: str | None = None, symbol: str | None = None,
             from_: Annotated[str | None, Query(alias="from", description="ns or ISO 8601")] = None,
