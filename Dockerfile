@@ -23,5 +23,5 @@ WORKDIR /home/sitex
 VOLUME /data
 EXPOSE 8000
 HEALTHCHECK --interval=5s --timeout=3s --retries=12 \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/v1/health', timeout=2)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)"
 CMD ["sitex", "serve", "--host", "0.0.0.0", "--port", "8000", "--journal", "/data/journal.db"]

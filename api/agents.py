@@ -28,7 +28,9 @@ async def open_accounts(url: str, admin_key: str, names: list[str]) -> dict[str,
         for name in names:
             account = f"{name}-{stamp}"
             try:
-                keys[name] = (await admin.create_account(account))["api_key"]
+                # the makers are registered market makers: the dashboard shows their obligations
+                made = await admin.create_account(account, market_maker=name.startswith("mm"))
+                keys[name] = made["api_key"]
             except SitexError as e:
                 raise SystemExit(f"sitex agents: cannot open account {name}: {e}") from None
             try:
@@ -38,7 +40,7 @@ async def open_accounts(url: str, admin_key: str, names: list[str]) -> dict[str,
     return keys
 
 
-async def market_maker(url, key, symbols, rng, stop, stats, levels=3, size=5):
+async def market_maker(url, key, symbols, rng, stop, stats, levels=3, size=10):
     async with AsyncClient(url, key) as c:
         while time.monotonic() < stop:
             for sym, index_name in symbols:

@@ -26,8 +26,11 @@ from pydantic import ValidationError
 
 from api import errors, fastjson, wire
 from api.auth import AdminKey, KeyStore, RateLimiter, new_key
+from api.dashboard import install as install_dashboard
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
+from api.metrics import install as install_metrics
+from api.reports import install as install_reports
 from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
 from clearing.types import ProviderQuote
@@ -70,7 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys.close()
 
     app = FastAPI(title="sitex", version="1", lifespan=lifespan,
-                  description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.")
+                  description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.",
+                  docs_url=None, redoc_url=None)  # /docs and /redoc: api/dashboard.py, no CDN
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
 
@@ -317,6 +321,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session.account = keys.account_for(socket.headers.get("x-api-key"))
         await session.run()
 
+    # after the trading routes, which a request is matched against first, in order
+    install_reports(app, service, Admin, PROBLEMS)  # /v1/admin/reports/...: the regulator's reports
+    install_metrics(app, service, PROBLEMS)  # /metrics, /healthz, /readyz
+    install_dashboard(app, service, PROBLEMS)  # /, /static, /docs, /redoc, /v1/session
     return app
 
 

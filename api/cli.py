@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
+    "report large-traders": ("api.reports:large_traders_main", "the large-trader report of a day, rebuilt from a journal"),
+    "report audit": ("api.reports:audit_main", "every order event, rebuilt from a journal (CSV or Parquet)"),
 }
 
 

@@ -26,14 +26,17 @@ class Subscriber:
         self.channels: set[str] = set()
         self.queue = Mailbox(maxsize)
         self.overflowed = False
+        self.dropped = 0  # messages not delivered once the outbox overflowed
 
     def send(self, message: dict) -> None:
         if self.overflowed:
+            self.dropped += 1
             return
         try:
             self.queue.put_nowait(message)
         except asyncio.QueueFull:
             self.overflowed = True
+            self.dropped += 1
 
 
 class Hub:
@@ -44,6 +47,7 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.by_channel: dict[str, set[Subscriber]] = defaultdict(set)
         self.formatter = None  # set by the service: turns ticks into wire prices
+        self.dropped_by_gone = 0  # messages dropped for connections since closed
 
     def load_books(self, venue) -> None:
         """Start the L2 mirror from the venue (after replay, before any new command)."""
@@ -52,6 +56,10 @@ class Hub:
             self.levels[m.spec.symbol] = {1: dict(bids), -1: dict(asks)}
             self.book_seq[m.spec.symbol] = venue.seq
         self.seq = venue.seq
+
+    def dropped(self) -> int:
+        """Messages dropped for slow consumers since the start (closed connections included)."""
+        return self.dropped_by_gone + sum(sub.dropped for sub in self.subscribers)
 
     def depth(self, symbol: str, n: int) -> tuple[list, list]:
         lv = self.levels.get(symbol) or {1: {}, -1: {}}
@@ -65,6 +73,8 @@ class Hub:
         self.subscribers.add(sub)
 
     def remove(self, sub: Subscriber) -> None:
+        if sub in self.subscribers:
+            self.dropped_by_gone += sub.dropped
         self.subscribers.discard(sub)
         for ch in sub.channels:
             self.by_channel[ch].discard(sub)

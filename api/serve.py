@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
                     help="accept permessage-deflate on WebSockets (off by default: on small "
                          "order and book messages compression costs more CPU than it saves bytes)")
     ap.add_argument("--log-level", default="warning")
+    ap.add_argument("--log-format", choices=("text", "json"), default="text",
+                    help="json: one JSON object a line, a request id per request (echoed in "
+                         "X-Request-Id), never a key or secret")
     return ap
 
 
@@ -38,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     import uvicorn
 
+    from api import logs
     from api.app import Settings, create_app
+    from api.logs import RequestIds
 
     gate = None
     if args.gate and args.gate != "permissive":
@@ -48,16 +53,25 @@ def main(argv: list[str] | None = None) -> int:
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
                         snapshot_every=args.snapshot_every)
     app = create_app(settings)
+    admin_key = app.state.admin.key
+    logs.configure(args.log_format, args.log_level, secrets=(admin_key,))
+    if args.log_format == "json":
+        app.add_middleware(RequestIds)
+        if app.state.admin.reveal_once():  # a generated key is shown in text mode only
+            logs.log.warning("SITEX_ADMIN_KEY is not set: the admin key generated for this run "
+                             "is not logged; set SITEX_ADMIN_KEY to choose it")
     agents = None
     if args.agents:  # a child process, so the agents cost the venue's process nothing
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-        env = dict(os.environ, SITEX_ADMIN_KEY=app.state.admin.key)
+        env = dict(os.environ, SITEX_ADMIN_KEY=admin_key)
         agents = subprocess.Popen([sys.executable, "-m", "api.cli", "agents", "--server",
                                    f"http://{host}:{args.port}", "--seconds", "0"], env=env)
-    print(f"sitex: serving on http://{args.host}:{args.port} (docs at /docs)", flush=True)
+    logs.log.warning("serving on http://%s:%s (the dashboard at /, docs at /docs)", args.host, args.port)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level,
-                    ws_max_size=1 << 20, ws_per_message_deflate=args.ws_deflate)
+        # the logging set up above (log_config=None); JSON mode writes its own access lines
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, log_config=None,
+                    access_log=args.log_format != "json", ws_max_size=1 << 20,
+                    ws_per_message_deflate=args.ws_deflate)
     finally:
         if agents is not None:
             agents.terminate()

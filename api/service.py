@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import pickle
 import sqlite3
 import time
 from collections import defaultdict, deque
 from decimal import Decimal
 from functools import lru_cache, partial
+from time import perf_counter_ns
 
 from api import wire
 from api.hub import Hub
 from api.mailbox import Mailbox
+from api.metrics import Timings
+from api.session_watch import SessionWatch
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
@@ -33,6 +37,7 @@ from exchange.orders import OrderType, Side, TimeInForce
 from exchange.venue import Venue
 from marketmakers.index_feed import ProviderFeedSource
 
+log = logging.getLogger("sitex")
 _SIDES = {"buy": Side.BUY, "sell": Side.SELL}
 _TYPES = {t.wire: t for t in OrderType}
 _TIFS = {t.wire: t for t in TimeInForce}
@@ -173,6 +178,9 @@ class Service:
         self.commits = 0  # group commits (journal flushes)
         self.largest_batch = 0
         self._frozen_at = 0  # self.commands at the last freeze
+        self.timings = Timings()  # the writer's per-batch timers (api/metrics.py)
+        self.refused: dict[str, int] = defaultdict(int)  # orders refused at the API, by reason
+        self.watch = SessionWatch()  # the fundamental and the makers' obligations (a cycle's)
 
     # ---------------------------------------------------------------- life cycle
 
@@ -285,7 +293,7 @@ class Service:
                 position = self._snapshot()
             except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
                 # a gate that cannot be pickled: go on without snapshots (replay from zero)
-                print(f"sitex: snapshots disabled: {exc!r}", flush=True)
+                log.warning("snapshots disabled: %r", exc)
                 self.snapshots = None
         for fut in requests:
             if position is None:
@@ -299,7 +307,7 @@ class Service:
         try:
             child = SnapshotInChild(self._snapshot_state, self.journal.flushed)
         except OSError as exc:  # no fork now (out of memory, too many processes): inline
-            print(f"sitex: snapshot taken inline: {exc!r}", flush=True)
+            log.warning("snapshot taken inline: %r", exc)
             self._snapshot_inline(())
             return
         self._since_snapshot = 0
@@ -309,7 +317,7 @@ class Service:
     async def _store_snapshot(self, child: SnapshotInChild) -> None:
         stored = await child.finish(self.snapshots)
         if not stored:
-            print("sitex: snapshots disabled: the snapshot process failed", flush=True)
+            log.warning("snapshots disabled: the snapshot process failed")
             self.snapshots = None
 
     async def _snapshot_settled(self) -> None:
@@ -353,12 +361,16 @@ class Service:
                 batch.append(q.get_nowait())
             self._busy = len(batch)
             self._settled.clear()  # the venue runs ahead of the journal until this batch is durable
+            started = perf_counter_ns()
             done = [(cmd, fut, self._apply(cmd) if cmd is not None else None) for cmd, fut in batch]
+            applied = perf_counter_ns()
+            self.timings.match.observe((applied - started) // len(batch), len(batch))
             self.largest_batch = max(self.largest_batch, len(batch))
             try:
                 if self.journal is not None and self.journal.pending:
                     await asyncio.to_thread(self.journal.flush)
                     self.commits += 1
+                    self.timings.commit.observe(perf_counter_ns() - applied)
             except BaseException as exc:  # the journal is gone: acknowledge nothing more
                 self.failed = exc
                 for _, fut, _ in done:
@@ -443,10 +455,14 @@ class Service:
         await self.execute(C.ListContracts)
         if self.feed is not None:
             await self.publish_indices(self.feed.next(self.now()))
+            self.watch.record_fundamental(self.feed.last_ts, {
+                name: fundamental.price for name, (fundamental, _) in self.feed.sources.items()})
         elif self.index_source == "admin" and any(c.due(self.now()) for c in self.calculators.values()):
             await self.publish_from_quotes()
         if hasattr(self.venue.gate, "mark_cycle"):
             await self.execute(C.MarkCycle)
+        await self.settled()  # the makers' quotes as durable state shows them
+        self.watch.sample_makers(self.now(), self.venue, [a for a, mm in self.accounts.items() if mm])
 
     def add_provider_quote(self, quote) -> None:
         """A provider's quote (clearing.types.ProviderQuote) for the next publication.
@@ -479,6 +495,27 @@ class Service:
     async def publish_indices(self, values: dict[str, int]) -> None:
         for name, value in values.items():
             await self.execute(lambda ts, n=name, v=value: C.PublishIndex(ts, n, v))
+
+    def queued(self) -> int:
+        return self._queue.qsize() if self._queue else 0
+
+    def index_statuses(self) -> dict[str, str]:
+        """index -> the status of its latest publication by the index methodology ("ok",
+        "held", "stale", "none"); an index published directly (admin index-quotes) is "ok"."""
+        pubs = self.feed.publications if self.feed is not None else self.publications
+        out = {name: "ok" for name in self.index_history}
+        out.update({name: pub.status for name, pub in pubs.items()})
+        return out
+
+    def readiness(self) -> tuple[bool, str]:
+        """(ready, why not): orders are taken once the journal is replayed and the writer runs."""
+        if self.failed is not None:
+            return False, f"journal write failed: {self.failed}"
+        if self._writer is None:
+            return False, "starting: replaying the journal"
+        if self._writer.done():
+            return False, "stopped"
+        return True, "ok"
 
     def metrics(self) -> dict:
         hub = self.hub
@@ -520,7 +557,12 @@ class Service:
             earlier = self._earlier_result((account, r.client_order_id))
             if earlier is not None:
                 return earlier
-        return self.submit(self.order_command(account, r))
+        try:
+            build = self.order_command(account, r)
+        except Rejection as refused:  # an unknown symbol, a price off the tick: never queued
+            self.refused[refused.reason.name] += 1
+            raise
+        return self.submit(build)
 
     def placed(self, account: str, r: wire.OrderRequest, events: list) -> dict:
         """The second half of `place`: the answer to a durable order (raises its rejection)."""

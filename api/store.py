@@ -3,6 +3,9 @@
 The venue keeps live orders; clients also ask about filled and cancelled ones, their fills,
 recent trades and positions. `OrderStore.apply(events)` folds the event stream into those
 views (wire-ready dicts, prices still in ticks), so replaying the journal rebuilds them too.
+It also counts what /metrics reports (accepted orders are `orders`; rejected ones by reason,
+trades, margin calls, liquidations, defaults, the default waterfall's use) in the handlers it
+runs anyway: no event is looked at twice for a count.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from functools import partial
 
+from clearing.reasons import Reason
 from exchange.orders import OrderType, Side, TimeInForce
 
 _TYPE = {int(t): t.wire for t in OrderType}
 _TIF = {int(t): t.wire for t in TimeInForce}
 _SIDE = {int(s): s.wire for s in Side}
+# the clearinghouse's risk events (clearing/clearing_events.py), counted and kept
+RISK_KINDS = ("margin_call", "margin_call_cured", "liquidation_started", "positions_allocated",
+              "waterfall", "account_defaulted")
 
 
 class OrderStore:
@@ -26,14 +33,30 @@ class OrderStore:
         self.positions: dict[str, dict[str, int]] = defaultdict(dict)
         self.volume: dict[str, int] = defaultdict(int)
         self.by_client_id: dict[tuple[str, str], int] = {}
-        self._handlers = {
+        self.trades_total = 0
+        self.rejected: dict[str, int] = defaultdict(int)  # reason name -> new orders refused
+        self.risk: dict[str, int] = defaultdict(int)  # risk event kind -> how many
+        self.waterfall: dict[str, int] = defaultdict(int)  # layer -> cents it absorbed
+        self.risk_events: deque = deque(maxlen=200)  # the latest risk events (wire-ready dicts)
+        self._handlers = self._make_handlers()
+
+    def _make_handlers(self) -> dict:
+        risk = dict.fromkeys(RISK_KINDS, self._risk)
+        return risk | {
             "order_accepted": self._accepted,
             "fill": self._fill,
             "order_cancelled": self._gone,
             "order_expired": self._gone,
             "order_amended": self._amended,
             "order_triggered": self._triggered,
+            "rejected": self._rejected,
         }
+
+    def __setstate__(self, state: dict) -> None:
+        """A snapshot made before a view was added still loads (the view starts empty)."""
+        self.__init__()
+        self.__dict__.update(state)
+        self._handlers = self._make_handlers()
 
     def apply(self, events) -> None:
         handlers = self._handlers
@@ -72,9 +95,20 @@ class OrderStore:
                 "price": e.price, "qty": e.qty, "role": role, "ts": e.ts, "seq": e.seq})
             pos = self.positions[account]
             pos[e.symbol] = pos.get(e.symbol, 0) + (e.qty if side == "buy" else -e.qty)
+        self.trades_total += 1
         self.trades[e.symbol].append({"trade_id": e.trade_id, "symbol": e.symbol, "price": e.price,
                                       "qty": e.qty, "side": taker_side, "ts": e.ts})
         self.volume[e.symbol] += e.qty
+
+    def _rejected(self, e) -> None:
+        if e.command == "new":
+            self.rejected[Reason(e.reason).name] += 1
+
+    def _risk(self, e) -> None:
+        self.risk[e.kind] += 1
+        if e.kind == "waterfall":
+            self.waterfall[e.layer] += e.amount
+        self.risk_events.append(e.to_dict())
 
     def _gone(self, e) -> None:
         o = self.orders.get(e.order_id)

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -42,6 +43,28 @@ def test_compose_file_shape():
     assert "http://exchange:8000" in ag["command"]
     for svc in (ex, ag):
         assert "SITEX_ADMIN_KEY" in svc["environment"]
+    assert "/readyz" in ex["healthcheck"]["test"][-1]  # healthy = the journal replayed, taking orders
+
+
+def prometheus_config() -> tuple[dict, dict]:
+    """The prometheus service and the scrape config it mounts."""
+    prom = compose()["services"]["prometheus"]
+    source, target, *_ = next(v for v in prom["volumes"] if v.endswith(".yml:ro")).split(":")
+    assert target == "/etc/prometheus/prometheus.yml"
+    assert f"--config.file={target}" in prom["command"]
+    return prom, yaml.safe_load((ROOT / source).read_text())
+
+
+def test_prometheus_scrapes_the_exchange():
+    prom, config = prometheus_config()
+    name, _, tag = prom["image"].partition(":")
+    assert name == "prom/prometheus"  # the official image, at a pinned release
+    assert tag.startswith("v") and tag[1:].replace(".", "").isdigit()
+    assert prom["depends_on"]["exchange"]["condition"] == "service_healthy"
+    (job,) = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    assert job["static_configs"][0]["targets"] == ["exchange:8000"]
+    assert "8000:8000" in compose()["services"]["exchange"]["ports"]
 
 
 def test_dockerfile_copies_every_package_and_runs_the_compose_command():
@@ -89,6 +112,14 @@ def test_the_services_commands_run_together(tmp_path, port):
         assert out.returncode == 0, out.stdout + out.stderr
         orders = int(out.stdout.split("sitex agents: ")[1].split(" orders")[0])
         assert orders > 0, out.stdout
+        # what Prometheus would scrape: its job's target and path, on this machine
+        _, config = prometheus_config()
+        job = config["scrape_configs"][0]
+        target = job["static_configs"][0]["targets"][0].replace("exchange:8000", f"127.0.0.1:{port}")
+        metrics = urllib.request.urlopen(f"http://{target}{job['metrics_path']}", timeout=5).read().decode()
+        accepted = [line for line in metrics.splitlines()
+                    if line.startswith('sitex_orders_total{outcome="accepted"')]
+        assert accepted and float(accepted[0].split()[-1]) >= orders, metrics[:500]
         assert (tmp_path / "journal.db").exists()
     finally:
         server.send_signal(signal.SIGTERM)
