@@ -47,6 +47,14 @@ class StudyCalendar:
         """Month index (0-based) of fixings 1..days, as an array of length `days`."""
         return np.repeat(np.arange(self.months), self.month_days)
 
+    def by_month(self, per_month: np.ndarray) -> np.ndarray:
+        """(months, days): per_month[m] at the fixings of month m, 0 elsewhere. A month's sum
+        of a (days, paths) array is then one matrix product (BLAS: several times faster than a
+        reduceat down the rows)."""
+        out = np.zeros((self.months, self.days))
+        out[self.month_of_fixing(), np.arange(self.days)] = np.repeat(per_month, self.month_days)
+        return out
+
     def first_date(self) -> date:
         year, month = (int(p) for p in self.start_month.split("-"))
         return date(year, month, 1)

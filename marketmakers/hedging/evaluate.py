@@ -83,10 +83,9 @@ class BlockEvaluator:
         self.block, self.curve, self.market = block, curve, market
         cal = self.cal = curve.cal
         self.n = block.x.shape[1]
-        starts = cal.first - 1
-        n_days = cal.month_days[:, None]
-        self.settle = np.add.reduceat(block.fixings, starts, axis=0) / n_days  # (months, paths)
-        avg_paid = np.add.reduceat(block.paid, starts, axis=0) / n_days
+        average = cal.by_month(1.0 / cal.month_days)
+        self.settle = average @ block.fixings  # (months, paths): the final settlements
+        avg_paid = average @ block.paid
         self.monthly_bill = market.contract_size * block.consumption * avg_paid
         self.bill = self.monthly_bill.sum(axis=0)
         self._initial = curve.initial_prices()

@@ -89,10 +89,7 @@ class ForwardCurve:
         x_k = grid[g]; k = 0..days-1 (at k = days nothing is unfixed)."""
         cal, days = self.cal, self.cal.days
         out = np.empty((days, cal.months, GRID_POINTS))
-        # by_month[m, j - 1] = 1 / N_m for the fixings j of month m: summing a month's
-        # fixings is a matrix product (a reduceat down the rows costs 5x more)
-        by_month = np.zeros((cal.months, days))
-        by_month[self.month, np.arange(days)] = self.weight
+        by_month = cal.by_month(1.0 / cal.month_days)  # a month's average: a matrix product
         for k in range(days):
             js = np.arange(k + 1, days + 1)
             vals = np.exp(self.log_a[k, js, None] + self.dpow[js - k, None] * self.grid[None, :])

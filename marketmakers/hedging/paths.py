@@ -83,13 +83,13 @@ def draw_block(s: HedgeSettings, curve: ForwardCurve, kind: str, block: int,
     rng("price").standard_normal(out=z)
     counts = rng("jump_counts").poisson(params.jump_rate * cal.dt_years, size=(days, n_paths))
     cells, sums = jumps_by_cell(params, cal.dt_years, counts, rng("jump_sizes"), rng("jump_times"))
-    jump_count = int(counts.sum())
+    jump_count = int(counts.ravel()[cells].sum())
     normals, poissons, uniforms = z.size + jump_count, counts.size, jump_count
     del counts
 
     consumption = np.repeat(expected_consumption(s)[:, None], n_paths, axis=1)
     if s.volume_noise > 0:  # before z becomes the shocks
-        zeta = np.add.reduceat(z, cal.first - 1, axis=0) / np.sqrt(cal.month_days)[:, None]
+        zeta = cal.by_month(1.0 / np.sqrt(cal.month_days)) @ z  # standardised monthly sums
         xi = rng("volume").standard_normal((months, n_paths))
         normals += xi.size
         rho = s.price_volume_corr

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from clearing.margin import default_margin_model
 from exchange.contracts import GPU, SIT, ContractSpec
@@ -50,7 +51,8 @@ def forward_curve(scenario: str, start_month: str, months: int) -> ForwardCurve:
     """The scenario's futures curve and tables (a quarter of a second to tabulate), shared by
     the studies of a sensitivity grid or a sweep that differ in other settings."""
     sc = load_scenario(scenario)
-    return ForwardCurve(sc.params, math.log(sc.price_usd), StudyCalendar(start_month, months))
+    with one_blas_thread():
+        return ForwardCurve(sc.params, math.log(sc.price_usd), StudyCalendar(start_month, months))
 
 
 @dataclass
@@ -126,6 +128,10 @@ class Study:
             only: tuple[str, ...] | None = None) -> StudyResult:
         """Every programme, or those named in `only` (the sensitivity grid needs `static`
         alone, and then no in-sample paths are drawn)."""
+        with one_blas_thread():
+            return self._run(progress, only)
+
+    def _run(self, progress, only) -> StudyResult:
         s = self.s
         wanted = set(only or PROGRAMMES) - {"none"}
         mv = self.min_variance_ratio(progress) if "min_variance" in wanted else None
@@ -209,3 +215,11 @@ def run_study(settings: HedgeSettings, progress: Callable[[int], None] | None = 
               only: tuple[str, ...] | None = None) -> StudyResult:
     """The whole study for `settings`; `progress(n)` is called as each n paths are done."""
     return Study(settings).run(progress, only)
+
+
+def one_blas_thread():
+    """A context in which numpy's BLAS runs on one thread. The study's matrix products are
+    small and many: a second BLAS thread spin-waits between them (doubling the study's CPU
+    time on two cores), and a sum split across threads may round differently on another
+    machine, while same seed, same JSON must hold everywhere."""
+    return threadpool_limits(limits=1, user_api="blas")

@@ -25,7 +25,7 @@ from marketmakers.hedging import figures
 from marketmakers.hedging.evaluate import BlockEvaluator
 from marketmakers.hedging.market_runner import Compression, CompressedMarket
 from marketmakers.hedging.settings import HedgeSettings
-from marketmakers.hedging.study import Study
+from marketmakers.hedging.study import Study, one_blas_thread
 from marketmakers.obligations import Obligation
 from marketmakers.rng import stream
 
@@ -147,6 +147,11 @@ def run_one(study: Study, evaluator: BlockEvaluator, path: int, name: str, progr
 
 
 def run_through_market(s: HedgeSettings, progress: bool = True) -> dict:
+    with one_blas_thread():
+        return _run_through_market(s, progress)
+
+
+def _run_through_market(s: HedgeSettings, progress: bool) -> dict:
     study = Study(s)
     n = s.market_paths
     mv = study.min_variance_ratio()
