@@ -146,12 +146,13 @@ class Study:
             bills.append(ev.bill)
             take = max(0, min(n, KEPT_FOR_PLOTS - kept))
             if take:
-                keep_settle.append(ev.settle[:, :take].T)
-                keep_monthly["none"].append(ev.monthly_bill[:, :take].T)
+                keep_settle.append(ev.settle[:, :take].T.copy())
+                keep_monthly["none"].append(ev.monthly_bill[:, :take].T.copy())
             for name, out in ev.evaluate(programmes).items():
+                if take and name == "static":
+                    keep_monthly["static"].append(out.monthly_cost[:, :take].T.copy())
+                out.monthly_cost = None  # (months x paths): kept only for the plotted paths
                 outs[name].append(out)
-            if take and "static" in outs:
-                keep_monthly["static"].append(outs["static"][-1].monthly_cost[:, :take].T)
             kept += take
             if progress:
                 progress(n)
