@@ -6,8 +6,20 @@ with SIT (or GPU-hour) futures by several programmes, by Monte Carlo and through
     result.summary["programmes"]["static"]["std_reduction"]
 """
 
-from marketmakers.hedging.settings import HedgeSettings, SettingsError, parse_assignments, settings_for
+from marketmakers.hedging.settings import (
+           HedgeSettings,
+           SettingsError,
+           parse_assignments,
+           settings_for,
+)
 from marketmakers.hedging.study import PROGRAMMES, StudyResult, run_study
 
-__all__ = ["HedgeSettings", "PROGRAMMES", "SettingsError", "StudyResult", "parse_assignments",
-           "run_study", "settings_for"]
+__all__ = [
+           "PROGRAMMES",
+           "HedgeSettings",
+           "SettingsError",
+           "StudyResult",
+           "parse_assignments",
+           "run_study",
+           "settings_for",
+]

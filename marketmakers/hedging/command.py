@@ -14,7 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from marketmakers.hedging import plots, report, sensitivity
-from marketmakers.hedging.settings import SETTABLE, SettingsError, parse_assignments, settings_for
+from marketmakers.hedging.settings import (
+    SETTABLE,
+    SettingsError,
+    parse_assignments,
+    settings_for,
+)
 from marketmakers.hedging.study import run_study
 from marketmakers.scenarios import list_scenarios
 

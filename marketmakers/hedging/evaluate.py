@@ -119,7 +119,7 @@ class BlockEvaluator:
         return price
 
     def evaluate(self, programmes: dict[str, Programme]) -> dict[str, Outcome]:
-        cal, curve, days, n = self.cal, self.curve, self.cal.days, self.n
+        curve, days, n = self.curve, self.cal.days, self.n
         fixings = self.block.fixings
         walks = [_Walk(p, curve, n) for p in programmes.values()]
         unfixed, step, term = np.empty(n), np.empty(n), np.empty(n)

@@ -37,7 +37,7 @@ def _cvar_parts(x: np.ndarray) -> tuple[float, np.ndarray]:
     return cvar - mean, influence_cvar - (x - mean)
 
 
-def _se(influence: np.ndarray) -> float:
+def standard_error(influence: np.ndarray) -> float:
     return float(influence.std(ddof=1) / math.sqrt(influence.size)) if influence.size > 1 else math.nan
 
 
@@ -58,9 +58,9 @@ def moments(c: np.ndarray) -> dict:
     sd = math.sqrt(var)
     t, inf_t = _cvar_parts(c)
     inf_sd = (d * d - var) / (2.0 * sd) if sd > 0 else np.zeros(n)
-    return {"mean_cost": mean, "mean_cost_se": _se(c),
-            "std_cost": sd, "std_cost_se": _se(inf_sd),
-            "cvar95_cost": t + mean, "cvar95_cost_se": _se(inf_t + d)}
+    return {"mean_cost": mean, "mean_cost_se": standard_error(c),
+            "std_cost": sd, "std_cost_se": standard_error(inf_sd),
+            "cvar95_cost": t + mean, "cvar95_cost_se": standard_error(inf_t + d)}
 
 
 def reductions(hedged: np.ndarray, unhedged: np.ndarray) -> dict:
@@ -70,7 +70,7 @@ def reductions(hedged: np.ndarray, unhedged: np.ndarray) -> dict:
     vu, vh = float(du @ du / (n - 1)), float(dh @ dh / (n - 1))
     ratio = vh / vu
     inf_ratio = ((dh * dh - vh) - ratio * (du * du - vu)) / vu
-    se_ratio = _se(inf_ratio)
+    se_ratio = standard_error(inf_ratio)
     root = math.sqrt(ratio)
     tu, inf_tu = _cvar_parts(unhedged)
     th, inf_th = _cvar_parts(hedged)
@@ -81,8 +81,8 @@ def reductions(hedged: np.ndarray, unhedged: np.ndarray) -> dict:
         "variance_reduction": 1.0 - ratio, "variance_reduction_se": se_ratio,
         "std_reduction": 1.0 - root,
         "std_reduction_se": se_ratio / (2.0 * root) if root > 0 else 0.0,
-        "cvar95_reduction": 1.0 - q, "cvar95_reduction_se": _se(inf_q),
-        "mean_cost_change": float(diff.mean()), "mean_cost_change_se": _se(diff),
+        "cvar95_reduction": 1.0 - q, "cvar95_reduction_se": standard_error(inf_q),
+        "mean_cost_change": float(diff.mean()), "mean_cost_change_se": standard_error(diff),
     }
 
 

@@ -71,7 +71,7 @@ class _BoundView(SessionView):
     quotes against `fundamental_ticks`: here its month's fair value). `listing_version` is a
     field (a C field in the compiled build): the market sets it on every view."""
 
-    __slots__ = ("_m", "_symbol", "_month")
+    __slots__ = ("_m", "_month", "_symbol")
 
     def __init__(self, market: CompressedMarket, symbol: str | None, month: int | None):
         self._m, self._symbol, self._month = market, symbol, month
@@ -337,8 +337,7 @@ def _inbox(agent, now: int) -> int:
     """After the agent's latency, never before a message sent to it earlier (one ordered
     stream, as marketmakers/session.py)."""
     t = now + agent.latency()
-    if t < agent.inbox_ts:
-        t = agent.inbox_ts
+    t = max(t, agent.inbox_ts)
     agent.inbox_ts = t
     return t
 

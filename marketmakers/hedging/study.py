@@ -22,7 +22,12 @@ from marketmakers.hedging import figures
 from marketmakers.hedging.calendar import StudyCalendar
 from marketmakers.hedging.evaluate import BlockEvaluator, Market, Outcome
 from marketmakers.hedging.forward import ForwardCurve
-from marketmakers.hedging.paths import BLOCK_PATHS, BlockBuffers, draw_block, expected_consumption
+from marketmakers.hedging.paths import (
+    BLOCK_PATHS,
+    BlockBuffers,
+    draw_block,
+    expected_consumption,
+)
 from marketmakers.hedging.programmes import layered, static
 from marketmakers.hedging.settings import HedgeSettings
 from marketmakers.scenarios import load_scenario
@@ -183,7 +188,7 @@ class Study:
                           "contracts": programmes[name].contracts_traded(),
                           "entry_costs": out["entry_costs"],
                           "financing": float(out["financing"].mean()),
-                          "financing_se": figures._se(out["financing"]),
+                          "financing_se": figures.standard_error(out["financing"]),
                           "initial_margin_mean": float(out["im_mean"].mean())}
         if mv is not None:
             rows["min_variance"].update(mv)

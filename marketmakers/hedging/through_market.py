@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from exchange.contracts import contract_symbol
 from marketmakers.agents.base import NS, Agent, AgentParams
 from marketmakers.agents.market_maker import MarketMaker, MarketMakerParams
 from marketmakers.agents.noise import Noise, NoiseParams
 from marketmakers.hedging import figures
 from marketmakers.hedging.evaluate import BlockEvaluator
-from marketmakers.hedging.market_runner import Compression, CompressedMarket
+from marketmakers.hedging.market_runner import CompressedMarket, Compression
 from marketmakers.hedging.settings import HedgeSettings
 from marketmakers.hedging.study import Study, one_blas_thread
 from marketmakers.obligations import Obligation
@@ -52,7 +53,7 @@ class ProgrammeHedger(Agent):
         self.p = params
         self.targets = targets  # (days + 1, months) lots held by each day
         self.symbols = symbols
-        self.market = market  # for the day and the fair values (what the treasurer knows)
+        self.market = market  # the compressed market: which day it is, what is tradable
         self.fills: list[tuple[int, int, int, int]] = []  # (day, month, price ticks, qty)
         self.bought = np.zeros(len(symbols))
 
@@ -84,9 +85,11 @@ class ProgrammeHedger(Agent):
             self.fills.append((self.market.day, m, fill.price, side * fill.qty))
 
 
-def _agents(s: HedgeSettings, path: int, symbols, market_ref, targets) -> tuple[list, dict]:
-    """(agent, symbol, month) for the market and the hedger, and the deposits (cents)."""
-    agents, deposits = [], {}
+def _market_agents(s: HedgeSettings, path: int, symbols: list[str]) -> list:
+    """(agent, symbol, month): a registered maker and the noise traders of each month, each
+    with its own stream (the same on every programme's run of a path: the programmes meet the
+    same market)."""
+    agents = []
     obligation = Obligation()
     for m, symbol in enumerate(symbols):
         maker = MarketMaker(f"maker-{m + 1}", MarketMakerParams(levels=2),
@@ -96,7 +99,7 @@ def _agents(s: HedgeSettings, path: int, symbols, market_ref, targets) -> tuple[
             name = f"noise-{m + 1}-{i + 1}"
             agents.append((Noise(name, NoiseParams(), stream(s.seed, f"hedge.market.{path}.{name}")),
                            symbol, m))
-    return agents, deposits
+    return agents
 
 
 def run_one(study: Study, evaluator: BlockEvaluator, path: int, name: str, programme,
@@ -108,11 +111,8 @@ def run_one(study: Study, evaluator: BlockEvaluator, path: int, name: str, progr
     fixings = np.exp(x)
     targets = programme.positions(cal)
     months = [(int(label[:4]), int(label[5:])) for label in cal.labels]
-    from exchange.contracts import contract_symbol
-
     symbols = [contract_symbol(study.product.code, y, m) for y, m in months]
-    holder: dict = {}
-    agents, _ = _agents(s, path, symbols, holder, targets)
+    agents = _market_agents(s, path, symbols)
     hedger = ProgrammeHedger("hedger", ProgrammeHedgerParams(),
                              stream(s.seed, f"hedge.market.{path}.hedger"), targets, symbols, None)
     agents.append((hedger, None, None))
@@ -201,7 +201,7 @@ def _run_through_market(s: HedgeSettings, progress: bool) -> dict:
         }
         diff = market_cost - modelled[name].cost
         entry["market_minus_monte_carlo"] = {"mean": float(diff.mean()),
-                                             "se": figures._se(diff)}
+                                             "se": figures.standard_error(diff)}
         out["programmes"][name] = entry
     return out
 

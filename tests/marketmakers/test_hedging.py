@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.hedging_reference import reference_outcome
 
 from marketmakers.fundamental import simulate_paths
-from marketmakers.hedging import SettingsError, parse_assignments, run_study, settings_for
-from marketmakers.hedging import command
+from marketmakers.hedging import (
+    SettingsError,
+    command,
+    parse_assignments,
+    run_study,
+    settings_for,
+)
 from marketmakers.hedging.calendar import StudyCalendar
 from marketmakers.hedging.evaluate import BlockEvaluator
 from marketmakers.hedging.paths import draw_block
 from marketmakers.hedging.programmes import layered, static
 from marketmakers.hedging.study import PROGRAMMES, Study, initial_margin_rate
-from support.hedging_reference import reference_outcome
 
 FIVE = ("std_reduction", "variance_reduction", "cvar95_reduction", "mean_cost_change",
         "vm_outflow_p99")
@@ -116,7 +120,7 @@ def test_the_min_variance_ratio_is_the_regression_slope_in_sample():
     ev = study.evaluator("in_sample", 0, 2_000)
     gain = ev.bill - ev.evaluate({"unit": unit})["unit"].cost
     h = study.min_variance_ratio()["hedge_ratio"]
-    var = lambda r: np.var(ev.bill - r * gain)  # noqa: E731
+    var = lambda r: np.var(ev.bill - r * gain)
     assert var(h) <= min(var(h - 0.02), var(h + 0.02))
 
 
