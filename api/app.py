@@ -24,7 +24,7 @@ from fastapi import (
 )
 from pydantic import ValidationError
 
-from api import errors, fastjson, wire
+from api import errors, fastjson, limits, wire
 from api.auth import AdminKey, KeyStore, RateLimiter, new_key
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
@@ -49,6 +49,8 @@ class Settings:
     snapshot_every: int = 100_000  # commands between snapshots (0: only POST /v1/admin/snapshot)
     heartbeat_seconds: float = 10.0  # a WebSocket that has been quiet this long gets a heartbeat
     gate: object = None
+    max_body: int = limits.MAX_BODY  # bytes of a request body (413 over it)
+    max_json_depth: int = limits.MAX_DEPTH  # nesting of a request body or WebSocket message
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.")
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
+    app.add_middleware(limits.BodyLimits, max_bytes=settings.max_body,
+                       max_depth=settings.max_json_depth)
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):
@@ -313,7 +317,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.websocket("/v1/ws")
     async def ws(socket: WebSocket):
         await socket.accept()
-        session = WsSession(socket, service, keys, limiter, settings.heartbeat_seconds)
+        session = WsSession(socket, service, keys, limiter, settings.heartbeat_seconds,
+                            settings.max_json_depth)
         session.account = keys.account_for(socket.headers.get("x-api-key"))
         await session.run()
 
@@ -327,9 +332,10 @@ class WsSession:
     """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect."""
 
     def __init__(self, socket: WebSocket, service: Service, keys: KeyStore, limiter: RateLimiter,
-                 heartbeat: float = 10.0):
+                 heartbeat: float = 10.0, max_depth: int = limits.MAX_DEPTH):
         self.socket, self.service, self.keys, self.limiter = socket, service, keys, limiter
         self.heartbeat = heartbeat
+        self.max_depth = max_depth
         self.account: str | None = None
         self.sub: Subscriber | None = None
         self.cancel_on_disconnect = False
@@ -341,8 +347,10 @@ class WsSession:
         pending: set[asyncio.Task] = set()
         try:
             while True:
-                text = await self.socket.receive_text()
-                msg = self._parse(text)
+                message = await self.socket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                msg = self._parse(message.get("text"))
                 if msg is None:
                     continue
                 if msg.get("op") == "order":  # the hot path: no task, an answer on resolution
@@ -389,8 +397,16 @@ class WsSession:
                      "error": {"type": reason.problem_type, "title": reason.sentence,
                                "status": status, "detail": detail, "code": reason.name}})
 
-    def _parse(self, text: str) -> dict | None:
-        """A message as a dict, or None once its error has been answered."""
+    def _parse(self, text: str | None) -> dict | None:
+        """A message as a dict, or None once its error has been answered (a binary frame, a
+        text nested too deep, anything but a JSON object): the connection stays open."""
+        if text is None:
+            self._error(None, Reason.INVALID_COMMAND, "binary frames are not read: send each "
+                        "message as a JSON text frame", 400)
+            return None
+        if limits.too_deep(text, self.max_depth):
+            self._error(None, Reason.JSON_TOO_DEEP, f"the JSON nests more than {self.max_depth} levels")
+            return None
         try:
             msg = json.loads(text)
         except ValueError:

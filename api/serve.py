@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from api import limits
+
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__)
@@ -30,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--ws-deflate", action="store_true",
                     help="accept permessage-deflate on WebSockets (off by default: on small "
                          "order and book messages compression costs more CPU than it saves bytes)")
+    ap.add_argument("--max-body", type=int, default=limits.MAX_BODY,
+                    help="bytes a request body may have (413 PAYLOAD_TOO_LARGE over it)")
+    ap.add_argument("--max-json-depth", type=int, default=limits.MAX_DEPTH,
+                    help="nesting of a JSON body or WebSocket message (422 JSON_TOO_DEEP over it)")
     ap.add_argument("--log-level", default="warning")
     return ap
 
@@ -46,7 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         gate = getattr(importlib.import_module(module), factory)()
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
-                        snapshot_every=args.snapshot_every)
+                        snapshot_every=args.snapshot_every, max_body=args.max_body,
+                        max_json_depth=args.max_json_depth)
     app = create_app(settings)
     agents = None
     if args.agents:  # a child process, so the agents cost the venue's process nothing

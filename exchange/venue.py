@@ -291,7 +291,8 @@ class Venue(Matching):
             last = m.last_trade if m.last_trade is not None else m.reference
             if last is not None and (stop_price <= last if side > 0 else stop_price >= last):
                 raise Rejection(Reason.STOP_ALREADY_TRIGGERED,
-                                f"stop {stop_price} is already through the last price {last}")
+                                f"stop {_usd(m, stop_price)} is already through the last price "
+                                f"{_usd(m, last)} (USD)")
         elif stop_price is not None:
             raise Rejection(Reason.INVALID_PRICE, "only stop orders take a stop price")
         coid = c.client_order_id
@@ -590,13 +591,15 @@ class Venue(Matching):
             raise Rejection(Reason.INVALID_PRICE)
         if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
             raise Rejection(Reason.OUTSIDE_DAILY_LIMIT,
-                            f"price {price} is outside the daily limits [{m.limit_low}, {m.limit_high}]")
+                            f"price {_usd(m, price)} is outside the daily limits "
+                            f"[{_usd(m, m.limit_low)}, {_usd(m, m.limit_high)}] (USD)")
         ref = m.last_trade if m.last_trade is not None else m.reference
         if ref is not None:
             w = m.band_width(ref)
             if price > ref + w if side > 0 else price < ref - w:
                 raise Rejection(Reason.OUTSIDE_PRICE_BAND,
-                                f"price {price} is outside the band {ref - w}..{ref + w} around {ref}")
+                                f"price {_usd(m, price)} is outside the band "
+                                f"[{_usd(m, ref - w)}, {_usd(m, ref + w)}] around {_usd(m, ref)} (USD)")
 
     def _check_fok(self, m: Market, side: int, qty: int, limit: int, group: str, stp: int) -> None:
         """Reject a fill-or-kill that cannot fill in full now (self-trades count against it
@@ -1024,6 +1027,12 @@ class Venue(Matching):
                 counts[(o.account, o.symbol)] = counts.get((o.account, o.symbol), 0) + 1
         assert counts == self._reduce_only, "reduce-only counts drifted"
         assert sum(len(v) for v in self._by_account.values()) == len(self._orders)
+
+
+def _usd(m: Market, ticks: int) -> str:
+    """A price in ticks as the wire writes it, decimal USD ("2.125"): a rejection's text is
+    read by people, who think in prices, not ticks."""
+    return str(ticks * m.spec.product.tick_size)
 
 
 def _check_order_fields(c: C.NewOrder) -> None:
