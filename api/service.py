@@ -568,7 +568,7 @@ class Service:
             fills.reverse()
         return {"order": o, "fills": [self.fmt.fill(f) for f in fills], "order_id": oid,
                 "status": o["status"], "filled_qty": o["filled_qty"],
-                "remaining_qty": o["remaining_qty"]}
+                "remaining_qty": o["remaining_qty"], "reason": o.get("reason")}
 
     async def cancel(self, account: str, order_id: int) -> dict:
         if self.store.order_of(account, order_id) is None:

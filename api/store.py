@@ -49,7 +49,7 @@ class OrderStore:
             "stop_price": e.stop_price, "qty": e.qty, "filled_qty": 0, "remaining_qty": e.qty,
             "display_qty": e.display_qty, "time_in_force": _TIF[int(e.tif)], "expire_at": None,
             "post_only": False, "reduce_only": False, "client_order_id": e.client_order_id,
-            "status": e.status, "ts": e.ts,
+            "status": e.status, "reason": None, "ts": e.ts,
         }
         self.by_account[e.account].append(e.order_id)
         if e.client_order_id is not None:
@@ -80,7 +80,12 @@ class OrderStore:
         o = self.orders.get(e.order_id)
         if o is not None:
             o["remaining_qty"] = 0
-            o["status"] = "expired" if e.kind == "order_expired" else "cancelled"
+            if e.kind == "order_expired":
+                o["status"] = "expired"
+                if e.reason is not None:  # expired at once: why the book could not take it
+                    o["reason"] = e.reason.name
+            else:
+                o["status"] = "cancelled"
 
     def _amended(self, e) -> None:
         o = self.orders.get(e.order_id)

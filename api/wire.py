@@ -189,6 +189,8 @@ class OrderView(BaseModel):
     reduce_only: bool
     client_order_id: str | None
     status: str
+    reason: str | None = Field(None, description="why an order expired as soon as it was "
+                               "accepted: FOK_NOT_FILLABLE, NO_LIQUIDITY (null otherwise)")
     ts: int
 
 
@@ -212,6 +214,7 @@ class OrderResult(BaseModel):
     status: str
     filled_qty: int
     remaining_qty: int
+    reason: str | None = None
 
 
 class BookView(BaseModel):
