@@ -24,7 +24,7 @@ from fastapi import (
 )
 from pydantic import ValidationError
 
-from api import errors, fastjson, limits, wire
+from api import errors, fastjson, idempotency, limits, wire
 from api.auth import AdminKey, KeyStore, RateLimiter, new_key
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
@@ -51,6 +51,7 @@ class Settings:
     gate: object = None
     max_body: int = limits.MAX_BODY  # bytes of a request body (413 over it)
     max_json_depth: int = limits.MAX_DEPTH  # nesting of a request body or WebSocket message
+    idempotency_seconds: float = 86_400.0  # how long an Idempotency-Key's answer is kept
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,8 +76,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Futures on AI inference tokens (SIT) and GPU-hours: REST and WebSocket.")
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
+    # the last added runs first: the body is bounded before a retry is looked up
+    app.add_middleware(idempotency.IdempotencyKeys, retention=settings.idempotency_seconds)
     app.add_middleware(limits.BodyLimits, max_bytes=settings.max_body,
                        max_depth=settings.max_json_depth)
+    default_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = idempotency.document(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):

@@ -53,25 +53,15 @@ class BodyLimits:
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
             return await self._too_large(scope, receive, send)
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: let the app see it
-                return await self.app(scope, _replay([message], receive), send)
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                return await self._too_large(scope, receive, send)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            body, replay = await read_body(receive, self.max_bytes)
+        except BodyTooLarge:
+            return await self._too_large(scope, receive, send)
         if body:
             refusal = self._refusal(body)
             if refusal is not None:
                 return await errors.problem(*refusal)(scope, receive, send)
-        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}],
-                                      receive), send)
+        await self.app(scope, replay, send)
 
     def _refusal(self, body: bytes) -> tuple[Reason, str] | None:
         try:
@@ -101,14 +91,38 @@ def _content_length(scope) -> int | None:
     return None
 
 
-def _replay(messages: list, receive):
-    """A `receive` that gives these messages, then the server's own (the body read, what
-    comes next is the client's disconnect)."""
-    pending = list(messages)
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(receive, limit: int | None = None) -> tuple[bytes, object]:
+    """An HTTP request's whole body, read from the ASGI `receive`, and a `receive` that gives
+    it to the app again (as one message). Raises BodyTooLarge as soon as it passes `limit`."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: let the app see it
+            return b"", _replay(message, receive)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            body = b"".join(chunks)
+            return body, _replay({"type": "http.request", "body": body, "more_body": False}, receive)
+
+
+def _replay(message: dict, receive):
+    """A `receive` that gives `message`, then the server's own (the body read, what comes
+    next is the client's disconnect)."""
+    sent = False
 
     async def replay():
-        if pending:
-            return pending.pop(0)
+        nonlocal sent
+        if not sent:
+            sent = True
+            return message
         return await receive()
 
     return replay

@@ -127,6 +127,7 @@ class ServiceStopped(Exception):
     pass
 
 
+SNAPSHOT_VERSION = 2  # a snapshot of another version is not loaded (the journal replays in full)
 FREEZE_EVERY = 2_000  # commands between two freezes of what lives on (see Service._freeze)
 YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while serving (Service.start)
 
@@ -160,7 +161,6 @@ class Service:
         self.accounts: dict[str, bool] = {}  # account -> market maker
         self._reserved_accounts: set[str] = set()  # being opened: not yet committed
         self.index_history: dict[str, deque] = defaultdict(partial(deque, maxlen=500))
-        self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
         self._last_ts = 0
         self._queue: Mailbox | None = None
         self._gc_threshold: tuple | None = None  # the collector's thresholds before start
@@ -243,15 +243,18 @@ class Service:
         if latest is None:
             return 0
         position, blob = latest
-        self.venue, self.store, self.accounts, self.index_history = pickle.loads(blob)
+        state = pickle.loads(blob)
+        if state[0] != SNAPSHOT_VERSION:  # another version's state: replay from the start
+            return 0
+        _, self.venue, self.store, self.accounts, self.index_history = state
         self.commands = position
         return position
 
     def _snapshot_state(self) -> bytes:
         saved, self.venue.journal = self.venue.journal, None
         try:
-            return pickle.dumps((self.venue, self.store, self.accounts, self.index_history),
-                                protocol=pickle.HIGHEST_PROTOCOL)
+            return pickle.dumps((SNAPSHOT_VERSION, self.venue, self.store, self.accounts,
+                                 self.index_history), protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             self.venue.journal = saved
 
@@ -422,6 +425,11 @@ class Service:
                     self.store.orders[e.order_id].update(
                         post_only=bool(cmd.post_only), reduce_only=bool(cmd.reduce_only),
                         expire_at=cmd.expire_at)
+                    if cmd.client_order_id is not None:  # what a retry must ask for again
+                        self.store.terms[(cmd.account, cmd.client_order_id)] = order_terms(
+                            (cmd.account, cmd.symbol, cmd.side, cmd.qty, cmd.price, cmd.type,
+                             cmd.tif, cmd.stop_price, cmd.display_qty, cmd.expire_at,
+                             cmd.post_only, cmd.reduce_only))
                     break
         elif tag == "open_account":
             if not _rejected(events) or not hasattr(self.venue.gate, "open_account"):
@@ -497,13 +505,17 @@ class Service:
         except KeyError:
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}") from None
 
-    def order_command(self, account: str, r: wire.OrderRequest):
+    def order_args(self, account: str, r: wire.OrderRequest) -> tuple:
+        """The NewOrder fields after its `ts` (prices converted and checked)."""
         tick = self._spec(r.symbol).product.tick_size
         price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
         stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
-        args = (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
+        return (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
                 _TIFS[r.time_in_force], stop, r.display_qty, r.expire_at, r.post_only,
                 r.reduce_only, r.client_order_id)
+
+    def order_command(self, account: str, r: wire.OrderRequest):
+        args = self.order_args(account, r)
         return lambda ts: C.NewOrder(ts, *args)
 
     async def place(self, account: str, r: wire.OrderRequest) -> dict:
@@ -514,17 +526,18 @@ class Service:
 
     def place_nowait(self, account: str, r: wire.OrderRequest) -> dict | asyncio.Future:
         """The first half of `place`, for a caller that would rather not be a coroutine (the
-        WebSocket's order entry): the earlier result of a retried client_order_id, or the
+        WebSocket's order entry): the order of a retried client_order_id as it is now (a
+        client_order_id used for another order raises DUPLICATE_CLIENT_ORDER_ID), or the
         future of the queued order's events, to be handed to `placed` once resolved."""
+        args = self.order_args(account, r)
         if r.client_order_id is not None:
-            earlier = self._earlier_result((account, r.client_order_id))
+            earlier = self._earlier_result(account, r.client_order_id, args)
             if earlier is not None:
                 return earlier
-        return self.submit(self.order_command(account, r))
+        return self.submit(lambda ts: C.NewOrder(ts, *args))
 
     def placed(self, account: str, r: wire.OrderRequest, events: list) -> dict:
         """The second half of `place`: the answer to a durable order (raises its rejection)."""
-        key = (account, r.client_order_id)
         oid = None
         for e in events:
             if e.kind == "order_accepted" and e.account == account:
@@ -533,21 +546,24 @@ class Service:
         if oid is None:
             rej = _rejected(events)
             if rej is not None and rej.reason == Reason.DUPLICATE_CLIENT_ORDER_ID:
-                earlier = self._earlier_result(key)
-                if earlier is not None:  # a concurrent retry of the same order
+                # a concurrent retry of the same order (or a reuse, refused there)
+                earlier = self._earlier_result(account, r.client_order_id, self.order_args(account, r))
+                if earlier is not None:
                     return earlier
             raise _as_rejection(rej)
-        result = self.order_result(oid, [e for e in events if e.kind == "fill"])
-        if r.client_order_id is not None:
-            self.results[key] = result
-        return result
+        return self.order_result(oid, [e for e in events if e.kind == "fill"])
 
-    def _earlier_result(self, key) -> dict | None:
-        if key in self.results:
-            return self.results[key]
+    def _earlier_result(self, account: str, client_order_id: str, args: tuple) -> dict | None:
+        """The order `client_order_id` named, as it is now, if `args` ask for what it asked;
+        DUPLICATE_CLIENT_ORDER_ID if they ask for something else; None if the id is new."""
+        key = (account, client_order_id)
         oid = self.store.by_client_id.get(key)
         if oid is None:
             return None
+        if self.store.terms.get(key) != order_terms(args):
+            raise Rejection(Reason.DUPLICATE_CLIENT_ORDER_ID,
+                            f"client order id {client_order_id!r} was used for order {oid}, "
+                            f"with other parameters")
         return self.order_result(oid, None)
 
     def order_result(self, oid: int, fill_events) -> dict:
@@ -655,6 +671,14 @@ class Service:
                 "withdrawable": wire.cents_to_amount(s.get("withdrawable")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}
+
+
+def order_terms(args: tuple) -> tuple:
+    """What an order asked for (NewOrder's fields from `account` to `reduce_only`), in plain
+    values: a live request and a replayed command compare equal (enums and ints, False and 0)."""
+    (_, symbol, side, qty, price, typ, tif, stop, display, expire_at, post_only, reduce_only) = args[:12]
+    return (symbol, int(side), qty, price, int(typ), int(tif), stop, display, expire_at,
+            bool(post_only), bool(reduce_only))
 
 
 def _rejected(events):

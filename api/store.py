@@ -26,6 +26,8 @@ class OrderStore:
         self.positions: dict[str, dict[str, int]] = defaultdict(dict)
         self.volume: dict[str, int] = defaultdict(int)
         self.by_client_id: dict[tuple[str, str], int] = {}
+        # (account, client_order_id) -> what the order asked for (the service's order_terms)
+        self.terms: dict[tuple[str, str], tuple] = {}
         self._handlers = {
             "order_accepted": self._accepted,
             "fill": self._fill,
