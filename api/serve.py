@@ -19,8 +19,17 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--index-source", choices=("feed", "admin"), default="feed",
                     help="feed: the simulated provider feed publishes SIT and GPU; "
                          "admin: providers submit quotes through POST /v1/admin/index-quotes")
-    ap.add_argument("--rate-limit", type=float, default=200.0, help="requests/s per API key (0: off)")
+    ap.add_argument("--rate-limit", type=float, default=200.0,
+                    help="requests/s per account, all its keys together (0: no limits at all)")
     ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--admin-rate-limit", type=float, default=None,
+                    help="requests/s of the admin key, a bucket of its own (default: --rate-limit)")
+    ap.add_argument("--admin-burst", type=int, default=None)
+    ap.add_argument("--anonymous-rate-limit", type=float, default=None,
+                    help="requests/s per client address without a valid key (default: --rate-limit)")
+    ap.add_argument("--anonymous-burst", type=int, default=None)
+    ap.add_argument("--idempotency-seconds", type=float, default=86_400.0,
+                    help="how long an Idempotency-Key's first answer is kept")
     ap.add_argument("--snapshot-every", type=int, default=100_000,
                     help="journal commands between state snapshots (0: only on request)")
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
@@ -53,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
                         snapshot_every=args.snapshot_every, max_body=args.max_body,
-                        max_json_depth=args.max_json_depth)
+                        max_json_depth=args.max_json_depth, admin_rate=args.admin_rate_limit,
+                        admin_burst=args.admin_burst, anonymous_rate=args.anonymous_rate_limit,
+                        anonymous_burst=args.anonymous_burst,
+                        idempotency_seconds=args.idempotency_seconds)
     app = create_app(settings)
     agents = None
     if args.agents:  # a child process, so the agents cost the venue's process nothing

@@ -169,6 +169,32 @@ class ProviderQuoteIn(Wire):
 class AccountCreated(BaseModel):
     account_id: str
     api_key: str
+    key_id: str
+
+
+class KeyCreate(Wire):
+    scope: Literal["trade", "read"] = "trade"
+    label: Annotated[str, StringConstraints(max_length=64)] = ""
+    expires_at: Nanos | None = Field(None, description="ns since the epoch; none: never expires")
+    signed: StrictBool = Field(False, description="every request with this key must be signed "
+                                                  "with its api_secret (HMAC-SHA256)")
+
+
+class KeyView(BaseModel):
+    key_id: str
+    account_id: str
+    scope: str
+    label: str
+    created_at: int
+    expires_at: int | None
+    revoked_at: int | None
+    signed: bool
+    status: Literal["active", "revoked", "expired"]
+
+
+class KeyCreated(KeyView):
+    api_key: str = Field(description="shown only here")
+    api_secret: str | None = Field(description="the signing secret of a signed key, shown only here")
 
 
 class OrderView(BaseModel):

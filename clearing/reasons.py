@@ -90,6 +90,7 @@ class Reason(IntEnum):
     RATE_LIMITED = 6012
     IDEMPOTENCY_KEY_REUSED = 6013
     IDEMPOTENCY_KEY_IN_USE = 6014
+    UNKNOWN_API_KEY = 6015
 
     @property
     def sentence(self) -> str:
@@ -167,6 +168,7 @@ _SENTENCES = {
     Reason.RATE_LIMITED: "Too many requests: wait before sending more.",
     Reason.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was used with another request.",
     Reason.IDEMPOTENCY_KEY_IN_USE: "A request with this Idempotency-Key is still being processed.",
+    Reason.UNKNOWN_API_KEY: "The account has no API key with this id.",
 }
 
 
