@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import (
     Depends,
@@ -61,12 +61,15 @@ class Settings:
     max_body: int = limits.MAX_BODY  # bytes of a request body (413 over it)
     max_json_depth: int = limits.MAX_DEPTH  # nesting of a request body or WebSocket message
     idempotency_seconds: float = 86_400.0  # how long an Idempotency-Key's answer is kept
+    idempotency_keys: int = 10_000  # at most this many answers kept (the oldest go first)
+    retention_seconds: float = 3_600.0  # closed orders and fills older than this leave memory
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = Service(settings.journal, gate=settings.gate, index_source=settings.index_source,
-                      snapshot_every=settings.snapshot_every)
+                      snapshot_every=settings.snapshot_every,
+                      retention_seconds=settings.retention_seconds)
     keys = KeyStore(settings.journal)
     admin = AdminKey(settings.admin_key)
     auth = Authenticator(keys)
@@ -93,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     # the last added runs first: the caller's budget, then the body bounded, then a retry
     # looked up
-    app.add_middleware(idempotency.IdempotencyKeys, retention=settings.idempotency_seconds)
+    app.add_middleware(idempotency.IdempotencyKeys, retention=settings.idempotency_seconds,
+                       max_entries=settings.idempotency_keys)
     app.add_middleware(limits.BodyLimits, max_bytes=settings.max_body,
                        max_depth=settings.max_json_depth)
     app.add_middleware(RateLimits, bucket=lambda scope: budgets.bucket(scope, admin, keys, time.time_ns()))
@@ -195,11 +199,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await service.place(account, body)
 
     @app.get("/v1/orders", tags=["orders"], response_model=list[wire.OrderView], responses=PROBLEMS)
-    async def open_orders(account: Account, symbol: str | None = None):
-        return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
+    async def orders(account: Account, symbol: str | None = None,
+                     status: Literal["open", "closed"] = "open",
+                     since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                     after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+        """`open` (the default): every open order. `closed`: filled, cancelled and expired
+        orders made at or after `since` (ns), oldest first, `limit` a page; page with
+        `after_id` = the last `order_id` you have. Orders older than the retention window
+        come from the history (api/history.py)."""
+        if status == "open":
+            return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
+        return [fmt.order(o) for o in service.closed_orders(account, symbol, since, after_id, limit)]
 
     def own(account: str, order_id: int) -> dict:
-        o = service.store.order_of(account, order_id)
+        o = service.find_order(account, order_id)
         if o is None:
             raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
         return o
@@ -237,18 +251,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return service.account_summary(account)["positions"]
 
     @app.get("/v1/fills", tags=["account"], response_model=list[wire.FillView], responses=PROBLEMS)
-    async def fills(account: Account, after_seq: Annotated[int, Query(ge=0)] = 0,
+    async def fills(account: Account, after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-        """Oldest first; page with `after_seq` = the last `seq` you have."""
-        mine = service.store.fills.get(account, [])
-        lo, hi = 0, len(mine)
-        while lo < hi:  # fills are in seq order: bisect for the page start
-            mid = (lo + hi) // 2
-            if mine[mid]["seq"] <= after_seq:
-                lo = mid + 1
-            else:
-                hi = mid
-        return [fmt.fill(f) for f in mine[lo:lo + limit]]
+        """Oldest first, made at or after `since` (ns); page with `after_seq` = the last `seq`
+        you have. Fills older than the retention window come from the history."""
+        return [fmt.fill(f) for f in service.fills(account, after_seq, since, limit)]
 
     @app.post("/v1/withdrawals", tags=["account"], responses=PROBLEMS)
     async def withdraw(body: wire.AmountRequest, account: Account) -> dict:

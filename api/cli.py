@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
+    "bench memory": ("api.bench_memory:main", "the server's resident memory under a sustained order load"),
 }
 
 

@@ -60,6 +60,10 @@ def order_body(symbol, type, side, amount, price=None, params=None) -> dict:
     return body
 
 
+def _given(**query) -> dict:
+    return {k: v for k, v in query.items() if v is not None}
+
+
 def _raise_for(r: httpx.Response):
     if r.status_code >= 400:
         try:
@@ -130,8 +134,14 @@ class _Routes:
         return "GET", "/v1/account", None, None
 
     @staticmethod
-    def fetch_my_trades(after_seq=0, limit=100):
-        return "GET", "/v1/fills", None, {"after_seq": after_seq, "limit": limit}
+    def fetch_closed_orders(symbol=None, since=None, limit=100, after_id=0):
+        """Filled, cancelled and expired orders, oldest first (`since`: ns)."""
+        query = {"status": "closed", "limit": limit, "after_id": after_id}
+        return "GET", "/v1/orders", None, query | _given(symbol=symbol, since=since)
+
+    @staticmethod
+    def fetch_my_trades(after_seq=0, limit=100, since=None):
+        return "GET", "/v1/fills", None, {"after_seq": after_seq, "limit": limit} | _given(since=since)
 
     @staticmethod
     def withdraw(amount):

@@ -44,7 +44,7 @@ class Kept:
 class IdempotencyKeys:
     """ASGI middleware around the app (inside BodyLimits, which has already bounded the body)."""
 
-    def __init__(self, app, retention: float = 86_400.0, max_entries: int = 100_000,
+    def __init__(self, app, retention: float = 86_400.0, max_entries: int = 10_000,
                  clock=time.monotonic):
         self.app, self.retention, self.max_entries, self.clock = app, retention, max_entries, clock
         self.kept: OrderedDict[tuple[bytes, str], Kept] = OrderedDict()

@@ -30,6 +30,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--anonymous-burst", type=int, default=None)
     ap.add_argument("--idempotency-seconds", type=float, default=86_400.0,
                     help="how long an Idempotency-Key's first answer is kept")
+    ap.add_argument("--retention", type=float, default=3_600.0,
+                    help="seconds a closed order or a fill stays in memory; older ones are read "
+                         "from the history beside the journal")
     ap.add_argument("--snapshot-every", type=int, default=100_000,
                     help="journal commands between state snapshots (0: only on request)")
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
@@ -65,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                         max_json_depth=args.max_json_depth, admin_rate=args.admin_rate_limit,
                         admin_burst=args.admin_burst, anonymous_rate=args.anonymous_rate_limit,
                         anonymous_burst=args.anonymous_burst,
-                        idempotency_seconds=args.idempotency_seconds)
+                        idempotency_seconds=args.idempotency_seconds,
+                        retention_seconds=args.retention)
     app = create_app(settings)
     agents = None
     if args.agents:  # a child process, so the agents cost the venue's process nothing

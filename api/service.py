@@ -16,11 +16,14 @@ import gc
 import pickle
 import sqlite3
 import time
+from bisect import bisect_right
 from collections import defaultdict, deque
 from decimal import Decimal
 from functools import lru_cache, partial
+from operator import itemgetter
 
 from api import wire
+from api.history import History
 from api.hub import Hub
 from api.mailbox import Mailbox
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
@@ -127,6 +130,7 @@ class ServiceStopped(Exception):
     pass
 
 
+RETIRE_EVERY = 10_000  # replayed commands between two retirements (the writer: every batch)
 SNAPSHOT_VERSION = 2  # a snapshot of another version is not loaded (the journal replays in full)
 FREEZE_EVERY = 2_000  # commands between two freezes of what lives on (see Service._freeze)
 YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while serving (Service.start)
@@ -135,7 +139,8 @@ YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while ser
 class Service:
     def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
                  index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
-                 snapshot_every: int = 0, use_snapshots: bool = True):
+                 snapshot_every: int = 0, use_snapshots: bool = True,
+                 retention_seconds: float = 3_600.0):
         self.venue = Venue(gate=gate)
         # small pages for small group commits, checkpoints off the commit path
         self.journal = (Journal(journal_path, background_checkpoints=True, page_size=4096)
@@ -155,6 +160,9 @@ class Service:
         self.publications: dict[str, object] = {}  # name -> the latest IndexPublication
         self.batch_max = batch_max
         self.store = OrderStore()
+        # closed orders and fills older than this (venue time) leave memory for the read model
+        self.retention_ns = int(retention_seconds * 1e9)
+        self.history = History(journal_path + "-history" if journal_path else None)
         self.hub = Hub()
         self.fmt = Formatter(self)
         self.hub.formatter = self.fmt
@@ -182,11 +190,16 @@ class Service:
         n = 0
         if self.journal is not None:
             start = self._restore() if self.snapshots is not None else 0
+            if start == 0:
+                self.history.clear()  # refolded from the first command
             for i, cmd in enumerate(self.journal.replay()):
                 if i >= start:
                     self._record(cmd, self._apply(cmd))
                     n += 1
+                    if n % RETIRE_EVERY == 0:
+                        self._retire()
             self._last_ts = self.venue.clock
+        self._retire()
         self.venue.journal = self.journal
         self.hub.load_books(self.venue)
         self.replayed = n
@@ -233,6 +246,7 @@ class Service:
             self.journal.close()
         if self.snapshots is not None:
             self.snapshots.close()
+        self.history.close()
         gc.unfreeze()
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
@@ -246,7 +260,9 @@ class Service:
         state = pickle.loads(blob)
         if state[0] != SNAPSHOT_VERSION:  # another version's state: replay from the start
             return 0
-        _, self.venue, self.store, self.accounts, self.index_history = state
+        if self.history.position < state[-1]:  # the read model lost what the snapshot retired
+            return 0
+        _, self.venue, self.store, self.accounts, self.index_history, _ = state
         self.commands = position
         return position
 
@@ -254,7 +270,8 @@ class Service:
         saved, self.venue.journal = self.venue.journal, None
         try:
             return pickle.dumps((SNAPSHOT_VERSION, self.venue, self.store, self.accounts,
-                                 self.index_history), protocol=pickle.HIGHEST_PROTOCOL)
+                                 self.index_history, self.history.position),
+                                protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             self.venue.journal = saved
 
@@ -300,7 +317,7 @@ class Service:
         """A periodic snapshot, taken by a forked child while the writer goes on (between
         batches, like `_snapshot`: the child's copy is all durable)."""
         try:
-            child = SnapshotInChild(self._snapshot_state, self.journal.flushed)
+            child = SnapshotInChild(self._snapshot_state, self.journal.flushed, self.snapshots.directory)
         except OSError as exc:  # no fork now (out of memory, too many processes): inline
             print(f"sitex: snapshot taken inline: {exc!r}", flush=True)
             self._snapshot_inline(())
@@ -380,6 +397,7 @@ class Service:
                 if not fut.done():
                     fut.set_result(events)
             self._since_snapshot += len(done)
+            self._retire()
             await self._snapshot_after_batch(snap or [])
             self._busy = 0
             self._settled.set()
@@ -409,6 +427,13 @@ class Service:
         such object per 30 orders between freezes, so nearly none is alive at any moment."""
         gc.freeze()
         self._frozen_at = self.commands
+
+    def _retire(self) -> None:
+        """Closed orders and fills older than the retention window, out of memory into the
+        read model (with the journal position they are complete up to)."""
+        orders, fills = self.store.retire(self.venue.clock - self.retention_ns)
+        if orders or fills:
+            self.history.keep(orders, fills, self.commands)
 
     def _apply(self, cmd) -> list:
         """One command into the venue (its events reach the API's views in `_record`)."""
@@ -558,20 +583,28 @@ class Service:
         DUPLICATE_CLIENT_ORDER_ID if they ask for something else; None if the id is new."""
         key = (account, client_order_id)
         oid = self.store.by_client_id.get(key)
-        if oid is None:
-            return None
-        if self.store.terms.get(key) != order_terms(args):
+        if oid is not None:
+            terms = self.store.terms.get(key)
+        else:  # perhaps an order that has left memory
+            found = self.history.by_client_id(account, client_order_id)
+            if found is None:
+                return None
+            oid, terms = found
+        if terms != order_terms(args):
             raise Rejection(Reason.DUPLICATE_CLIENT_ORDER_ID,
                             f"client order id {client_order_id!r} was used for order {oid}, "
                             f"with other parameters")
         return self.order_result(oid, None)
 
     def order_result(self, oid: int, fill_events) -> dict:
-        o = self.fmt.order(self.store.orders[oid])
+        """The answer about order `oid`: its view and fills (`fill_events`: this command's
+        fills, the newest; None: all the order's fills, the read model's first)."""
+        stored = self.store.orders.get(oid)
+        o = self.fmt.order(stored if stored is not None else self.history.order(oid))
         account = o["account"]
         mine = self.store.fills.get(account, ())
         if fill_events is None:
-            fills = [f for f in mine if f["order_id"] == oid]
+            fills = self.history.fills_of(account, oid) + [f for f in mine if f["order_id"] == oid]
         else:  # this command's fills are the newest ones: walk back only as far as they go
             trades = {e.trade_id for e in fill_events}
             first = min(trades, default=0)
@@ -585,6 +618,40 @@ class Service:
         return {"order": o, "fills": [self.fmt.fill(f) for f in fills], "order_id": oid,
                 "status": o["status"], "filled_qty": o["filled_qty"],
                 "remaining_qty": o["remaining_qty"], "reason": o.get("reason")}
+
+    def find_order(self, account: str, order_id: int) -> dict | None:
+        """The order if it is `account`'s: in memory, else in the read model."""
+        o = self.store.order_of(account, order_id)
+        if o is None:
+            o = self.history.order(order_id)
+        return o if o is not None and o["account"] == account else None
+
+    def closed_orders(self, account: str, symbol: str | None, since: int, after_id: int,
+                      limit: int) -> list[dict]:
+        """The account's closed orders (filled, cancelled, expired; of `symbol`, or all) by
+        order id after `after_id`, made at or after `since` (ns): the read model's and the
+        window's."""
+        old = self.history.closed_orders(account, symbol, since, after_id, limit)
+        orders = self.store.orders
+        recent = [o for oid in self.store.by_account.get(account, ()) if oid > after_id
+                  and (o := orders[oid])["status"] in CLOSED and o["ts"] >= since
+                  and (symbol is None or o["symbol"] == symbol)]
+        return sorted(old + recent, key=lambda o: o["order_id"])[:limit]
+
+    def fills(self, account: str, after_seq: int, since: int, limit: int) -> list[dict]:
+        """The account's fills after `after_seq`, at or after `since` (ns), oldest first: the
+        read model holds the oldest of them, memory the window."""
+        out = self.history.fills(account, after_seq, since, limit)
+        if len(out) < limit:
+            mine = self.store.fills.get(account, ())
+            start = bisect_right(mine, out[-1]["seq"] if out else after_seq, key=_SEQ)
+            for i in range(start, len(mine)):
+                f = mine[i]
+                if f["ts"] >= since:
+                    out.append(f)
+                    if len(out) == limit:
+                        break
+        return out
 
     async def cancel(self, account: str, order_id: int) -> dict:
         if self.store.order_of(account, order_id) is None:
@@ -671,6 +738,10 @@ class Service:
                 "withdrawable": wire.cents_to_amount(s.get("withdrawable")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}
+
+
+CLOSED = ("filled", "cancelled", "expired")
+_SEQ = itemgetter("seq")
 
 
 def order_terms(args: tuple) -> tuple:
