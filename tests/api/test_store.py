@@ -126,3 +126,20 @@ def test_retiring_moves_only_closed_orders_and_old_fills_and_loses_nothing(steps
     assert all(f["ts"] < horizon for _, f in fills)
     assert all(f["ts"] >= horizon for mine in part.fills.values() for f in mine)
 
+
+
+def test_an_order_decremented_to_nothing_is_cancelled_in_the_store_as_in_the_venue():
+    """Self-trade prevention `decrement_and_cancel` can take all of the incoming order: the
+    venue's order is cancelled (there is no cancel event, an amend to 0), and so is the store's,
+    which then lets it leave memory like any closed order."""
+    from exchange.orders import STP
+
+    venue, sym = fresh_venue()
+    store = OrderStore()
+    store.apply(venue.submit(NewOrder(T0 + 1, "a", sym, -1, 2, 1_990)))
+    events = venue.submit(NewOrder(T0 + 2, "a", sym, 1, 2, 1_990, stp=STP.DECREMENT_AND_CANCEL))
+    store.apply(events)
+    taker = events[0].order_id
+    assert store.orders[taker]["status"] == "cancelled" and store.orders[taker]["remaining_qty"] == 0
+    orders, _ = store.retire(T0 + 3)
+    assert taker in {o["order_id"] for o, _ in orders}
