@@ -88,6 +88,8 @@ class History:
     # ---------------------------------------------------------------- reads
 
     def order(self, order_id: int) -> dict | None:
+        if not 0 <= order_id < 1 << 63:  # not an id SQLite can hold, so not one of these
+            return None
         rows = self._rows("SELECT body FROM orders WHERE order_id = ?", (order_id,))
         return orjson.loads(rows[0][0]) if rows else None
 

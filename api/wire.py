@@ -19,6 +19,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from clearing.reasons import Reason, Rejection
@@ -243,11 +244,19 @@ class OrderResult(BaseModel):
     reason: str | None = None
 
 
+# A book level on the wire: [price, quantity]. Described with `items` rather than pydantic's
+# `prefixItems` (valid OpenAPI 3.1, but schemathesis 4 cannot read it and skipped the check).
+Level = Annotated[tuple[str, int], WithJsonSchema({
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "description": "[price (decimal USD), quantity (lots)]"})]
+
+
 class BookView(BaseModel):
     symbol: str
     sequence: int
-    bids: list[tuple[str, int]]
-    asks: list[tuple[str, int]]
+    bids: list[Level]
+    asks: list[Level]
 
 
 class ContractView(BaseModel):

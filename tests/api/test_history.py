@@ -94,6 +94,14 @@ def test_closed_orders_and_fills_leave_memory_and_stay_readable(make_server, tmp
         assert views(a, s.url) == after
 
 
+def test_an_order_id_beyond_64_bits_is_not_found(make_server, tmp_path):
+    """(It reached the read model's SQLite query and answered 500.)"""
+    with make_server(settings(str(tmp_path / "journal.db"))) as s:
+        _, a = s.new_account()
+        r = a.get("/v1/orders/80607903047474194998624256")
+        assert r.status_code == 404 and r.json()["code"] == "UNKNOWN_ORDER"
+
+
 def test_status_must_be_open_or_closed(server):
     _, a = server.new_account()
     r = a.get("/v1/orders", params={"status": "gone"})
