@@ -73,6 +73,10 @@ class Budgets:
     admin: RateLimiter
     addresses: RateLimiter
 
+    @property
+    def off(self) -> bool:
+        return self.accounts.rate <= 0 and self.admin.rate <= 0 and self.addresses.rate <= 0
+
     def bucket(self, scope, admin, keys, now: int) -> tuple[RateLimiter, object]:
         """The (limiter, key) a request is charged to: its account's, the admin's, or (no valid
         key: unknown, revoked, expired, or none) its client address's."""
