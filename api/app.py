@@ -548,11 +548,12 @@ class WsSession:
             return self._refuse(req_id, exc)
         self._reply({"id": req_id, "type": "result", "op": "order", "data": result})
 
-    def _private(self, write: bool = True) -> str:
-        """The session's account, if its key (as it is now) may do this and its budget allows."""
+    def _private(self) -> str:
+        """The session's account for an op that trades, if its key (as it is now) may trade
+        and the account's budget allows."""
         if self.key is None:
             raise ApiError(401, Reason.INVALID_API_KEY, "authenticate first (op auth or X-API-Key)")
-        self.auth.allowed(self.key, write)
+        self.auth.allowed(self.key, write=True)
         wait = self.budgets.accounts.check(self.account)
         if wait:
             raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
