@@ -9,24 +9,29 @@ import asyncio
 import contextlib
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import (
     Depends,
     FastAPI,
-    Header,
     Query,
     Request,
+    Security,
     WebSocket,
     WebSocketDisconnect,
 )
+from fastapi.security import APIKeyHeader
 from pydantic import ValidationError
 
-from api import errors, fastjson, wire
-from api.auth import AdminKey, KeyStore, RateLimiter, new_key
+from api import errors, fastjson, idempotency, limits, wire
+from api.admin_keys import key_routes
+from api.auth import AdminKey, Authenticator
 from api.dashboard import install as install_dashboard
+from api.keys import ApiKey, KeyStore
+from api.ratelimit import Budgets, RateLimiter, RateLimits, address
 from api.errors import ApiError, describe_validation
 from api.hub import PRIVATE, Subscriber
 from api.metrics import install as install_metrics
@@ -46,21 +51,37 @@ class Settings:
     journal: str | None = None
     admin_key: str | None = field(default_factory=lambda: os.environ.get("SITEX_ADMIN_KEY"))
     index_source: str = "feed"  # "feed": the simulated provider feed; "admin": quotes via the API
-    rate: float = 200.0  # requests per second per key (0: no limit)
+    rate: float = 200.0  # requests per second per account, all its keys (0: no limit)
     burst: int = 400
+    admin_rate: float | None = None  # the admin key's own bucket (None: as `rate`)
+    admin_burst: int | None = None
+    anonymous_rate: float | None = None  # per client address without a valid key (None: as `rate`)
+    anonymous_burst: int | None = None
     cycle_seconds: float = 1.0  # time, index and mark cycle (0: none)
     snapshot_every: int = 100_000  # commands between snapshots (0: only POST /v1/admin/snapshot)
     heartbeat_seconds: float = 10.0  # a WebSocket that has been quiet this long gets a heartbeat
     gate: object = None
+    max_body: int = limits.MAX_BODY  # bytes of a request body (413 over it)
+    max_json_depth: int = limits.MAX_DEPTH  # nesting of a request body or WebSocket message
+    idempotency_seconds: float = 86_400.0  # how long an Idempotency-Key's answer is kept
+    idempotency_keys: int = 10_000  # at most this many answers kept (the oldest go first)
+    retention_seconds: float = 3_600.0  # closed orders and fills older than this leave memory
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     service = Service(settings.journal, gate=settings.gate, index_source=settings.index_source,
-                      snapshot_every=settings.snapshot_every)
+                      snapshot_every=settings.snapshot_every,
+                      retention_seconds=settings.retention_seconds)
     keys = KeyStore(settings.journal)
     admin = AdminKey(settings.admin_key)
-    limiter = RateLimiter(settings.rate, settings.burst)
+    auth = Authenticator(keys)
+    budgets = Budgets(RateLimiter(settings.rate, settings.burst),
+                      RateLimiter(_or(settings.admin_rate, settings.rate),
+                                  _or(settings.admin_burst, settings.burst)),
+                      RateLimiter(_or(settings.anonymous_rate, settings.rate),
+                                  _or(settings.anonymous_burst, settings.burst)))
+    sessions = WsSessions()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -77,30 +98,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)  # /docs and /redoc: api/dashboard.py, no CDN
     app.state.service, app.state.keys, app.state.admin = service, keys, admin
     errors.install(app)
+    # the last added runs first: the caller's budget, then the body bounded, then a retry
+    # looked up
+    app.add_middleware(idempotency.IdempotencyKeys, retention=settings.idempotency_seconds,
+                       max_entries=settings.idempotency_keys)
+    app.add_middleware(limits.BodyLimits, max_bytes=settings.max_body,
+                       max_depth=settings.max_json_depth)
+    if not budgets.off:
+        app.add_middleware(RateLimits, bucket=lambda scope: budgets.bucket(scope, admin, keys,
+                                                                           time.time_ns()))
+    default_openapi = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = idempotency.document(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):
         return errors.problem(Reason.INVALID_COMMAND, f"the service has stopped: {exc}", 503)
 
-    def limited(key: str) -> None:
-        wait = limiter.check(key)
-        if wait:
-            raise ApiError(429, Reason.INVALID_COMMAND, f"rate limit: retry after {wait} s",
-                           {"Retry-After": str(wait)})
-
     # Both checks are async: a plain `def` dependency runs in FastAPI's thread pool, a thread
     # hop per request for a hash and a dict lookup (about a tenth of a REST order's time).
-    async def account_of(x_api_key: Annotated[str | None, Header()] = None) -> str:
-        account = keys.account_for(x_api_key)
-        if account is None:
-            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "a valid X-API-Key header is required")
-        limited(account)
-        return account
+    async def account_of(request: Request, key: Annotated[str | None, Security(API_KEY)]) -> str:
+        record = auth.key(key, write=request.method not in ("GET", "HEAD"))
+        if record.secret is not None:
+            h = request.scope
+            auth.signed(record, request.headers.get("x-timestamp"), request.headers.get("x-signature"),
+                        request.headers.get("x-recv-window"), request.method,
+                        h.get("raw_path", h["path"].encode()).decode("latin-1"),
+                        h["query_string"].decode("latin-1"), await request.body())
+        return record.account
 
-    async def admin_only(x_api_key: Annotated[str | None, Header()] = None) -> None:
-        if not admin.matches(x_api_key):
-            raise ApiError(403, Reason.UNKNOWN_ACCOUNT, "this endpoint needs the admin key")
-        limited("admin")
+    async def admin_only(key: Annotated[str | None, Security(ADMIN_KEY)]) -> None:
+        if not admin.matches(key):
+            raise ApiError(403, Reason.ADMIN_ONLY, "this endpoint needs the admin key")
 
     Account = Annotated[str, Depends(account_of)]
     Admin = Depends(admin_only)
@@ -171,11 +205,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await service.place(account, body)
 
     @app.get("/v1/orders", tags=["orders"], response_model=list[wire.OrderView], responses=PROBLEMS)
-    async def open_orders(account: Account, symbol: str | None = None):
-        return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
+    async def orders(account: Account, symbol: str | None = None,
+                     status: Literal["open", "closed"] = "open",
+                     since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                     after_id: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
+        """`open` (the default): every open order. `closed`: filled, cancelled and expired
+        orders made at or after `since` (ns), oldest first, `limit` a page; page with
+        `after_id` = the last `order_id` you have. Orders older than the retention window
+        come from the history (api/history.py)."""
+        if status == "open":
+            return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
+        return [fmt.order(o) for o in service.closed_orders(account, symbol, since, after_id, limit)]
 
     def own(account: str, order_id: int) -> dict:
-        o = service.store.order_of(account, order_id)
+        o = service.find_order(account, order_id)
         if o is None:
             raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
         return o
@@ -213,18 +257,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return service.account_summary(account)["positions"]
 
     @app.get("/v1/fills", tags=["account"], response_model=list[wire.FillView], responses=PROBLEMS)
-    async def fills(account: Account, after_seq: Annotated[int, Query(ge=0)] = 0,
+    async def fills(account: Account, after_seq: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+                    since: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
-        """Oldest first; page with `after_seq` = the last `seq` you have."""
-        mine = service.store.fills.get(account, [])
-        lo, hi = 0, len(mine)
-        while lo < hi:  # fills are in seq order: bisect for the page start
-            mid = (lo + hi) // 2
-            if mine[mid]["seq"] <= after_seq:
-                lo = mid + 1
-            else:
-                hi = mid
-        return [fmt.fill(f) for f in mine[lo:lo + limit]]
+        """Oldest first, made at or after `since` (ns); page with `after_seq` = the last `seq`
+        you have. Fills older than the retention window come from the history."""
+        return [fmt.fill(f) for f in service.fills(account, after_seq, since, limit)]
 
     @app.post("/v1/withdrawals", tags=["account"], responses=PROBLEMS)
     async def withdraw(body: wire.AmountRequest, account: Account) -> dict:
@@ -239,9 +277,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def create_account(body: wire.AccountCreate | None = None):
         body = body or wire.AccountCreate()
         account = await service.open_account(body.account_id, body.market_maker)
-        key = new_key()
-        keys.add(account, key)
-        return {"account_id": account, "api_key": key}
+        record, key = keys.create(account, time.time_ns())
+        return {"account_id": account, "api_key": key, "key_id": record.key_id}
 
     @app.get("/v1/admin/accounts", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def list_accounts() -> dict:
@@ -312,13 +349,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        "timestamp": p.ts}
                 for name, p in pubs.items()}
 
+    app.include_router(key_routes(service, keys, sessions, Admin, PROBLEMS))
+
     # ------------------------------------------------------------------ websocket
 
     @app.websocket("/v1/ws")
     async def ws(socket: WebSocket):
         await socket.accept()
-        session = WsSession(socket, service, keys, limiter, settings.heartbeat_seconds)
-        session.account = keys.account_for(socket.headers.get("x-api-key"))
+        session = WsSession(socket, service, auth, budgets, sessions, settings.heartbeat_seconds,
+                            settings.max_json_depth)
         await session.run()
 
     # after the trading routes, which a request is matched against first, in order
@@ -328,29 +367,71 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def _or(value, default):
+    return default if value is None else value
+
+
+API_KEY = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False, description=(
+    "An account's key (POST /v1/admin/accounts or /v1/admin/accounts/{account_id}/keys). A key "
+    "made `signed` also needs X-Timestamp and X-Signature on each request (docs/api.md)."))
+ADMIN_KEY = APIKeyHeader(name="X-API-Key", scheme_name="AdminKey", auto_error=False,
+                         description="The admin key (SITEX_ADMIN_KEY, or printed once at start).")
+
+
+class WsSessions:
+    """Open WebSocket sessions by the key they authenticated with: a revoked key's end at once."""
+
+    def __init__(self):
+        self._by_key: dict[str, set] = {}
+
+    def add(self, key_id: str, session) -> None:
+        self._by_key.setdefault(key_id, set()).add(session)
+
+    def discard(self, key_id: str, session) -> None:
+        mine = self._by_key.get(key_id)
+        if mine is not None:
+            mine.discard(session)
+            if not mine:
+                del self._by_key[key_id]
+
+    def end(self, key_id: str, reason: Reason) -> None:
+        for session in list(self._by_key.pop(key_id, ())):
+            session.end(reason)
+
+
 _ANSWERED = (Rejection, ApiError, ValidationError, ServiceStopped)  # what a request's error message tells
 
 
 class WsSession:
-    """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect."""
+    """One WebSocket connection: subscriptions, order entry, heartbeats, cancel-on-disconnect.
+    It is authenticated by the handshake's X-API-Key (signed in its headers for a signed key)
+    or the `auth` op, and ends when that key is revoked or expires."""
 
-    def __init__(self, socket: WebSocket, service: Service, keys: KeyStore, limiter: RateLimiter,
-                 heartbeat: float = 10.0):
-        self.socket, self.service, self.keys, self.limiter = socket, service, keys, limiter
+    def __init__(self, socket: WebSocket, service: Service, auth: Authenticator, budgets: Budgets,
+                 sessions: WsSessions, heartbeat: float = 10.0, max_depth: int = limits.MAX_DEPTH):
+        self.socket, self.service, self.auth, self.budgets = socket, service, auth, budgets
+        self.sessions = sessions
         self.heartbeat = heartbeat
+        self.max_depth = max_depth
+        self.key: ApiKey | None = None
         self.account: str | None = None
         self.sub: Subscriber | None = None
         self.cancel_on_disconnect = False
+        self.closing: tuple[int, str] | None = None  # (code, reason): close once the outbox is sent
+        self._expiry: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
         self.sub = Subscriber(self.account)
         self.service.hub.add(self.sub)
         sender = asyncio.create_task(self._send_loop())
         pending: set[asyncio.Task] = set()
+        self._handshake()
         try:
             while True:
-                text = await self.socket.receive_text()
-                msg = self._parse(text)
+                message = await self.socket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                msg = self._parse(message.get("text"))
                 if msg is None:
                     continue
                 if msg.get("op") == "order":  # the hot path: no task, an answer on resolution
@@ -364,6 +445,10 @@ class WsSession:
         finally:
             self.service.hub.remove(self.sub)
             sender.cancel()
+            if self.key is not None:
+                self.sessions.discard(self.key.key_id, self)
+            if self._expiry is not None:
+                self._expiry.cancel()
             if self.cancel_on_disconnect and self.account is not None:
                 with contextlib.suppress(Exception):
                     await self.service.cancel_all(self.account, None)
@@ -387,6 +472,9 @@ class WsSession:
                 if self.sub.overflowed:
                     await self.socket.close(1013, "too slow: resubscribe")
                     return
+                if self.closing is not None:
+                    await self.socket.close(*self.closing)
+                    return
 
     def _reply(self, msg: dict) -> None:
         self.sub.send(msg)
@@ -397,8 +485,16 @@ class WsSession:
                      "error": {"type": reason.problem_type, "title": reason.sentence,
                                "status": status, "detail": detail, "code": reason.name}})
 
-    def _parse(self, text: str) -> dict | None:
-        """A message as a dict, or None once its error has been answered."""
+    def _parse(self, text: str | None) -> dict | None:
+        """A message as a dict, or None once its error has been answered (a binary frame, a
+        text nested too deep, anything but a JSON object): the connection stays open."""
+        if text is None:
+            self._error(None, Reason.INVALID_COMMAND, "binary frames are not read: send each "
+                        "message as a JSON text frame", 400)
+            return None
+        if limits.too_deep(text, self.max_depth):
+            self._error(None, Reason.JSON_TOO_DEEP, f"the JSON nests more than {self.max_depth} levels")
+            return None
         try:
             msg = json.loads(text)
         except ValueError:
@@ -412,6 +508,10 @@ class WsSession:
         req_id = msg.get("id")
         op = msg.get("op")
         try:
+            if self.key is None:  # an anonymous session: its client address's budget
+                wait = self.budgets.addresses.check(address(self.socket.scope))
+                if wait:
+                    raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
             handler = getattr(self, f"op_{op}", None) if isinstance(op, str) else None
             if handler is None:
                 return self._error(req_id, Reason.INVALID_COMMAND, f"unknown op {op!r}", 400)
@@ -457,26 +557,63 @@ class WsSession:
         self._reply({"id": req_id, "type": "result", "op": "order", "data": result})
 
     def _private(self) -> str:
-        if self.account is None:
-            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "authenticate first (op auth or X-API-Key)")
-        wait = self.limiter.check(self.account)
+        """The session's account for an op that trades, if its key (as it is now) may trade
+        and the account's budget allows."""
+        if self.key is None:
+            raise ApiError(401, Reason.INVALID_API_KEY, "authenticate first (op auth or X-API-Key)")
+        self.auth.allowed(self.key, write=True)
+        wait = self.budgets.accounts.check(self.account)
         if wait:
-            raise ApiError(429, Reason.INVALID_COMMAND, f"rate limit: retry after {wait} s")
+            raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
         return self.account
+
+    def _handshake(self) -> None:
+        """The handshake's key, if any (a signed key signs GET /v1/ws in the same headers)."""
+        h = self.socket.headers
+        if "x-api-key" not in h:
+            return
+        try:
+            record = self.auth.key(h.get("x-api-key"))
+            self.auth.signed(record, h.get("x-timestamp"), h.get("x-signature"),
+                             h.get("x-recv-window"), "GET", "/v1/ws", "", b"")
+        except ApiError as exc:
+            return self._refuse(None, exc)
+        self._login(record)
+
+    def _login(self, record: ApiKey) -> None:
+        """Act for `record`'s account from now on (another account's private channels are
+        dropped) until the key is revoked or expires."""
+        hub = self.service.hub
+        for ch in [c for c in self.sub.channels if "@" in c]:
+            hub.by_channel[ch].discard(self.sub)
+            self.sub.channels.discard(ch)
+        if self.key is not None:
+            self.sessions.discard(self.key.key_id, self)
+        if self._expiry is not None:
+            self._expiry.cancel()
+            self._expiry = None
+        self.key, self.account = record, record.account
+        self.sub.account = record.account
+        self.sessions.add(record.key_id, self)
+        if record.expires_at is not None:
+            delay = (record.expires_at - self.auth.clock()) / 1e9
+            self._expiry = asyncio.get_running_loop().call_later(
+                max(0.0, delay), self.end, Reason.API_KEY_EXPIRED)
+
+    def end(self, reason: Reason) -> None:
+        """The session's key was revoked or has expired: say so, then close (1008)."""
+        self.closing = (1008, reason.name)
+        self._error(None, reason, f"API key {self.key.key_id}: {reason.sentence} The connection closes.")
 
     async def op_ping(self, msg):
         return {"pong": msg.get("ts")}
 
     async def op_auth(self, msg):
-        account = self.keys.account_for(msg.get("api_key"))
-        if account is None:
-            raise ApiError(401, Reason.UNKNOWN_ACCOUNT, "unknown API key")
-        hub = self.service.hub
-        for ch in [c for c in self.sub.channels if "@" in c]:
-            hub.by_channel[ch].discard(self.sub)
-            self.sub.channels.discard(ch)
-        self.account = self.sub.account = account
-        return {"account_id": account}
+        record = self.auth.key(msg.get("api_key"))
+        self.auth.signed(record, msg.get("timestamp"), msg.get("signature"), msg.get("recv_window"),
+                         "GET", "/v1/ws", "", b"")
+        self._login(record)
+        return {"account_id": record.account, "key_id": record.key_id, "scope": record.scope}
 
     async def op_subscribe(self, msg):
         channels = msg.get("channels")

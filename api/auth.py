@@ -1,58 +1,22 @@
-"""API keys (stored hashed) and per-key rate limits.
+"""Who is calling: the admin key, and an API key checked from end to end (known, not revoked,
+not expired, scope, signature).
 
-A key is shown once, when its account is made; the server keeps only its SHA-256. Keys are
-long random tokens, so a plain hash is enough (no password stretching needed), and lookups are
-one dict access. The key table lives in the journal's SQLite file when there is one, so a
-restarted server knows the same keys.
+The admin key comes from SITEX_ADMIN_KEY, or the server makes one and prints it once. Account
+keys live in api/keys.py; a signed key's requests are verified by api/signing.py. Every refusal
+is an ApiError with its own reason code (401 for who, 403 for what).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import math
-import secrets
-import sqlite3
 import time
 
+from api.errors import ApiError
+from api.keys import ApiKey, KeyStore, key_hash, new_key
+from api.signing import Verifier
+from clearing.reasons import Reason, Rejection
 
-def new_key(prefix: str = "sk") -> str:
-    return f"{prefix}_{secrets.token_urlsafe(24)}"
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class KeyStore:
-    """account -> hashed key; with a path the table is durable (written before the key is shown)."""
-
-    def __init__(self, path: str | None = None):
-        self._by_hash: dict[str, str] = {}
-        self._db = None
-        if path:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS api_keys "
-                             "(key_hash TEXT PRIMARY KEY, account TEXT NOT NULL)")
-            for h, account in self._db.execute("SELECT key_hash, account FROM api_keys"):
-                self._by_hash[h] = account
-
-    def add(self, account: str, key: str) -> None:
-        h = key_hash(key)
-        if self._db is not None:
-            self._db.execute("INSERT INTO api_keys VALUES (?, ?)", (h, account))
-        self._by_hash[h] = account
-
-    def account_for(self, key: str | None) -> str | None:
-        if not key:
-            return None
-        return self._by_hash.get(key_hash(key))
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
+_NOT_ACTIVE = {"revoked": Reason.API_KEY_REVOKED, "expired": Reason.API_KEY_EXPIRED}
 
 
 class AdminKey:
@@ -79,25 +43,37 @@ class AdminKey:
         return bool(key) and hmac.compare_digest(key_hash(key), self._hash)
 
 
-class RateLimiter:
-    """Token buckets per key: `rate` requests per second, bursts up to `burst`.
+class Authenticator:
+    """An account's API key, checked: `key` for any request, `signed` for a signed key's."""
 
-    `check` answers 0 when the request may go, else the seconds to wait (for Retry-After).
-    The clock is a parameter so that tests drive it.
-    """
+    def __init__(self, keys: KeyStore, verifier: Verifier | None = None, clock=time.time_ns):
+        self.keys, self.clock = keys, clock
+        self.verifier = verifier or Verifier()
 
-    def __init__(self, rate: float, burst: int, clock=time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self._buckets: dict[str, tuple[float, float]] = {}
+    def key(self, text: str | None, write: bool = False) -> ApiKey:
+        """The active key `text`; `write`: the request changes something (a `read` key may not)."""
+        record = self.keys.lookup(text)
+        if record is None:
+            raise ApiError(401, Reason.INVALID_API_KEY, "a valid X-API-Key header is required")
+        return self.allowed(record, write)
 
-    def check(self, key: str, cost: float = 1.0) -> int:
-        if self.rate <= 0:
-            return 0
-        now = self.clock()
-        tokens, last = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        if tokens >= cost:
-            self._buckets[key] = (tokens - cost, now)
-            return 0
-        self._buckets[key] = (tokens, now)
-        return max(1, math.ceil((cost - tokens) / self.rate))
+    def allowed(self, record: ApiKey, write: bool = False) -> ApiKey:
+        """The key as it is now (a revocation counts at once), if it may do this."""
+        record = self.keys.get(record.key_id)
+        status = record.status(self.clock())
+        if status != "active":
+            raise ApiError(401, _NOT_ACTIVE[status], f"API key {record.key_id} is {status}")
+        if write and record.scope != "trade":
+            raise ApiError(403, Reason.INSUFFICIENT_SCOPE,
+                           f"API key {record.key_id} has scope {record.scope!r}: it reads, it does not trade")
+        return record
+
+    def signed(self, record: ApiKey, timestamp, signature, window, method: str, path: str,
+               query: str, body: bytes) -> None:
+        """A signed key's request: its signature, timestamp and freshness (else 401)."""
+        if record.secret is None:
+            return
+        try:
+            self.verifier.check(record.secret, timestamp, signature, window, method, path, query, body)
+        except Rejection as r:
+            raise ApiError(401, r.reason, r.text) from None

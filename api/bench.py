@@ -41,10 +41,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, journal: str) -> subprocess.Popen:
+def start_server(port: int, journal: str, *extra: str) -> subprocess.Popen:
     return _start([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
                    "--journal", journal, "--rate-limit", "0", "--cycle", "0",
-                   "--gate", "permissive"], port)  # the order-entry path, without margin
+                   "--gate", "permissive", *extra], port)  # the order-entry path, without margin
 
 
 def start_baseline(port: int) -> subprocess.Popen:

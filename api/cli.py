@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
     "report large-traders": ("api.reports:large_traders_main", "the large-trader report of a day, rebuilt from a journal"),
     "report audit": ("api.reports:audit_main", "every order event, rebuilt from a journal (CSV or Parquet)"),
+    "bench memory": ("api.bench_memory:main", "the server's resident memory under a sustained order load"),
 }
 
 

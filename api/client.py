@@ -7,6 +7,7 @@
 
 Prices and amounts of cash are decimal strings (or `Decimal`), quantities integers, exactly as on
 the wire. A refusal raises `SitexError` carrying the problem's `code` (the venue's reason name).
+Given `api_secret` (a key made `signed`), the client signs every request (api/signing.py).
 `AsyncClient` adds WebSocket streams (`watch_order_book`, `watch_trades`, `watch_orders`, ...)
 and order entry over the socket (`create_order_ws`).
 """
@@ -21,6 +22,8 @@ import ssl
 from decimal import Decimal
 
 import httpx
+
+from api import signing
 
 
 class SitexError(Exception):
@@ -55,6 +58,10 @@ def order_body(symbol, type, side, amount, price=None, params=None) -> dict:
     for k, v in (params or {}).items():
         body[k] = _dec(v) if k == "stop_price" else v
     return body
+
+
+def _given(**query) -> dict:
+    return {k: v for k, v in query.items() if v is not None}
 
 
 def _raise_for(r: httpx.Response):
@@ -127,8 +134,14 @@ class _Routes:
         return "GET", "/v1/account", None, None
 
     @staticmethod
-    def fetch_my_trades(after_seq=0, limit=100):
-        return "GET", "/v1/fills", None, {"after_seq": after_seq, "limit": limit}
+    def fetch_closed_orders(symbol=None, since=None, limit=100, after_id=0):
+        """Filled, cancelled and expired orders, oldest first (`since`: ns)."""
+        query = {"status": "closed", "limit": limit, "after_id": after_id}
+        return "GET", "/v1/orders", None, query | _given(symbol=symbol, since=since)
+
+    @staticmethod
+    def fetch_my_trades(after_seq=0, limit=100, since=None):
+        return "GET", "/v1/fills", None, {"after_seq": after_seq, "limit": limit} | _given(since=since)
 
     @staticmethod
     def withdraw(amount):
@@ -157,16 +170,51 @@ class _Routes:
         return "POST", "/v1/admin/index-quotes", {"name": name, "value": _dec(value), "provider": provider}, None
 
 
+    @staticmethod
+    def create_api_key(account_id, scope="trade", label="", expires_at=None, signed=False):
+        body = {"scope": scope, "label": label, "expires_at": expires_at, "signed": signed}
+        return "POST", f"/v1/admin/accounts/{account_id}/keys", body, None
+
+    @staticmethod
+    def fetch_api_keys(account_id):
+        return "GET", f"/v1/admin/accounts/{account_id}/keys", None, None
+
+    @staticmethod
+    def revoke_api_key(account_id, key_id):
+        return "DELETE", f"/v1/admin/accounts/{account_id}/keys/{key_id}", None, None
+
+
 ROUTES = [n for n in vars(_Routes) if not n.startswith("_")]
 
 
-class Client:
-    """Blocking client (httpx). `Client(url, api_key)`; use the admin key for admin methods."""
+class _Signed(httpx.Auth):
+    """Signs each request with a signed key's secret: X-Timestamp and X-Signature."""
 
-    def __init__(self, url: str, api_key: str | None = None, timeout: float = 10.0):
-        headers = {"X-API-Key": api_key} if api_key else {}
+    requires_request_body = True
+
+    def __init__(self, secret: str):
+        self.secret = secret
+
+    def auth_flow(self, request: httpx.Request):
+        path, _, query = request.url.raw_path.decode("latin-1").partition("?")
+        request.headers.update(signing.headers(self.secret, request.method, path, query,
+                                               request.content))
+        yield request
+
+
+def _http_options(url: str, api_key: str | None, api_secret: str | None, timeout: float) -> dict:
+    return {"base_url": url, "headers": {"X-API-Key": api_key} if api_key else {}, "timeout": timeout,
+            "verify": _tls(), "auth": _Signed(api_secret) if api_secret else None}
+
+
+class Client:
+    """Blocking client (httpx). `Client(url, api_key)`; use the admin key for admin methods;
+    `api_secret` signs every request (a key made `signed`)."""
+
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 10.0,
+                 api_secret: str | None = None):
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout, verify=_tls())
+        self.http = httpx.Client(**_http_options(self.url, api_key, api_secret, timeout))
 
     def request(self, method, path, body=None, query=None):
         return _raise_for(self.http.request(method, path, json=body, params=query))
@@ -184,12 +232,11 @@ class Client:
 class AsyncClient:
     """Asyncio client: REST through httpx, streams and socket order entry through websockets."""
 
-    def __init__(self, url: str, api_key: str | None = None, timeout: float = 10.0):
+    def __init__(self, url: str, api_key: str | None = None, timeout: float = 10.0,
+                 api_secret: str | None = None):
         self.url = url.rstrip("/")
-        self.api_key = api_key
-        headers = {"X-API-Key": api_key} if api_key else {}
-        self.http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout,
-                                      verify=_tls())
+        self.api_key, self.api_secret = api_key, api_secret
+        self.http = httpx.AsyncClient(**_http_options(self.url, api_key, api_secret, timeout))
         self._ws = None
         self._reader = None
         self._ids = itertools.count(1)
@@ -207,6 +254,8 @@ class AsyncClient:
         if self._ws is None:
             ws_url = "ws" + self.url[4:] + "/v1/ws"
             headers = {"X-API-Key": self.api_key} if self.api_key else None
+            if headers and self.api_secret:  # a signed key signs the handshake
+                headers.update(signing.headers(self.api_secret, "GET", "/v1/ws"))
             self._ws = await websockets.connect(ws_url, additional_headers=headers, max_size=1 << 24)
             self._reader = asyncio.create_task(self._read_loop())
         return self._ws

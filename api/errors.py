@@ -23,8 +23,21 @@ _STATUS_BY_REASON = {
     Reason.NOT_ORDER_OWNER: 404,  # never confirm that someone else's order exists
     Reason.ACCOUNT_EXISTS: 409,
     Reason.DUPLICATE_CLIENT_ORDER_ID: 409,
+    Reason.PAYLOAD_TOO_LARGE: 413,
+    Reason.INVALID_API_KEY: 401,
+    Reason.API_KEY_REVOKED: 401,
+    Reason.API_KEY_EXPIRED: 401,
+    Reason.INVALID_SIGNATURE: 401,
+    Reason.STALE_REQUEST: 401,
+    Reason.REPLAYED_REQUEST: 401,
+    Reason.INSUFFICIENT_SCOPE: 403,
+    Reason.ADMIN_ONLY: 403,
+    Reason.RATE_LIMITED: 429,
+    Reason.IDEMPOTENCY_KEY_IN_USE: 409,
+    Reason.UNKNOWN_API_KEY: 404,
 }
-_STATUS_BY_SUBSYSTEM = {1: 400, 2: 422, 3: 409, 4: 422, 5: 409}
+# access (6xxx) not listed above: JSON_TOO_DEEP, INVALID_ENCODING, IDEMPOTENCY_KEY_REUSED
+_STATUS_BY_SUBSYSTEM = {1: 400, 2: 422, 3: 409, 4: 422, 5: 409, 6: 422}
 
 
 def http_status(reason: Reason) -> int:

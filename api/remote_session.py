@@ -260,6 +260,8 @@ class RemoteSession(SessionView):
             fields = [d.get("order_id"), agent.account, d.get("symbol"), 0, None, 0]
             if cls is X.OrderCancelled:
                 fields.append(d.get("reason"))
+            else:  # a reason code by name (an order expired at once), or none
+                fields.append(Reason.__members__.get(d.get("reason") or ""))
             return cls(0, now, *fields)
         if ch == "margin" and msg.get("type") in _MARGIN_EVENTS:
             self.stats[msg["type"]] += 1

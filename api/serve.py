@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from api import limits
+
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__)
@@ -17,8 +19,20 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--index-source", choices=("feed", "admin"), default="feed",
                     help="feed: the simulated provider feed publishes SIT and GPU; "
                          "admin: providers submit quotes through POST /v1/admin/index-quotes")
-    ap.add_argument("--rate-limit", type=float, default=200.0, help="requests/s per API key (0: off)")
+    ap.add_argument("--rate-limit", type=float, default=200.0,
+                    help="requests/s per account, all its keys together (0: no limits at all)")
     ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--admin-rate-limit", type=float, default=None,
+                    help="requests/s of the admin key, a bucket of its own (default: --rate-limit)")
+    ap.add_argument("--admin-burst", type=int, default=None)
+    ap.add_argument("--anonymous-rate-limit", type=float, default=None,
+                    help="requests/s per client address without a valid key (default: --rate-limit)")
+    ap.add_argument("--anonymous-burst", type=int, default=None)
+    ap.add_argument("--idempotency-seconds", type=float, default=86_400.0,
+                    help="how long an Idempotency-Key's first answer is kept")
+    ap.add_argument("--retention", type=float, default=3_600.0,
+                    help="seconds a closed order or a fill stays in memory; older ones are read "
+                         "from the history beside the journal")
     ap.add_argument("--snapshot-every", type=int, default=100_000,
                     help="journal commands between state snapshots (0: only on request)")
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
@@ -30,6 +44,10 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--ws-deflate", action="store_true",
                     help="accept permessage-deflate on WebSockets (off by default: on small "
                          "order and book messages compression costs more CPU than it saves bytes)")
+    ap.add_argument("--max-body", type=int, default=limits.MAX_BODY,
+                    help="bytes a request body may have (413 PAYLOAD_TOO_LARGE over it)")
+    ap.add_argument("--max-json-depth", type=int, default=limits.MAX_DEPTH,
+                    help="nesting of a JSON body or WebSocket message (422 JSON_TOO_DEEP over it)")
     ap.add_argument("--log-level", default="warning")
     ap.add_argument("--log-format", choices=("text", "json"), default="text",
                     help="json: one JSON object a line, a request id per request (echoed in "
@@ -51,7 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         gate = getattr(importlib.import_module(module), factory)()
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
-                        snapshot_every=args.snapshot_every)
+                        snapshot_every=args.snapshot_every, max_body=args.max_body,
+                        max_json_depth=args.max_json_depth, admin_rate=args.admin_rate_limit,
+                        admin_burst=args.admin_burst, anonymous_rate=args.anonymous_rate_limit,
+                        anonymous_burst=args.anonymous_burst,
+                        idempotency_seconds=args.idempotency_seconds,
+                        retention_seconds=args.retention)
     app = create_app(settings)
     admin_key = app.state.admin.key
     logs.configure(args.log_format, args.log_level, secrets=(admin_key,))

@@ -17,12 +17,15 @@ import logging
 import pickle
 import sqlite3
 import time
+from bisect import bisect_right
 from collections import defaultdict, deque
 from decimal import Decimal
 from functools import lru_cache, partial
+from operator import itemgetter
 from time import perf_counter_ns
 
 from api import wire
+from api.history import History
 from api.hub import Hub
 from api.mailbox import Mailbox
 from api.metrics import Timings
@@ -132,6 +135,8 @@ class ServiceStopped(Exception):
     pass
 
 
+RETIRE_EVERY = 10_000  # replayed commands between two retirements (the writer: every batch)
+SNAPSHOT_VERSION = 2  # a snapshot of another version is not loaded (the journal replays in full)
 FREEZE_EVERY = 2_000  # commands between two freezes of what lives on (see Service._freeze)
 YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while serving (Service.start)
 
@@ -139,7 +144,8 @@ YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while ser
 class Service:
     def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
                  index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
-                 snapshot_every: int = 0, use_snapshots: bool = True):
+                 snapshot_every: int = 0, use_snapshots: bool = True,
+                 retention_seconds: float = 3_600.0):
         self.venue = Venue(gate=gate)
         # small pages for small group commits, checkpoints off the commit path
         self.journal = (Journal(journal_path, background_checkpoints=True, page_size=4096)
@@ -159,13 +165,15 @@ class Service:
         self.publications: dict[str, object] = {}  # name -> the latest IndexPublication
         self.batch_max = batch_max
         self.store = OrderStore()
+        # closed orders and fills older than this (venue time) leave memory for the read model
+        self.retention_ns = int(retention_seconds * 1e9)
+        self.history = History(journal_path + "-history" if journal_path else None)
         self.hub = Hub()
         self.fmt = Formatter(self)
         self.hub.formatter = self.fmt
         self.accounts: dict[str, bool] = {}  # account -> market maker
         self._reserved_accounts: set[str] = set()  # being opened: not yet committed
         self.index_history: dict[str, deque] = defaultdict(partial(deque, maxlen=500))
-        self.results: dict[tuple[str, str], dict] = {}  # (account, client_order_id) -> first answer
         self._last_ts = 0
         self._queue: Mailbox | None = None
         self._gc_threshold: tuple | None = None  # the collector's thresholds before start
@@ -190,11 +198,16 @@ class Service:
         n = 0
         if self.journal is not None:
             start = self._restore() if self.snapshots is not None else 0
+            if start == 0:
+                self.history.clear()  # refolded from the first command
             for i, cmd in enumerate(self.journal.replay()):
                 if i >= start:
                     self._record(cmd, self._apply(cmd))
                     n += 1
+                    if n % RETIRE_EVERY == 0:
+                        self._retire()
             self._last_ts = self.venue.clock
+        self._retire()
         self.venue.journal = self.journal
         self.hub.load_books(self.venue)
         self.replayed = n
@@ -241,6 +254,7 @@ class Service:
             self.journal.close()
         if self.snapshots is not None:
             self.snapshots.close()
+        self.history.close()
         gc.unfreeze()
         if self._gc_threshold is not None:
             gc.set_threshold(*self._gc_threshold)
@@ -251,14 +265,20 @@ class Service:
         if latest is None:
             return 0
         position, blob = latest
-        self.venue, self.store, self.accounts, self.index_history = pickle.loads(blob)
+        state = pickle.loads(blob)
+        if state[0] != SNAPSHOT_VERSION:  # another version's state: replay from the start
+            return 0
+        if self.history.position < state[-1]:  # the read model lost what the snapshot retired
+            return 0
+        _, self.venue, self.store, self.accounts, self.index_history, _ = state
         self.commands = position
         return position
 
     def _snapshot_state(self) -> bytes:
         saved, self.venue.journal = self.venue.journal, None
         try:
-            return pickle.dumps((self.venue, self.store, self.accounts, self.index_history),
+            return pickle.dumps((SNAPSHOT_VERSION, self.venue, self.store, self.accounts,
+                                 self.index_history, self.history.position),
                                 protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             self.venue.journal = saved
@@ -305,7 +325,7 @@ class Service:
         """A periodic snapshot, taken by a forked child while the writer goes on (between
         batches, like `_snapshot`: the child's copy is all durable)."""
         try:
-            child = SnapshotInChild(self._snapshot_state, self.journal.flushed)
+            child = SnapshotInChild(self._snapshot_state, self.journal.flushed, self.snapshots.directory)
         except OSError as exc:  # no fork now (out of memory, too many processes): inline
             log.warning("snapshot taken inline: %r", exc)
             self._snapshot_inline(())
@@ -389,6 +409,7 @@ class Service:
                 if not fut.done():
                     fut.set_result(events)
             self._since_snapshot += len(done)
+            self._retire()
             await self._snapshot_after_batch(snap or [])
             self._busy = 0
             self._settled.set()
@@ -419,6 +440,13 @@ class Service:
         gc.freeze()
         self._frozen_at = self.commands
 
+    def _retire(self) -> None:
+        """Closed orders and fills older than the retention window, out of memory into the
+        read model (with the journal position they are complete up to)."""
+        orders, fills = self.store.retire(self.venue.clock - self.retention_ns)
+        if orders or fills:
+            self.history.keep(orders, fills, self.commands)
+
     def _apply(self, cmd) -> list:
         """One command into the venue (its events reach the API's views in `_record`)."""
         self.commands += 1
@@ -434,6 +462,11 @@ class Service:
                     self.store.orders[e.order_id].update(
                         post_only=bool(cmd.post_only), reduce_only=bool(cmd.reduce_only),
                         expire_at=cmd.expire_at)
+                    if cmd.client_order_id is not None:  # what a retry must ask for again
+                        self.store.terms[(cmd.account, cmd.client_order_id)] = order_terms(
+                            (cmd.account, cmd.symbol, cmd.side, cmd.qty, cmd.price, cmd.type,
+                             cmd.tif, cmd.stop_price, cmd.display_qty, cmd.expire_at,
+                             cmd.post_only, cmd.reduce_only))
                     break
         elif tag == "open_account":
             if not _rejected(events) or not hasattr(self.venue.gate, "open_account"):
@@ -534,13 +567,17 @@ class Service:
         except KeyError:
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}") from None
 
-    def order_command(self, account: str, r: wire.OrderRequest):
+    def order_args(self, account: str, r: wire.OrderRequest) -> tuple:
+        """The NewOrder fields after its `ts` (prices converted and checked)."""
         tick = self._spec(r.symbol).product.tick_size
         price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
         stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
-        args = (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
+        return (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
                 _TIFS[r.time_in_force], stop, r.display_qty, r.expire_at, r.post_only,
                 r.reduce_only, r.client_order_id)
+
+    def order_command(self, account: str, r: wire.OrderRequest):
+        args = self.order_args(account, r)
         return lambda ts: C.NewOrder(ts, *args)
 
     async def place(self, account: str, r: wire.OrderRequest) -> dict:
@@ -551,22 +588,22 @@ class Service:
 
     def place_nowait(self, account: str, r: wire.OrderRequest) -> dict | asyncio.Future:
         """The first half of `place`, for a caller that would rather not be a coroutine (the
-        WebSocket's order entry): the earlier result of a retried client_order_id, or the
+        WebSocket's order entry): the order of a retried client_order_id as it is now (a
+        client_order_id used for another order raises DUPLICATE_CLIENT_ORDER_ID), or the
         future of the queued order's events, to be handed to `placed` once resolved."""
-        if r.client_order_id is not None:
-            earlier = self._earlier_result((account, r.client_order_id))
-            if earlier is not None:
-                return earlier
         try:
-            build = self.order_command(account, r)
+            args = self.order_args(account, r)
         except Rejection as refused:  # an unknown symbol, a price off the tick: never queued
             self.refused[refused.reason.name] += 1
             raise
-        return self.submit(build)
+        if r.client_order_id is not None:
+            earlier = self._earlier_result(account, r.client_order_id, args)
+            if earlier is not None:
+                return earlier
+        return self.submit(lambda ts: C.NewOrder(ts, *args))
 
     def placed(self, account: str, r: wire.OrderRequest, events: list) -> dict:
         """The second half of `place`: the answer to a durable order (raises its rejection)."""
-        key = (account, r.client_order_id)
         oid = None
         for e in events:
             if e.kind == "order_accepted" and e.account == account:
@@ -575,29 +612,40 @@ class Service:
         if oid is None:
             rej = _rejected(events)
             if rej is not None and rej.reason == Reason.DUPLICATE_CLIENT_ORDER_ID:
-                earlier = self._earlier_result(key)
-                if earlier is not None:  # a concurrent retry of the same order
+                # a concurrent retry of the same order (or a reuse, refused there)
+                earlier = self._earlier_result(account, r.client_order_id, self.order_args(account, r))
+                if earlier is not None:
                     return earlier
             raise _as_rejection(rej)
-        result = self.order_result(oid, [e for e in events if e.kind == "fill"])
-        if r.client_order_id is not None:
-            self.results[key] = result
-        return result
+        return self.order_result(oid, [e for e in events if e.kind == "fill"])
 
-    def _earlier_result(self, key) -> dict | None:
-        if key in self.results:
-            return self.results[key]
+    def _earlier_result(self, account: str, client_order_id: str, args: tuple) -> dict | None:
+        """The order `client_order_id` named, as it is now, if `args` ask for what it asked;
+        DUPLICATE_CLIENT_ORDER_ID if they ask for something else; None if the id is new."""
+        key = (account, client_order_id)
         oid = self.store.by_client_id.get(key)
-        if oid is None:
-            return None
+        if oid is not None:
+            terms = self.store.terms.get(key)
+        else:  # perhaps an order that has left memory
+            found = self.history.by_client_id(account, client_order_id)
+            if found is None:
+                return None
+            oid, terms = found
+        if terms != order_terms(args):
+            raise Rejection(Reason.DUPLICATE_CLIENT_ORDER_ID,
+                            f"client order id {client_order_id!r} was used for order {oid}, "
+                            f"with other parameters")
         return self.order_result(oid, None)
 
     def order_result(self, oid: int, fill_events) -> dict:
-        o = self.fmt.order(self.store.orders[oid])
+        """The answer about order `oid`: its view and fills (`fill_events`: this command's
+        fills, the newest; None: all the order's fills, the read model's first)."""
+        stored = self.store.orders.get(oid)
+        o = self.fmt.order(stored if stored is not None else self.history.order(oid))
         account = o["account"]
         mine = self.store.fills.get(account, ())
         if fill_events is None:
-            fills = [f for f in mine if f["order_id"] == oid]
+            fills = self.history.fills_of(account, oid) + [f for f in mine if f["order_id"] == oid]
         else:  # this command's fills are the newest ones: walk back only as far as they go
             trades = {e.trade_id for e in fill_events}
             first = min(trades, default=0)
@@ -610,7 +658,41 @@ class Service:
             fills.reverse()
         return {"order": o, "fills": [self.fmt.fill(f) for f in fills], "order_id": oid,
                 "status": o["status"], "filled_qty": o["filled_qty"],
-                "remaining_qty": o["remaining_qty"]}
+                "remaining_qty": o["remaining_qty"], "reason": o.get("reason")}
+
+    def find_order(self, account: str, order_id: int) -> dict | None:
+        """The order if it is `account`'s: in memory, else in the read model."""
+        o = self.store.order_of(account, order_id)
+        if o is None:
+            o = self.history.order(order_id)
+        return o if o is not None and o["account"] == account else None
+
+    def closed_orders(self, account: str, symbol: str | None, since: int, after_id: int,
+                      limit: int) -> list[dict]:
+        """The account's closed orders (filled, cancelled, expired; of `symbol`, or all) by
+        order id after `after_id`, made at or after `since` (ns): the read model's and the
+        window's."""
+        old = self.history.closed_orders(account, symbol, since, after_id, limit)
+        orders = self.store.orders
+        recent = [o for oid in self.store.by_account.get(account, ()) if oid > after_id
+                  and (o := orders[oid])["status"] in CLOSED and o["ts"] >= since
+                  and (symbol is None or o["symbol"] == symbol)]
+        return sorted(old + recent, key=lambda o: o["order_id"])[:limit]
+
+    def fills(self, account: str, after_seq: int, since: int, limit: int) -> list[dict]:
+        """The account's fills after `after_seq`, at or after `since` (ns), oldest first: the
+        read model holds the oldest of them, memory the window."""
+        out = self.history.fills(account, after_seq, since, limit)
+        if len(out) < limit:
+            mine = self.store.fills.get(account, ())
+            start = bisect_right(mine, out[-1]["seq"] if out else after_seq, key=_SEQ)
+            for i in range(start, len(mine)):
+                f = mine[i]
+                if f["ts"] >= since:
+                    out.append(f)
+                    if len(out) == limit:
+                        break
+        return out
 
     async def cancel(self, account: str, order_id: int) -> dict:
         if self.store.order_of(account, order_id) is None:
@@ -697,6 +779,18 @@ class Service:
                 "withdrawable": wire.cents_to_amount(s.get("withdrawable")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}
+
+
+CLOSED = ("filled", "cancelled", "expired")
+_SEQ = itemgetter("seq")
+
+
+def order_terms(args: tuple) -> tuple:
+    """What an order asked for (NewOrder's fields from `account` to `reduce_only`), in plain
+    values: a live request and a replayed command compare equal (enums and ints, False and 0)."""
+    (_, symbol, side, qty, price, typ, tif, stop, display, expire_at, post_only, reduce_only) = args[:12]
+    return (symbol, int(side), qty, price, int(typ), int(tif), stop, display, expire_at,
+            bool(post_only), bool(reduce_only))
 
 
 def _rejected(events):

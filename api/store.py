@@ -6,6 +6,9 @@ views (wire-ready dicts, prices still in ticks), so replaying the journal rebuil
 It also counts what /metrics reports (accepted orders are `orders`; rejected ones by reason,
 trades, margin calls, liquidations, defaults, the default waterfall's use) in the handlers it
 runs anyway: no event is looked at twice for a count.
+Closed orders and fills leave it once they are older than the service's retention window
+(`retire`, in the order they closed or happened): the service keeps them in its read model
+(api/history.py), so memory holds live orders and a window of history, not all of it.
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ RISK_KINDS = ("margin_call", "margin_call_cured", "liquidation_started", "positi
 class OrderStore:
     def __init__(self, trades_kept: int = 1000):
         self.orders: dict[int, dict] = {}
-        self.by_account: dict[str, list[int]] = defaultdict(list)
-        self.fills: dict[str, list[dict]] = defaultdict(list)
+        self.by_account: dict[str, dict[int, None]] = defaultdict(dict)  # oids in arrival order
+        self.fills: dict[str, deque[dict]] = defaultdict(deque)  # per account, in seq order
         self.trades: dict[str, deque] = defaultdict(partial(deque, maxlen=trades_kept))
         self.positions: dict[str, dict[str, int]] = defaultdict(dict)
         self.volume: dict[str, int] = defaultdict(int)
@@ -38,6 +41,10 @@ class OrderStore:
         self.risk: dict[str, int] = defaultdict(int)  # risk event kind -> how many
         self.waterfall: dict[str, int] = defaultdict(int)  # layer -> cents it absorbed
         self.risk_events: deque = deque(maxlen=200)  # the latest risk events (wire-ready dicts)
+        # (account, client_order_id) -> what the order asked for (the service's order_terms)
+        self.terms: dict[tuple[str, str], tuple] = {}
+        self.closed: deque[tuple[int, int]] = deque()  # (ts, order id) as orders close
+        self.fill_times: deque[tuple[int, str]] = deque()  # (ts, account) of each fill kept
         self._handlers = self._make_handlers()
 
     def _make_handlers(self) -> dict:
@@ -72,9 +79,9 @@ class OrderStore:
             "stop_price": e.stop_price, "qty": e.qty, "filled_qty": 0, "remaining_qty": e.qty,
             "display_qty": e.display_qty, "time_in_force": _TIF[int(e.tif)], "expire_at": None,
             "post_only": False, "reduce_only": False, "client_order_id": e.client_order_id,
-            "status": e.status, "ts": e.ts,
+            "status": e.status, "reason": None, "ts": e.ts,
         }
-        self.by_account[e.account].append(e.order_id)
+        self.by_account[e.account][e.order_id] = None
         if e.client_order_id is not None:
             self.by_client_id[(e.account, e.client_order_id)] = e.order_id
 
@@ -90,9 +97,12 @@ class OrderStore:
                 o["remaining_qty"] = remaining
                 o["filled_qty"] = o["qty"] - remaining
                 o["status"] = "filled" if remaining == 0 else "partially_filled"
+                if remaining == 0:
+                    self.closed.append((e.ts, oid))
             self.fills[account].append({
                 "trade_id": e.trade_id, "order_id": oid, "symbol": e.symbol, "side": side,
                 "price": e.price, "qty": e.qty, "role": role, "ts": e.ts, "seq": e.seq})
+            self.fill_times.append((e.ts, account))
             pos = self.positions[account]
             pos[e.symbol] = pos.get(e.symbol, 0) + (e.qty if side == "buy" else -e.qty)
         self.trades_total += 1
@@ -114,13 +124,22 @@ class OrderStore:
         o = self.orders.get(e.order_id)
         if o is not None:
             o["remaining_qty"] = 0
-            o["status"] = "expired" if e.kind == "order_expired" else "cancelled"
+            if e.kind == "order_expired":
+                o["status"] = "expired"
+                if e.reason is not None:  # expired at once: why the book could not take it
+                    o["reason"] = e.reason.name
+            else:
+                o["status"] = "cancelled"
+            self.closed.append((e.ts, e.order_id))
 
     def _amended(self, e) -> None:
         o = self.orders.get(e.order_id)
         if o is not None:
             o.update(price=e.price, qty=e.qty, remaining_qty=e.remaining,
                      filled_qty=e.qty - e.remaining, stop_price=e.stop_price)
+            if e.remaining == 0:  # decrement-and-cancel took all of it: the venue cancelled it
+                o["status"] = "cancelled"
+                self.closed.append((e.ts, e.order_id))
 
     def _triggered(self, e) -> None:
         o = self.orders.get(e.order_id)
@@ -140,6 +159,30 @@ class OrderStore:
                 if symbol is None or o["symbol"] == symbol:
                     out.append(o)
         return out
+
+    def retire(self, horizon: int) -> tuple[list[tuple[dict, tuple | None]], list[tuple[str, dict]]]:
+        """Take out the orders closed and the fills made before `horizon` (ns): the orders,
+        each with what it asked for if it had a client order id, and the (account, fill)s."""
+        orders, fills = [], []
+        closed = self.closed
+        while closed and closed[0][0] < horizon:
+            oid = closed.popleft()[1]
+            o = self.orders.pop(oid, None)
+            if o is None:
+                continue
+            del self.by_account[o["account"]][oid]
+            coid = o["client_order_id"]
+            terms = None
+            if coid is not None:
+                key = (o["account"], coid)
+                del self.by_client_id[key]
+                terms = self.terms.pop(key, None)
+            orders.append((o, terms))
+        times = self.fill_times
+        while times and times[0][0] < horizon:
+            account = times.popleft()[1]
+            fills.append((account, self.fills[account].popleft()))
+        return orders, fills
 
     def check(self) -> None:
         """Positions sum to zero per symbol (every fill has a buyer and a seller)."""

@@ -19,6 +19,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from clearing.reasons import Reason, Rejection
@@ -169,6 +170,32 @@ class ProviderQuoteIn(Wire):
 class AccountCreated(BaseModel):
     account_id: str
     api_key: str
+    key_id: str
+
+
+class KeyCreate(Wire):
+    scope: Literal["trade", "read"] = "trade"
+    label: Annotated[str, StringConstraints(max_length=64)] = ""
+    expires_at: Nanos | None = Field(None, description="ns since the epoch; none: never expires")
+    signed: StrictBool = Field(False, description="every request with this key must be signed "
+                                                  "with its api_secret (HMAC-SHA256)")
+
+
+class KeyView(BaseModel):
+    key_id: str
+    account_id: str
+    scope: str
+    label: str
+    created_at: int
+    expires_at: int | None
+    revoked_at: int | None
+    signed: bool
+    status: Literal["active", "revoked", "expired"]
+
+
+class KeyCreated(KeyView):
+    api_key: str = Field(description="shown only here")
+    api_secret: str | None = Field(description="the signing secret of a signed key, shown only here")
 
 
 class OrderView(BaseModel):
@@ -189,6 +216,8 @@ class OrderView(BaseModel):
     reduce_only: bool
     client_order_id: str | None
     status: str
+    reason: str | None = Field(None, description="why an order expired as soon as it was "
+                               "accepted: FOK_NOT_FILLABLE, NO_LIQUIDITY (null otherwise)")
     ts: int
 
 
@@ -212,13 +241,22 @@ class OrderResult(BaseModel):
     status: str
     filled_qty: int
     remaining_qty: int
+    reason: str | None = None
+
+
+# A book level on the wire: [price, quantity]. Described with `items` rather than pydantic's
+# `prefixItems` (valid OpenAPI 3.1, but schemathesis 4 cannot read it and skipped the check).
+Level = Annotated[tuple[str, int], WithJsonSchema({
+    "type": "array", "minItems": 2, "maxItems": 2,
+    "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+    "description": "[price (decimal USD), quantity (lots)]"})]
 
 
 class BookView(BaseModel):
     symbol: str
     sequence: int
-    bids: list[tuple[str, int]]
-    asks: list[tuple[str, int]]
+    bids: list[Level]
+    asks: list[Level]
 
 
 class ContractView(BaseModel):

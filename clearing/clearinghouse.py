@@ -44,7 +44,7 @@ from clearing.ledger import (
 from clearing.margin import unit_risk_array
 from clearing.reasons import Reason, Rejection
 from clearing.trade import ClearedTrade
-from clearing.types import ClearingTerms
+from clearing.types import ClearingTerms, usd
 
 # the events made on the hot path, one per fill side and per fee
 CashMoved, PositionChanged = E.CashMoved, E.PositionChanged
@@ -181,7 +181,7 @@ class ClearingHouse:
         room = self.withdrawable(account)
         if amount > room:
             raise Rejection(Reason.INSUFFICIENT_FUNDS,
-                            f"{max(room, 0)} cents can be withdrawn: the excess over initial margin, "
+                            f"{usd(max(room, 0))} USD can be withdrawn: the excess over initial margin, "
                             f"less variation-margin gains not paid yet")
         self._move(cash_key(account), EXTERNAL, amount, "withdrawal", account, ts, out)
 
@@ -262,8 +262,8 @@ class ClearingHouse:
             cost = (self.config.taker_fee + max(0, side * (price - mark)) * self.terms[symbol].tick_value) * qty
             if cost > self.equity(account):
                 raise Rejection(Reason.INSUFFICIENT_FUNDS,
-                                f"the order may cost {cost} cents (fee and loss against the mark); "
-                                f"equity is {self.equity(account)} cents")
+                                f"the order may cost {usd(cost)} USD (fee and loss against the mark); "
+                                f"equity is {usd(self.equity(account))} USD")
         if reduces and reduce_only:
             return  # reducing a position never needs margin or limits
         work = member.working.get(symbol, (0, 0))
@@ -284,7 +284,7 @@ class ClearingHouse:
             equity = self.equity(account)
             if required > equity:
                 raise Rejection(Reason.INSUFFICIENT_MARGIN,
-                                f"initial margin {required} cents would exceed equity {equity} cents")
+                                f"initial margin {usd(required)} USD would exceed equity {usd(equity)} USD")
 
     def _is_spot_month(self, symbol: str) -> bool:
         """Whether the contract is its product's nearest expiry; cached per symbol until a

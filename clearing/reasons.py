@@ -9,6 +9,7 @@ Codes are numbered in one range per subsystem (as exchange-core does):
     3xxx  matching (post-only, fill-or-kill, liquidity, stops)
     4xxx  orders and ids (unknown order, duplicates, amend rules)
     5xxx  trading state (halted, closed, expired)
+    6xxx  access to the service: request bodies, keys, signatures, rate limits, idempotency
 
 The *name* is the stable, machine-readable code that goes on the wire; the number orders
 them and never changes once shipped. Each code maps to one RFC 9457 problem `type` URI.
@@ -74,6 +75,23 @@ class Reason(IntEnum):
     MARKET_NOT_OPEN = 5004
     INVALID_STATE_TRANSITION = 5005
 
+    # 6xxx access (the API's own refusals: nothing reached the venue)
+    PAYLOAD_TOO_LARGE = 6001
+    JSON_TOO_DEEP = 6002
+    INVALID_ENCODING = 6003
+    INVALID_API_KEY = 6004
+    API_KEY_REVOKED = 6005
+    API_KEY_EXPIRED = 6006
+    INSUFFICIENT_SCOPE = 6007
+    ADMIN_ONLY = 6008
+    INVALID_SIGNATURE = 6009
+    STALE_REQUEST = 6010
+    REPLAYED_REQUEST = 6011
+    RATE_LIMITED = 6012
+    IDEMPOTENCY_KEY_REUSED = 6013
+    IDEMPOTENCY_KEY_IN_USE = 6014
+    UNKNOWN_API_KEY = 6015
+
     @property
     def sentence(self) -> str:
         """The default human sentence; a rejection may carry a more specific one."""
@@ -89,7 +107,7 @@ class Reason(IntEnum):
         return _SUBSYSTEMS[self.value // 1000]
 
 
-_SUBSYSTEMS = {1: "validation", 2: "risk", 3: "matching", 4: "orders", 5: "state"}
+_SUBSYSTEMS = {1: "validation", 2: "risk", 3: "matching", 4: "orders", 5: "state", 6: "access"}
 
 _SENTENCES = {
     Reason.UNKNOWN_SYMBOL: "No listed contract has this symbol.",
@@ -136,6 +154,21 @@ _SENTENCES = {
     Reason.MARKET_EXPIRED: "This contract has expired.",
     Reason.MARKET_NOT_OPEN: "The market for this contract is not open.",
     Reason.INVALID_STATE_TRANSITION: "The contract cannot move to that trading state from its current one.",
+    Reason.PAYLOAD_TOO_LARGE: "The request body is larger than the server accepts.",
+    Reason.JSON_TOO_DEEP: "The JSON is nested deeper than the server accepts.",
+    Reason.INVALID_ENCODING: "The request body is not valid UTF-8.",
+    Reason.INVALID_API_KEY: "A valid API key is required.",
+    Reason.API_KEY_REVOKED: "This API key has been revoked.",
+    Reason.API_KEY_EXPIRED: "This API key has expired.",
+    Reason.INSUFFICIENT_SCOPE: "This API key's scope does not allow the request.",
+    Reason.ADMIN_ONLY: "This endpoint needs the admin key.",
+    Reason.INVALID_SIGNATURE: "The request signature is missing or does not match.",
+    Reason.STALE_REQUEST: "The request's timestamp is outside the receive window.",
+    Reason.REPLAYED_REQUEST: "This signed request has already been received.",
+    Reason.RATE_LIMITED: "Too many requests: wait before sending more.",
+    Reason.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was used with another request.",
+    Reason.IDEMPOTENCY_KEY_IN_USE: "A request with this Idempotency-Key is still being processed.",
+    Reason.UNKNOWN_API_KEY: "The account has no API key with this id.",
 }
 
 

@@ -20,6 +20,15 @@ SELL = -1
 CASH_SCALE = 100  # minor units per USD (cents)
 INDEX_SCALE = 1_000_000  # index values are integer micro-USD
 NS_PER_SECOND = 1_000_000_000
+
+
+def usd(cents: int) -> str:
+    """Cash in cents as the wire writes it, decimal USD ("-1234.50"), for texts people read."""
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), CASH_SCALE)
+    return f"{sign}{whole}.{frac:02d}"
+
+
 NS_PER_DAY = 86_400 * NS_PER_SECOND
 
 

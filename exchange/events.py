@@ -89,8 +89,14 @@ class OrderExpired(TupleEvent, fields=(
     "side",
     "price",
     "remaining",
+    # why, for an order expired as soon as it was accepted (a clearing.reasons.Reason):
+    # FOK_NOT_FILLABLE, NO_LIQUIDITY; None for a DAY or GTD order that ran out of time
+    "reason",
 )):
-    """A DAY order at the close, or a GTD order at its expiry time."""
+    """A DAY order at the close, a GTD order at its expiry time, or an order that the book
+    could not take at once: a fill-or-kill that cannot fill in full, a market order that
+    meets no liquidity within its protection price. Those are accepted, then expired at once
+    (as Binance, CME Globex and Deribit do): `rejected` is for orders that break a rule."""
 
     kind = "order_expired"
     __slots__ = ()

@@ -291,7 +291,8 @@ class Venue(Matching):
             last = m.last_trade if m.last_trade is not None else m.reference
             if last is not None and (stop_price <= last if side > 0 else stop_price >= last):
                 raise Rejection(Reason.STOP_ALREADY_TRIGGERED,
-                                f"stop {stop_price} is already through the last price {last}")
+                                f"stop {_usd(m, stop_price)} is already through the last price "
+                                f"{_usd(m, last)} (USD)")
         elif stop_price is not None:
             raise Rejection(Reason.INVALID_PRICE, "only stop orders take a stop price")
         coid = c.client_order_id
@@ -305,21 +306,22 @@ class Venue(Matching):
                     (book.best_bid is not None and price <= book.best_bid):
                 raise Rejection(Reason.WOULD_CROSS_IN_PRE_OPEN)
         worst = price
+        expire = None  # a reason to expire the order as soon as it is accepted
         if typ == _MARKET:
             worst = m.protection_price(side)
             if worst is None:
                 raise Rejection(Reason.NO_REFERENCE_PRICE)
             best = book.best_ask if side > 0 else book.best_bid
             if best is None or (best > worst if side > 0 else best < worst):
-                raise Rejection(Reason.NO_LIQUIDITY)
+                expire = Reason.NO_LIQUIDITY
         elif typ == _STOP:
             worst = stop_price
         elif c.post_only:
             if (book.best_ask is not None and price >= book.best_ask) if side > 0 else \
                     (book.best_bid is not None and price <= book.best_bid):
                 raise Rejection(Reason.WOULD_CROSS_POST_ONLY)
-        if tif == _FOK and not is_stop:
-            self._check_fok(m, side, qty, worst, c.stp_group or account, c.stp)
+        if tif == _FOK and not is_stop and expire is None:
+            expire = self._fok_shortfall(m, side, qty, worst, c.stp_group or account, c.stp)
         if c.reduce_only:
             self._check_reduce_only(account, c.symbol, side, qty)
         self._gate_check(account, c.symbol, side, qty, worst, c.reduce_only)
@@ -361,6 +363,12 @@ class Venue(Matching):
             return
         out.append(make(OrderAccepted, (seq.last, ts, o.order_id, account, c.symbol, side, typ, price,
                                        qty, display, tif, stop_price, coid, "new")))
+        if expire is not None:  # never working: the gate is not told of it
+            o.status = _EXPIRED_STATUS
+            seq.last += 1
+            out.append(make(OrderExpired, (seq.last, ts, o.order_id, account, c.symbol, side, price,
+                                          qty, expire)))
+            return
         self._gate_working(account, c.symbol, side, qty, worst)
         self._traded = False
         self._execute(m, o, worst, ts, out)
@@ -590,17 +598,19 @@ class Venue(Matching):
             raise Rejection(Reason.INVALID_PRICE)
         if m.limit_high is not None and (price > m.limit_high or price < m.limit_low):
             raise Rejection(Reason.OUTSIDE_DAILY_LIMIT,
-                            f"price {price} is outside the daily limits [{m.limit_low}, {m.limit_high}]")
+                            f"price {_usd(m, price)} is outside the daily limits "
+                            f"[{_usd(m, m.limit_low)}, {_usd(m, m.limit_high)}] (USD)")
         ref = m.band_anchor
         if ref is not None:
             w = m.band_width(ref)
             if price > ref + w if side > 0 else price < ref - w:
                 raise Rejection(Reason.OUTSIDE_PRICE_BAND,
-                                f"price {price} is outside the band {ref - w}..{ref + w} around {ref}")
+                                f"price {_usd(m, price)} is outside the band "
+                                f"[{_usd(m, ref - w)}, {_usd(m, ref + w)}] around {_usd(m, ref)} (USD)")
 
-    def _check_fok(self, m: Market, side: int, qty: int, limit: int, group: str, stp: int) -> None:
-        """Reject a fill-or-kill that cannot fill in full now (self-trades count against it
-        unless the incoming order cancels the resting ones)."""
+    def _fok_shortfall(self, m: Market, side: int, qty: int, limit: int, group: str, stp: int):
+        """FOK_NOT_FILLABLE if a fill-or-kill cannot fill in full now (self-trades count
+        against it unless the incoming order cancels the resting ones), else None."""
         available = 0
         levels = m.book.asks if side > 0 else reversed(m.book.bids)
         for price in levels:
@@ -611,11 +621,11 @@ class Venue(Matching):
                 if r.stp_group == group:
                     if stp == STP.CANCEL_OLDEST:
                         continue
-                    raise Rejection(Reason.FOK_NOT_FILLABLE, "it would meet the account's own order first")
+                    return Reason.FOK_NOT_FILLABLE  # it would meet the account's own order first
                 available += r.remaining
                 if available >= qty:
-                    return
-        raise Rejection(Reason.FOK_NOT_FILLABLE, f"only {available} available within the limit")
+                    return None
+        return Reason.FOK_NOT_FILLABLE
 
     def _reject_state(self, state: str):
         raise Rejection({HALTED: Reason.MARKET_HALTED, CLOSED: Reason.MARKET_CLOSED,
@@ -750,7 +760,7 @@ class Venue(Matching):
         o.status = _EXPIRED_STATUS
         self._seq.last += 1
         out.append(make(OrderExpired, (self._seq.last, ts, o.order_id, o.account, o.symbol, o.side,
-                                      o.price, o.remaining)))
+                                      o.price, o.remaining, None)))
 
     def _advance_time(self, c: C.AdvanceTime, out: list) -> None:
         """Timers already ran in `submit`; nothing else to do."""
@@ -1026,6 +1036,12 @@ class Venue(Matching):
                 counts[(o.account, o.symbol)] = counts.get((o.account, o.symbol), 0) + 1
         assert counts == self._reduce_only, "reduce-only counts drifted"
         assert sum(len(v) for v in self._by_account.values()) == len(self._orders)
+
+
+def _usd(m: Market, ticks: int) -> str:
+    """A price in ticks as the wire writes it, decimal USD ("2.125"): a rejection's text is
+    read by people, who think in prices, not ticks."""
+    return str(ticks * m.spec.product.tick_size)
 
 
 def _check_order_fields(c: C.NewOrder) -> None:

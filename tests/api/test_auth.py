@@ -1,27 +1,13 @@
-"""API keys stored hashed, the admin key, token-bucket rate limits."""
+"""The admin key, and an API key checked from end to end (api/auth.py)."""
 
-import sqlite3
+import pytest
 
-from api.auth import AdminKey, KeyStore, RateLimiter, key_hash, new_key
+from api.auth import AdminKey, Authenticator
+from api.errors import ApiError
+from api.keys import KeyStore
+from api.signing import Verifier, headers
 
-
-def test_keys_are_stored_hashed_and_survive_a_restart(tmp_path):
-    path = str(tmp_path / "j.db")
-    store = KeyStore(path)
-    key = new_key()
-    store.add("alice", key)
-    assert store.account_for(key) == "alice"
-    assert store.account_for("sk_wrong") is None and store.account_for(None) is None
-    store.close()
-    rows = sqlite3.connect(path).execute("SELECT key_hash, account FROM api_keys").fetchall()
-    assert rows == [(key_hash(key), "alice")]
-    assert key not in repr(rows)
-    assert KeyStore(path).account_for(key) == "alice"
-
-
-def test_new_keys_are_distinct_and_long():
-    keys = {new_key() for _ in range(100)}
-    assert len(keys) == 100 and all(len(k) > 30 for k in keys)
+NOW = 1_800_000_000 * 10**9
 
 
 def test_admin_key_from_environment_is_never_revealed():
@@ -36,18 +22,36 @@ def test_generated_admin_key_is_revealed_once():
     assert key and made.matches(key) and made.reveal_once() is None
 
 
-def test_rate_limiter_bursts_then_refills():
-    now = [0.0]
-    rl = RateLimiter(rate=2, burst=3, clock=lambda: now[0])
-    assert [rl.check("k") for _ in range(3)] == [0, 0, 0]
-    assert rl.check("k") == 1  # empty: half a second to the next token, rounded up
-    assert rl.check("other") == 0  # buckets are per key
-    now[0] += 0.5
-    assert rl.check("k") == 0 and rl.check("k") == 1
-    now[0] += 10
-    assert [rl.check("k") for _ in range(4)] == [0, 0, 0, 1]  # never more than the burst
+def refusal(call) -> tuple[int, str]:
+    with pytest.raises(ApiError) as e:
+        call()
+    return e.value.status, e.value.reason.name
 
 
-def test_rate_limit_off():
-    rl = RateLimiter(rate=0, burst=0)
-    assert all(rl.check("k") == 0 for _ in range(1000))
+def test_a_key_is_refused_when_unknown_revoked_expired_or_out_of_scope():
+    clock = [NOW]
+    store = KeyStore()
+    auth = Authenticator(store, clock=lambda: clock[0])
+    trade, trade_key = store.create("alice", NOW)
+    read, read_key = store.create("alice", NOW, scope="read", expires_at=NOW + 10)
+    assert auth.key(trade_key, write=True) == trade and auth.key(read_key) == read
+    assert refusal(lambda: auth.key("sk_nope")) == (401, "INVALID_API_KEY")
+    assert refusal(lambda: auth.key(None)) == (401, "INVALID_API_KEY")
+    assert refusal(lambda: auth.key(read_key, write=True)) == (403, "INSUFFICIENT_SCOPE")
+    clock[0] = NOW + 10
+    assert refusal(lambda: auth.key(read_key)) == (401, "API_KEY_EXPIRED")
+    store.revoke(trade.key_id, NOW + 11)
+    assert refusal(lambda: auth.key(trade_key)) == (401, "API_KEY_REVOKED")
+    assert refusal(lambda: auth.allowed(trade)) == (401, "API_KEY_REVOKED")  # the record held
+
+
+def test_a_signed_key_needs_its_signature():
+    store = KeyStore()
+    auth = Authenticator(store, Verifier(clock_ms=lambda: NOW // 10**6))
+    plain, _ = store.create("alice", NOW)
+    signed, _ = store.create("alice", NOW, signed=True)
+    auth.signed(plain, None, None, None, "POST", "/v1/orders", "", b"{}")  # nothing to check
+    h = headers(signed.secret, "POST", "/v1/orders", "", b"{}", now_ms=NOW // 10**6)
+    auth.signed(signed, h["X-Timestamp"], h["X-Signature"], None, "POST", "/v1/orders", "", b"{}")
+    assert refusal(lambda: auth.signed(signed, None, None, None, "POST", "/v1/orders", "", b"{}")) \
+        == (401, "INVALID_SIGNATURE")

@@ -100,3 +100,26 @@ def test_watch_order_book_resubscribes_on_a_gap(server):
 async def _until(pred):
     while not pred():
         await asyncio.sleep(0.01)
+
+
+def test_the_client_manages_keys_and_reads_the_history(server):
+    sym = server.front("GPU")
+    with Client(server.url, ADMIN) as admin:
+        made = admin.create_account()
+        reader = admin.create_api_key(made["account_id"], scope="read", label="ro")
+        assert [k["key_id"] for k in admin.fetch_api_keys(made["account_id"])] == [made["key_id"], reader["key_id"]]
+    with Client(server.url, made["api_key"]) as c, Client(server.url, reader["api_key"]) as r:
+        placed = c.create_order(sym, "limit", "buy", 1, "2.420")
+        c.cancel_order(placed["order_id"])
+        fok = c.create_order(sym, "limit", "buy", 1, "2.420", params={"time_in_force": "FOK"})
+        closed = r.fetch_closed_orders(sym)
+        assert [(o["order_id"], o["status"]) for o in closed] == [
+            (placed["order_id"], "cancelled"), (fok["order_id"], "expired")]
+        assert r.fetch_closed_orders(sym, limit=1, after_id=placed["order_id"]) == closed[1:]
+        assert r.fetch_closed_orders(since=fok["order"]["ts"]) == closed[1:]
+        assert r.fetch_my_trades(since=0) == []
+        with pytest.raises(SitexError) as e:
+            r.create_order(sym, "limit", "buy", 1, "2.420")
+        assert e.value.status == 403 and e.value.code == "INSUFFICIENT_SCOPE"
+    with Client(server.url, ADMIN) as admin:
+        assert admin.revoke_api_key(made["account_id"], reader["key_id"])["status"] == "revoked"

@@ -20,8 +20,10 @@ CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
 
 
 @pytest.fixture(scope="module")
-def live(make_server):
-    with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0)) as s:
+def live(make_server, tmp_path_factory):
+    """With a journal: the history's read model answers too."""
+    journal = str(tmp_path_factory.mktemp("schema") / "journal.db")
+    with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, journal=journal)) as s:
         yield s
 
 

@@ -35,28 +35,36 @@ class Fmt:
         return {}
 
 
-def run(steps):
+def fresh_venue():
     venue = Venue()
     venue.submit(ListContracts(T0))
     venue.submit(PublishIndex(T0, "SIT", 2_000_000))
-    sym = venue.contracts()[1].symbol
-    store, hub = OrderStore(), Hub()
-    hub.formatter = Fmt()
-    hub.load_books(venue)
-    sub = Subscriber()
-    hub.add(sub)
-    hub.subscribe(sub, "book." + sym)
+    return venue, venue.contracts()[1].symbol
+
+
+def commands(steps, sym):
     ts = T0
     for s in steps:
         ts += 1_000
         if s[0] == "new":
             _, acct, side, qty, price, kind = s
             if kind == "MKT":
-                cmd = NewOrder(ts, acct, sym, side, qty, None, OrderType.MARKET, TimeInForce.IOC)
+                yield NewOrder(ts, acct, sym, side, qty, None, OrderType.MARKET, TimeInForce.IOC)
             else:
-                cmd = NewOrder(ts, acct, sym, side, qty, price, OrderType.LIMIT, TimeInForce[kind])
+                yield NewOrder(ts, acct, sym, side, qty, price, OrderType.LIMIT, TimeInForce[kind])
         else:
-            cmd = CancelOrder(ts, s[1], s[2])
+            yield CancelOrder(ts, s[1], s[2])
+
+
+def run(steps):
+    venue, sym = fresh_venue()
+    store, hub = OrderStore(), Hub()
+    hub.formatter = Fmt()
+    hub.load_books(venue)
+    sub = Subscriber()
+    hub.add(sub)
+    hub.subscribe(sub, "book." + sym)
+    for cmd in commands(steps, sym):
         events = venue.submit(cmd)
         store.apply(events)
         hub.publish(events)
@@ -93,3 +101,45 @@ def test_client_order_ids_map_to_their_orders():
     oid = store.by_client_id[("a", "x")]
     assert store.orders[oid]["client_order_id"] == "x"
     assert store.order_of("a", oid) is not None and store.order_of("b", oid) is None
+
+
+@given(st.lists(step, max_size=60), st.integers(0, 60))
+def test_retiring_moves_only_closed_orders_and_old_fills_and_loses_nothing(steps, cut):
+    """What `retire` takes out plus what stays is what a store that never retires holds; open
+    orders always stay; an order leaves only once it is closed."""
+    _, _, whole, _, _ = run(steps)
+    venue, sym = fresh_venue()
+    part = OrderStore()
+    for cmd in commands(steps, sym):
+        part.apply(venue.submit(cmd))
+    horizon = T0 + cut * 1_000
+    orders, fills = part.retire(horizon)
+    retired = {o["order_id"]: o for o, _ in orders}
+    assert set(retired) | set(part.orders) == set(whole.orders)
+    assert not set(retired) & set(part.orders)
+    for oid, o in retired.items():
+        assert o == whole.orders[oid] and o["status"] in ("filled", "cancelled", "expired")
+    for acct in ACCOUNTS:
+        assert part.open_orders(acct) == whole.open_orders(acct)
+        assert [f for a, f in fills if a == acct] + list(part.fills.get(acct, ())) == \
+            list(whole.fills.get(acct, ()))
+    assert all(f["ts"] < horizon for _, f in fills)
+    assert all(f["ts"] >= horizon for mine in part.fills.values() for f in mine)
+
+
+
+def test_an_order_decremented_to_nothing_is_cancelled_in_the_store_as_in_the_venue():
+    """Self-trade prevention `decrement_and_cancel` can take all of the incoming order: the
+    venue's order is cancelled (there is no cancel event, an amend to 0), and so is the store's,
+    which then lets it leave memory like any closed order."""
+    from exchange.orders import STP
+
+    venue, sym = fresh_venue()
+    store = OrderStore()
+    store.apply(venue.submit(NewOrder(T0 + 1, "a", sym, -1, 2, 1_990)))
+    events = venue.submit(NewOrder(T0 + 2, "a", sym, 1, 2, 1_990, stp=STP.DECREMENT_AND_CANCEL))
+    store.apply(events)
+    taker = events[0].order_id
+    assert store.orders[taker]["status"] == "cancelled" and store.orders[taker]["remaining_qty"] == 0
+    orders, _ = store.retire(T0 + 3)
+    assert taker in {o["order_id"] for o, _ in orders}

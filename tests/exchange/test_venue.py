@@ -91,8 +91,26 @@ def test_market_order_is_protected_by_the_band_and_never_rests(desk):
     assert desk.depth() == ([], [(2_200, 5)])
 
 
+def expired_at_once(desk, cmd, reason):
+    """An order the book cannot take: accepted, then expired at once with `reason`, and
+    nothing else (no book change, no fill); its client order id is used."""
+    events = desk.send(cmd)
+    assert [e.kind for e in events] == ["order_accepted", "order_expired"], events
+    accepted, expired = events
+    assert accepted.status == "new" and expired.order_id == accepted.order_id
+    assert (expired.reason, expired.remaining, expired.price) == (reason, cmd.qty, cmd.price)
+    assert desk.venue.order(accepted.order_id) is None
+    return accepted.order_id
+
+
+def test_a_market_order_meeting_no_liquidity_is_accepted_then_expired(desk):
+    expired_at_once(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET), Reason.NO_LIQUIDITY)
+    desk.order("m", -1, 5, 2_200)  # beyond the protection price (the band: 2,100)
+    expired_at_once(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET, FOK), Reason.NO_LIQUIDITY)
+    assert desk.depth() == ([], [(2_200, 5)])
+
+
 def test_market_order_rejections(desk):
-    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, None, MARKET), Reason.NO_LIQUIDITY)
     fresh = Desk(settle=None)
     rejected_with(fresh, NewOrder(fresh.ts, "t", S, 1, 1, None, MARKET), Reason.NO_REFERENCE_PRICE)
     rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 1, 2_000, MARKET), Reason.INVALID_PRICE)
@@ -109,21 +127,25 @@ def test_ioc_fills_what_it_can_and_cancels_the_rest(desk):
     assert desk.depth() == ([], [])
 
 
-def test_fok_fills_in_full_or_is_rejected(desk):
+def test_fok_fills_in_full_or_is_accepted_then_expired(desk):
     desk.order("m", -1, 4, 2_000)
     desk.order("m", -1, 4, 2_002)
-    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 9, 2_002, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
-    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 8, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    expired_at_once(desk, NewOrder(desk.ts, "t", S, 1, 9, 2_002, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    expired_at_once(desk, NewOrder(desk.ts, "t", S, 1, 8, 2_001, LIMIT, FOK,
+                                   client_order_id="f1"), Reason.FOK_NOT_FILLABLE)
+    assert desk.depth() == ([], [(2_000, 4), (2_002, 4)])
+    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 8, 2_002, LIMIT, FOK, client_order_id="f1"),
+                  Reason.DUPLICATE_CLIENT_ORDER_ID)  # an expired order was an order
     ev = desk.order("t", 1, 8, 2_002, tif=FOK)
     assert sum(f[3] for f in fills(ev)) == 8
 
 
-def test_fok_meeting_own_order_is_rejected_unless_cancel_oldest(desk):
+def test_fok_meeting_own_order_is_expired_unless_cancel_oldest(desk):
     desk.order("t", -1, 4, 2_000)
     desk.order("m", -1, 4, 2_001)
-    rejected_with(desk, NewOrder(desk.ts, "t", S, 1, 4, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
+    expired_at_once(desk, NewOrder(desk.ts, "t", S, 1, 4, 2_001, LIMIT, FOK), Reason.FOK_NOT_FILLABLE)
     ev = desk.order("t", 1, 4, 2_001, tif=FOK, stp=STP.CANCEL_OLDEST)
-    assert fills(ev) == [(2, 3, 2_001, 4)]
+    assert fills(ev) == [(2, 4, 2_001, 4)]  # (order 3 was the expired one)
 
 
 def test_gtd_expires_at_its_time_and_day_at_the_close(desk):

@@ -103,11 +103,12 @@ def test_stp_in_pro_rata():
     assert desk.venue.order(own) is None
 
 
-def test_fok_refuses_when_it_would_meet_its_own_order(desk):
+def test_fok_expires_when_it_would_meet_its_own_order(desk):
     desk.rest("a", SELL, 2, 2_000)
     desk.rest("b", SELL, 2, 2_000)
     ev = desk.order("a", BUY, 2, 2_000, tif=FOK)
-    assert [(e.kind, e.reason) for e in ev] == [("rejected", Reason.FOK_NOT_FILLABLE)]
+    assert [(e.kind, getattr(e, "reason", None)) for e in ev] == [
+        ("order_accepted", None), ("order_expired", Reason.FOK_NOT_FILLABLE)]
     ev = desk.order("a", BUY, 2, 2_000, tif=FOK, stp=STP.CANCEL_OLDEST)
     assert [f[3] for f in fills(ev)] == [2] and desk.venue.order(ev[0].order_id) is None
     assert [(c[1], c[2]) for c in cancels(ev)] == [(2, "self_trade")]

@@ -11,7 +11,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from exchange.commands import AmendOrder, CancelOrder, ListContracts, NewOrder
 from exchange.contracts import SIT, with_rules
-from exchange.events import Fill, OrderAccepted, Rejected
+from exchange.events import Fill, OrderAccepted, OrderExpired, Rejected
 from exchange.orders import STP, OrderType, TimeInForce
 from exchange.venue import Venue
 from support.reference_matcher import ReferenceMatcher, Reject
@@ -39,6 +39,7 @@ class MatchingMachine(RuleBasedStateMachine):
         self.fills: list[tuple] = []
         self.last_seq = self.venue.seq
         self.ids: list[int] = []
+        self.expired: dict[int, str] = {}
 
     def _submit(self, cmd):
         events = self.venue.submit(cmd)
@@ -49,6 +50,8 @@ class MatchingMachine(RuleBasedStateMachine):
                 self.fills.append((e.maker_order_id, e.taker_order_id, e.price, e.qty))
             if isinstance(e, OrderAccepted):
                 self.ids.append(e.order_id)
+            if isinstance(e, OrderExpired):
+                self.expired[e.order_id] = e.reason.name
         rejected = [e for e in events if isinstance(e, Rejected)]
         assert len(rejected) <= 1
         if rejected:
@@ -69,6 +72,7 @@ class MatchingMachine(RuleBasedStateMachine):
         if got is not None:
             assert self.venue.digest(with_clock=False) == digest_before, "a rejection changed state"
         assert self.fills == self.ref.fills
+        assert self.expired == self.ref.expired
 
     @rule(account=st.sampled_from(ACCOUNTS), side=st.sampled_from([1, -1]), qty=qtys,
           price=prices, tif=st.sampled_from(list(TIFS)), post_only=st.booleans(),

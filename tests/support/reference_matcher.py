@@ -44,6 +44,7 @@ class ReferenceMatcher:
         self.next_id = 0
         self.arrivals = 0
         self.last_trade: int | None = None
+        self.expired: dict[int, str] = {}  # order id -> why it was expired as soon as accepted
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -76,6 +77,9 @@ class ReferenceMatcher:
 
     def new(self, account, side, qty, price, kind="limit", tif="GTC", post_only=False,
             display=None, stp="cancel_newest"):
+        """The new order's id; an order the book cannot take at once (a market order without
+        liquidity, a fill-or-kill that cannot fill) is accepted and expired (`expired`)."""
+        expire = None
         if qty < 1:
             raise Reject("QTY_BELOW_MINIMUM")
         if qty > MAX_QTY:
@@ -90,7 +94,7 @@ class ReferenceMatcher:
             limit = band[1] if side > 0 else band[0]
             opp = self._queue(-side)
             if not opp or not self._crosses(side, opp[0].price, limit):
-                raise Reject("NO_LIQUIDITY")
+                expire = "NO_LIQUIDITY"
             tif = "IOC" if tif == "GTC" else tif
         if display is not None and not (0 < display < qty):
             raise Reject("INVALID_DISPLAY_QTY")
@@ -98,7 +102,7 @@ class ReferenceMatcher:
             opp = self._queue(-side)
             if opp and self._crosses(side, opp[0].price, price):
                 raise Reject("WOULD_CROSS_POST_ONLY")
-        if tif == "FOK":
+        if tif == "FOK" and expire is None:
             avail = 0
             for r in self._queue(-side):
                 if not self._crosses(side, r.price, limit):
@@ -106,13 +110,17 @@ class ReferenceMatcher:
                 if r.account == account:
                     if stp == "cancel_oldest":
                         continue
-                    raise Reject("FOK_NOT_FILLABLE")
+                    avail = -1  # it would meet its own order first
+                    break
                 avail += r.remaining
                 if avail >= qty:
                     break
             if avail < qty:
-                raise Reject("FOK_NOT_FILLABLE")
+                expire = "FOK_NOT_FILLABLE"
         self.next_id += 1
+        if expire is not None:
+            self.expired[self.next_id] = expire
+            return self.next_id
         o = RefOrder(self.next_id, account, side, price if kind == "limit" else None, qty, qty,
                      display, qty if display is None else display, tif, post_only, stp, 0)
         alive = self._match(o, limit)
