@@ -518,6 +518,11 @@ class Session(SessionView):
             "scenario": self.config.scenario, "seed": self.config.seed, "hours": self.config.hours,
             "start": self.config.start, "start_ts": self.start_ts, "end_ts": self.end_ts,
             "primary_symbol": self.primary,
+            # what the report's figures name: the index and the unit of every price
+            "index_name": self.scenario.index_name,
+            "price_unit": (self.venue.market(self.primary).spec.product.quote_unit
+                           if self.primary else None),
+            "sample_interval_s": self.config.sample_interval_s,
             "agents": dict(Counter(a.kind for a in self.agents)),
             "events": self.events, "commands": self.commands,
             "wall_s": round(self.wall_s, 3),

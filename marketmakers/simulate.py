@@ -1,7 +1,8 @@
 """`sitex simulate`: run an agent-based market session and write its report.
 
 With no arguments: one simulated trading day (24 h from 16:00 UTC) of the `baseline` scenario
-with the default agents (5 market makers, 200 others), seed 1, report in ./sitex-session.
+with the default agents (5 market makers, 200 others), seed 1, report in ./sitex-session
+(report.html holds the summary and the plots; the event log is events.csv.gz).
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import sys
 from pathlib import Path
 
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+from marketmakers.page import PAGE
 from marketmakers.report import format_summary, write_report
 from marketmakers.scenarios import ScenarioError, list_scenarios, load_scenario
 from marketmakers.session import Session, SessionConfig
+
+
+EVENT_LOGS = {"gzip": "events.csv.gz", "csv": "events.csv"}
 
 
 def sit_scenarios() -> list[str]:
@@ -30,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--agents", type=Path, help="agents file (TOML, like marketmakers/agents/agents.toml)")
     ap.add_argument("--out", type=Path, default=Path("sitex-session"), help="report directory")
     ap.add_argument("--start", default=SessionConfig.start, help="session start, ISO 8601 UTC")
+    ap.add_argument("--event-log", choices=tuple(EVENT_LOGS), default="gzip",
+                    help="the event log's format: gzip (events.csv.gz, about 6x smaller) or csv "
+                         "(events.csv); the digest is the SHA-256 of the same CSV text either way")
     ap.add_argument("--json", action="store_true", help="print one JSON object with the figures")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
@@ -46,19 +54,22 @@ def run(args) -> int:
         config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,
                                start=args.start, agents=agents)
         args.out.mkdir(parents=True, exist_ok=True)
+        log_path = args.out / EVENT_LOGS[args.event_log]
         with _progress(not args.no_progress) as progress:
-            session = Session(config, progress=progress, log_path=args.out / "events.csv")
+            session = Session(config, progress=progress, log_path=log_path)
             record = session.run()
     except (AgentsConfigError, ScenarioError, ValueError, OSError) as e:
         print(f"sitex simulate: {e}", file=sys.stderr)
         return 2
-    files = write_report(record, args.out)
+    record.summary["event_log"] = log_path.name
+    files = write_report(record, args.out, event_log=log_path)
     record.summary["report"] = str(args.out)
     if args.json:
         print(json.dumps(record.summary, sort_keys=True, default=_plain))
     else:
         print(format_summary(record.summary))
-        print(f"report: {args.out}/ ({', '.join(sorted(p.name for p in files.values()))}, events.csv)")
+        print(f"report: {args.out}/{PAGE} (open it in a browser; beside it: "
+              f"{', '.join(name for name in files if name != PAGE)})")
     return 0
 
 
