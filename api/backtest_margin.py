@@ -125,13 +125,19 @@ def backtest(name: str, paths: int, seed: int) -> dict:
     }
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex backtest-margin", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--scenario", action="append",
+                    help=f"a shipped scenario, repeatable (None: all of {', '.join(list_scenarios())})")
+    ap.add_argument("--paths", type=int, default=2_000, help="simulated price paths per scenario")
+    ap.add_argument("--seed", type=int, default=11, help="seed of the price paths")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex backtest-margin", description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", action="append", help="a shipped scenario (repeatable; default: all)")
-    ap.add_argument("--paths", type=int, default=2_000)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    args = parser().parse_args(argv)
     names = args.scenario or list_scenarios()
     unknown = [n for n in names if n not in list_scenarios()]
     if unknown:

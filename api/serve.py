@@ -10,15 +10,18 @@ import sys
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--journal", default=None, help="SQLite journal path (durable; replayed on start)")
+    ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__,
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--port", type=int, default=8000, help="TCP port to listen on")
+    ap.add_argument("--journal", default=None,
+                    help="SQLite journal path (durable; replayed on start); None: in memory only")
     ap.add_argument("--index-source", choices=("feed", "admin"), default="feed",
                     help="feed: the simulated provider feed publishes SIT and GPU; "
-                         "admin: providers submit quotes through POST /v1/admin/index-quotes")
+                         "admin: providers submit quotes through POST /v1/admin/provider-quotes "
+                         "(docs/api.md, \"Index source\")")
     ap.add_argument("--rate-limit", type=float, default=200.0, help="requests/s per API key (0: off)")
-    ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--burst", type=int, default=400, help="requests a key may send at once above its rate")
     ap.add_argument("--snapshot-every", type=int, default=100_000,
                     help="journal commands between state snapshots (0: only on request)")
     ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
@@ -30,7 +33,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--ws-deflate", action="store_true",
                     help="accept permessage-deflate on WebSockets (off by default: on small "
                          "order and book messages compression costs more CPU than it saves bytes)")
-    ap.add_argument("--log-level", default="warning")
+    ap.add_argument("--log-level", default="warning", help="debug, info, warning or error")
     ap.add_argument("--log-format", choices=("text", "json"), default="text",
                     help="json: one JSON object a line, a request id per request (echoed in "
                          "X-Request-Id), never a key or secret")

@@ -27,12 +27,15 @@ def sit_scenarios() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--scenario", default="baseline",
                     help=f"price scenario of the SIT fundamental: {', '.join(sit_scenarios())}")
     ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
-    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (default: one day)")
-    ap.add_argument("--agents", type=Path, help="agents file (TOML, like marketmakers/agents/agents.toml)")
+    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours")
+    ap.add_argument("--agents", type=Path,
+                    help="agents file (TOML, like marketmakers/agents/agents.toml); None: the "
+                         "built-in population, 5 market makers and 200 others")
     ap.add_argument("--out", type=Path, default=Path("sitex-session"), help="report directory")
     ap.add_argument("--start", default=SessionConfig.start, help="session start, ISO 8601 UTC")
     ap.add_argument("--event-log", choices=tuple(EVENT_LOGS), default="gzip",
