@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
     if args.server is None:
         return local.run(args)
+    if args.days:
+        print("sitex simulate: --days runs in process only (a server keeps its own clock)",
+              file=sys.stderr)
+        return 2
     if not args.admin_key:
         print("sitex simulate: --server needs the admin key (--admin-key or SITEX_ADMIN_KEY)",
               file=sys.stderr)

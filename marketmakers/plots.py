@@ -81,6 +81,15 @@ def duration(ns: int) -> str:
     return f"{ns / 1e9:g}-second"
 
 
+def bin_text(record: SessionRecord, size: int) -> str:
+    """'15-minute means', or 'daily means over each day's 2-hour window'."""
+    window = record.summary.get("window_hours")
+    if record.summary.get("days") and window:
+        return (f"{'daily' if size == NS_PER_DAY else duration(size)} means over each day's "
+                f"{duration(round(window * NS_PER_HOUR))} window")
+    return f"{duration(size)} means"
+
+
 def per(ns: int) -> str:
     """'per minute', 'per 15 minutes', 'per hour', 'per 2 hours'."""
     count, name = duration(ns).split("-")
@@ -88,7 +97,11 @@ def per(ns: int) -> str:
 
 
 def contract(record: SessionRecord) -> str:
-    """The contract the series follow (the summary's primary symbol)."""
+    """The contract the series follow (the summary's primary symbol; a session that saw it
+    expire follows the next front month: 'SITF27 then SITG27')."""
+    symbols = [s for _, s in record.summary.get("primary_symbols") or ()]
+    if len(symbols) > 1:
+        return " then ".join(symbols)
     return str(record.summary.get("primary_symbol") or "the primary contract")
 
 
@@ -145,7 +158,11 @@ def _gaps(record: SessionRecord, x: np.ndarray, ts, *series, step_ns: int | None
 
 def bin_ns(record: SessionRecord) -> int:
     """The resampling interval: the shortest round length that leaves at most MAX_BINS bins
-    over the traded time (never shorter than the sample interval)."""
+    over the traded time (never shorter than the sample interval); a day in a multi-day
+    session (its window: a point a day)."""
+    days = record.summary.get("days")
+    if days:
+        return -(-int(days) // MAX_BINS) * NS_PER_DAY
     step = sample_interval_ns(record)
     traded = len(record.samples["ts"]) * step
     for minutes in BIN_MINUTES:
@@ -178,18 +195,25 @@ def resample(record: SessionRecord, key: str, how: str, size_ns: int | None = No
 def price_figure(record: SessionRecord) -> Figure:
     """Does the futures price follow the index, and the index the fundamental?"""
     s = record.samples
-    x, fundamental, index, last, mark = _gaps(record, hours(record, s["ts"]), s["ts"],
-                                              s["fundamental_usd"], s["index_usd"],
-                                              s["last_usd"], s["mark_usd"])
+    x, index, last, mark = _gaps(record, hours(record, s["ts"]), s["ts"], s["index_usd"],
+                                 s["last_usd"], s["mark_usd"])
     fig, (ax,) = _figure(record)
     name = index_name(record)
-    ax.plot(x, fundamental, color="0.6", lw=1, label="fundamental")
+    # the fundamental exists at all times: drawn through a multi-day session's nights too
+    ax.plot(hours(record, s["ts"]), s["fundamental_usd"], color="0.6", lw=1, label="fundamental")
     ax.plot(x, index, color="tab:green", lw=1.2, label=f"{name} index")
     ax.plot(x, last, color="tab:blue", lw=1, label=f"{contract(record)} last trade")
     ax.plot(x, mark, color="tab:orange", lw=1, ls="--", label=f"{contract(record)} mark")
+    level = record.summary.get("scenario_level_usd")
+    if level:  # a multi-day session: the trend the scenario pulls the fundamental toward
+        ts, usd = zip(*level)
+        ax.plot(hours(record, ts), usd, color="0.3", lw=1.2, ls=":",
+                label=f"scenario level ({record.summary.get('scenario', '')})")
     ax.set_ylabel(f"price ({price_unit(record)})")
-    ax.set_title(f"{contract(record)} futures, the {name} index and the fundamental "
-                 f"({duration(sample_interval_ns(record))} samples)")
+    window = record.summary.get("window_hours") if record.summary.get("days") else None
+    within = f" in each day's {duration(round(window * NS_PER_HOUR))} window" if window else ""
+    ax.set_title(f"{contract(record)} futures, the {name} index and the fundamental\n"
+                 f"{duration(sample_interval_ns(record))} samples{within}")
     _legend(ax)
     return fig
 
@@ -209,9 +233,8 @@ def spread_depth_figure(record: SessionRecord) -> Figure:
                      label="10th-90th percentile")
     top.plot(x, spread, color="tab:purple", lw=1.5, label="mean")
     top.set_ylabel("spread (ticks of 0.001 USD)")
-    bin_name = duration(size)
-    top.set_title(f"{contract(record)}: spread and depth at the best bid and ask, {bin_name} "
-                  f"means of {duration(sample_interval_ns(record))} samples")
+    top.set_title(f"{contract(record)}: spread and depth at the best bid and ask\n"
+                  f"{bin_text(record, size)} of {duration(sample_interval_ns(record))} samples")
     for key, color, label in (("bid_depth", "tab:green", "bid"), ("ask_depth", "tab:red", "ask")):
         t, mean = resample(record, key, "mean", size)
         _, low = resample(record, key, "p10", size)
@@ -245,8 +268,8 @@ def volume_figure(record: SessionRecord) -> Figure:
     ax.set_ylabel(f"volume (lots {per(size)})")
     right = ax.twinx()
     trades = np.nan_to_num(np.asarray(s["trades"], dtype=float))
-    xs, cumulative = _gaps(record, hours(record, s["ts"]), s["ts"], np.cumsum(trades))
-    right.plot(xs, cumulative, color="tab:red", lw=1.2, label="cumulative trades")
+    right.plot(hours(record, s["ts"]), np.cumsum(trades), color="tab:red", lw=1.2,
+               label="cumulative trades")
     right.set_ylabel("trades (cumulative)")
     ax.set_ylim(bottom=0)
     right.set_ylim(bottom=0)

@@ -32,7 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--scenario", default="baseline",
                     help=f"price scenario of the SIT fundamental: {', '.join(sit_scenarios())}")
     ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
-    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours")
+    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (without --days)")
+    ap.add_argument("--days", type=int, default=0,
+                    help="a session of D days instead: each day trades --window-hours before its "
+                         "16:00 UTC fixing (end-of-day variation margin, daily settlement prices, "
+                         "expiries as they fall), the clock jumping from one close to the next "
+                         "open (docs/sessions.md, \"Sessions of many days\"); 0: --hours")
+    ap.add_argument("--window-hours", type=float, default=SessionConfig.window_hours,
+                    help="with --days: the trading window of each day, a multiple of 0.25")
     ap.add_argument("--agents", type=Path,
                     help="agents file (TOML, like marketmakers/agents/agents.toml); None: the "
                          "built-in population, 5 market makers and 200 others")
@@ -55,7 +62,8 @@ def run(args) -> int:
     try:
         agents = load_agents(args.agents) if args.agents else default_agents()
         config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,
-                               start=args.start, agents=agents)
+                               days=args.days, window_hours=args.window_hours, start=args.start,
+                               agents=agents)
         args.out.mkdir(parents=True, exist_ok=True)
         log_path = args.out / EVENT_LOGS[args.event_log]
         with _progress(not args.no_progress) as progress:

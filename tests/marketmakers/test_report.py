@@ -188,10 +188,10 @@ def test_every_figure_names_its_contract_and_units():
     figures = {name: figure(record) for name, figure in FIGURES.items()}
     price = titles_and_labels(figures["price.png"])
     assert "SITH27" in price and "price (USD per 1 million SIT)" in price
-    assert "1-minute samples" in price
+    assert "\n1-minute samples" in price
     spread = titles_and_labels(figures["spread_depth.png"])
     assert "SITH27" in spread and "ticks of 0.001 USD" in spread and "(lots)" in spread
-    assert "5-minute means of 1-minute samples" in spread  # 300 samples: 60 bins of 5 minutes
+    assert "\n5-minute means of 1-minute samples" in spread  # 300 samples: 60 bins of 5 minutes
     volume = titles_and_labels(figures["volume.png"])
     own = int(record.samples["trades"].sum())
     # the title counts the plotted contract's trades, names it, and gives the session's total

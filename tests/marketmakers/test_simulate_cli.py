@@ -58,11 +58,24 @@ def test_the_printed_summary_names_the_page_and_counts_rejections(tmp_path, caps
     assert any(line.split()[0] == "rejections" for line in text.splitlines())
     assert f"report: {out}/report.html" in text and "events.csv.gz" in text
 
+def test_simulate_days_runs_daily_windows_and_reports_them(tmp_path, capsys):
+    out = tmp_path / "days"
+    assert cli.main(["simulate", "--days", "2", "--window-hours", "0.25", "--out", str(out),
+                     "--json", "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["days"], summary["window_hours"], summary["trading_hours"]) == (2, 0.25, 0.5)
+    assert summary["hours"] == 48 and summary["trades"] > 0
+    assert [m["session_ns"] for m in summary["mm_obligations"]] == [1_800 * 10**9] * 5
+    page = (out / "report.html").read_text()
+    assert "2 trading days of 0.25-hour windows" in page
+
+
 @pytest.mark.parametrize("args", [
     ["--scenario", "no-such-scenario"],
     ["--agents", "{missing}"],
     ["--agents", "{bad}"],
     ["--hours", "-1"],
+    ["--days", "2", "--window-hours", "0.1"],  # not a whole number of 15-minute mark cycles
     ["--scenario", "gpu-baseline"],  # a GPU scenario cannot drive the SIT fundamental
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, args):
