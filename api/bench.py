@@ -42,7 +42,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, journal: str) -> subprocess.Popen:
-    return _start([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+    return _start([sys.executable, "-m", "sitex", "serve", "--port", str(port),
                    "--journal", journal, "--rate-limit", "0", "--cycle", "0",
                    "--gate", "permissive"], port)  # the order-entry path, without margin
 

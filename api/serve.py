@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.agents:  # a child process, so the agents cost the venue's process nothing
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         env = dict(os.environ, SITEX_ADMIN_KEY=admin_key)
-        agents = subprocess.Popen([sys.executable, "-m", "api.cli", "agents", "--server",
+        agents = subprocess.Popen([sys.executable, "-m", "sitex", "agents", "--server",
                                    f"http://{host}:{args.port}", "--seconds", "0"], env=env)
     logs.log.warning("serving on http://%s:%s (the dashboard at /, docs at /docs)", args.host, args.port)
     try:
