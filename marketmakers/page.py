@@ -94,8 +94,9 @@ def _when(s: dict) -> str:
         bits.append(f"{s['days']} trading days" + (f" of {window:g}-hour windows" if window else ""))
     elif "hours" in s:
         bits.append(f"{s['hours']:g} hour" + ("" if s["hours"] == 1 else "s"))
-    if s.get("primary_symbol"):
-        bits.append(f"series of {s['primary_symbol']} in {s.get('price_unit') or 'USD'}")
+    symbols = [sym for _, sym in s.get("primary_symbols") or ()] or [s.get("primary_symbol")]
+    if symbols[0]:
+        bits.append(f"series of {' then '.join(symbols)} in {s.get('price_unit') or 'USD'}")
     if s.get("digest"):
         bits.append(f"digest {s['digest'][:12]}")
     return "; ".join(bits)

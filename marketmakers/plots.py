@@ -258,13 +258,14 @@ def volume_figure(record: SessionRecord) -> Figure:
     size = bin_ns(record)
     t, volume = resample(record, "volume", "sum", size)
     fig, (ax,) = _figure(record)
-    unit, _ = _time_unit(record)
-    width = size / unit
-    x = hours(record, t)
-    if x.size:
-        # opaque bars outlined in their own colour: no seam of background between two bars
-        ax.bar(x - width, np.nan_to_num(volume), width=width, align="edge", color="#8fb8de",
-               edgecolor="#8fb8de", lw=0.5, label=f"lots {per(size)}")
+    if t.size:
+        # one filled staircase over every bin from the first to the last (a bin without a
+        # sample traded nothing): no seam between two bars, and fast to draw
+        ends = np.arange(t[0], t[-1] + size, size)
+        lots = np.zeros(ends.size)
+        lots[(t - t[0]) // size] = np.nan_to_num(volume)
+        ax.stairs(lots, hours(record, np.concatenate([[ends[0] - size], ends])), fill=True,
+                  color="#8fb8de", label=f"lots {per(size)}")
     ax.set_ylabel(f"volume (lots {per(size)})")
     right = ax.twinx()
     trades = np.nan_to_num(np.asarray(s["trades"], dtype=float))
