@@ -4,14 +4,17 @@ pyproject.toml).
 `pip install .` compiles the modules below with Cython when it can: their .py files are the
 source, their .pxd files beside them declare C types and C calls (docs/benchmarks.md, "The
 compiled core"). Without a C compiler, or with SITEX_PURE_PYTHON=1 in the environment, the
-same .py files are installed and run interpreted: same events, same digests, slower.
+same .py files are installed and run interpreted: same events, same digests, slower. They
+compile two at a time on a 2-core machine, at -O1 (FLAGS below): about a minute from nothing
+(docs/benchmarks.md, "The install"). Everything installs into site-packages/sitex_packages/
+(PRIVATE below).
 """
 
 import os
+import shutil
 import sys
 
 from setuptools import setup
-from setuptools._distutils.dir_util import remove_tree
 from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
 
@@ -76,7 +79,7 @@ class PrivateBuildPy(build_py):
         if not getattr(self, "editable_mode", False):
             for name in self.packages or ():  # a build of the old layout, left in build/
                 if "." not in name and os.path.isdir(os.path.join(self.top, name)):
-                    remove_tree(os.path.join(self.top, name))
+                    shutil.rmtree(os.path.join(self.top, name))
             self.mkpath(self.top)
             with open(os.path.join(self.top, "sitex.pth"), "w") as pth:
                 pth.write(PRIVATE + "\n")
