@@ -105,17 +105,25 @@ async def session(url: str, admin_key: str, seconds: float, makers: int, takers:
     return stats | {"symbols": [s for s, _ in symbols]}
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex agents", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--server", default="http://127.0.0.1:8000", help="the server's URL")
+    ap.add_argument("--admin-key", default=None,
+                    help="the server's admin key, to open the agents' accounts (None: "
+                         "SITEX_ADMIN_KEY from the environment)")
+    ap.add_argument("--seconds", type=float, default=30.0, help="session length (0: forever)")
+    ap.add_argument("--makers", type=int, default=2, help="market makers quoting a ladder")
+    ap.add_argument("--takers", type=int, default=3, help="takers sending marketable orders")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the agents' choices")
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    ap = argparse.ArgumentParser(prog="sitex agents", description=__doc__.splitlines()[0])
-    ap.add_argument("--server", default="http://127.0.0.1:8000")
-    ap.add_argument("--admin-key", default=os.environ.get("SITEX_ADMIN_KEY"))
-    ap.add_argument("--seconds", type=float, default=30.0, help="session length (0: forever)")
-    ap.add_argument("--makers", type=int, default=2)
-    ap.add_argument("--takers", type=int, default=3)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
+    args = parser().parse_args(argv)
+    args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
     if not args.admin_key:
         print("sitex agents: the admin key is needed to open accounts (--admin-key or SITEX_ADMIN_KEY)")
         return 2

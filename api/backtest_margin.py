@@ -38,6 +38,15 @@ SPREAD_CHARGE = {"SIT": 3_000, "GPU": 2_000}
 EVENT_CUT = {"SIT": 0.50, "GPU": 0.30}
 
 
+LEGEND = f"""
+scan: the price move the margin covers. coverage: the share of (position, day) whose
+{HORIZON_DAYS}-day loss stayed within the initial margin; breaches: the losses beyond it (per 250:
+per year of days). kupiec p: Kupiec's test that breaches happen {1 - COVERAGE:.0%} of the time;
+below 0.05 they do not: too often, or too rarely (a margin dearer than it needs to be).
+zone: the Basel traffic light on the breaches per 250 days (green up to 4, yellow 5-9,
+red 10 or more): green is what a regulator accepts. docs/margin.md, "Back-test"."""
+
+
 def kupiec_p_value(breaches: int, n: int, p: float = 1 - COVERAGE) -> float:
     """Kupiec's proportion-of-failures likelihood-ratio test (chi-square, 1 degree of freedom)."""
     if n == 0:
@@ -116,13 +125,19 @@ def backtest(name: str, paths: int, seed: int) -> dict:
     }
 
 
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex backtest-margin", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--scenario", action="append",
+                    help=f"a shipped scenario, repeatable (None: all of {', '.join(list_scenarios())})")
+    ap.add_argument("--paths", type=int, default=2_000, help="simulated price paths per scenario")
+    ap.add_argument("--seed", type=int, default=11, help="seed of the price paths")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex backtest-margin", description=__doc__.splitlines()[0])
-    ap.add_argument("--scenario", action="append", help="a shipped scenario (repeatable; default: all)")
-    ap.add_argument("--paths", type=int, default=2_000)
-    ap.add_argument("--seed", type=int, default=11)
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    args = parser().parse_args(argv)
     names = args.scenario or list_scenarios()
     unknown = [n for n in names if n not in list_scenarios()]
     if unknown:
@@ -140,4 +155,5 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in results.items():
         print(f"{name:<20}{r['scan_range']:>8.2%}{r['coverage']:>10.4f}{r['breaches']:>10,}"
               f"{r['breaches_per_250']:>9.2f}{r['kupiec_p']:>10.4f}{r['zone']:>8}")
+    print(LEGEND)
     return 0

@@ -42,7 +42,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, journal: str, *extra: str) -> subprocess.Popen:
-    return _start([sys.executable, "-m", "api.cli", "serve", "--port", str(port),
+    return _start([sys.executable, "-m", "sitex", "serve", "--port", str(port),
                    "--journal", journal, "--rate-limit", "0", "--cycle", "0",
                    "--gate", "permissive", *extra], port)  # the order-entry path, without margin
 
@@ -160,18 +160,23 @@ def _row(runs: list[dict], bare_runs: list[dict]) -> dict:
     return row
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench api", description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", type=int, default=16)
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench api", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--clients", type=int, default=16, help="concurrent clients, one account each")
     ap.add_argument("--seconds", type=float, default=5.0, help="per mode and round")
     ap.add_argument("--window", type=int, default=6, help="WebSocket orders in flight per client")
-    ap.add_argument("--modes", default="rest,ws")
+    ap.add_argument("--modes", default="rest,ws", help="order entry modes, comma-separated: rest, ws")
     ap.add_argument("--rounds", type=int, default=3,
                     help="rounds of service then bare framework, back to back per mode; figures "
                          "are the rounds' medians")
     ap.add_argument("--no-baseline", action="store_true", help="skip the bare-framework run")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     modes = args.modes.split(",")
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     bare_runs: dict[str, list[dict]] = {m: [] for m in modes}

@@ -1,11 +1,15 @@
 """The `sitex` command line.
 
 Subcommands are a table of name -> "module:function"; each function takes the remaining
-arguments (a list of strings) and returns an exit code. Adding a subcommand is one line.
+arguments (a list of strings) and returns an exit code. Adding a subcommand is two lines: one
+in COMMANDS, one in PARSERS (the function that builds its argparse parser, with help text for
+every option and argparse.ArgumentDefaultsHelpFormatter: tests/test_cli.py walks them all). A
+two-word command's first word alone (`sitex bench`) lists the commands it starts.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import sys
 
@@ -29,11 +33,44 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def usage() -> str:
-    width = max(len(n) for n in COMMANDS)
-    lines = ["usage: sitex COMMAND [ARGS...]   (sitex COMMAND --help for its options)", ""]
-    lines += [f"  {name:<{width}}  {help_}" for name, (_, help_) in COMMANDS.items()]
+PARSERS: dict[str, str] = {
+    # name: "module:function" returning the command's argparse parser
+    "demo": "api.demo:parser",
+    "bench engine": "bench.engine:parser",
+    "bench margin": "bench.margin:parser",
+    "bench gate": "bench.gate:parser",
+    "bench session": "bench.session:parser",
+    "simulate": "api.simulate:parser",
+    "backtest-margin": "api.backtest_margin:parser",
+    "hedge": "marketmakers.hedging.command:build_parser",
+    "bench hedge": "bench.hedge:parser",
+    "serve": "api.serve:parser",
+    "agents": "api.agents:parser",
+    "bench api": "api.bench:parser",
+    "report large-traders": "api.reports:large_traders_parser",
+    "report audit": "api.reports:audit_parser",
+}
+
+
+def usage(group: str | None = None) -> str:
+    """Every command, or those a group word starts (`bench`: `bench engine`, `bench api`...)."""
+    names = [n for n in COMMANDS if group is None or n.split()[0] == group]
+    width = max(len(n) for n in names)
+    head = f"sitex {group} COMMAND" if group else "sitex COMMAND"
+    lines = [f"usage: {head} [ARGS...]   (sitex COMMAND --help for its options)", ""]
+    lines += [f"  {name:<{width}}  {COMMANDS[name][1]}" for name in names]
     return "\n".join(lines)
+
+
+def groups() -> set[str]:
+    """The first words of the two-word commands: bench, report."""
+    return {n.split()[0] for n in COMMANDS if " " in n}
+
+
+def parser_for(name: str) -> argparse.ArgumentParser:
+    """The argparse parser of a command (PARSERS)."""
+    module_name, func_name = PARSERS[name].split(":")
+    return getattr(importlib.import_module(module_name), func_name)()
 
 
 def resolve(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -51,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         print(usage())
         return 0
     name, rest = resolve(argv)
+    if name is None and argv[0] in groups():
+        if len(argv) == 1 or argv[1] in ("-h", "--help", "help"):
+            print(usage(argv[0]))
+            return 0
+        print(f"sitex: unknown command {' '.join(argv[:2])!r}\n\n{usage(argv[0])}", file=sys.stderr)
+        return 2
     if name is None:
         print(f"sitex: unknown command {' '.join(argv[:2])!r}\n\n{usage()}", file=sys.stderr)
         return 2

@@ -1,23 +1,28 @@
 """`sitex demo`: a short in-process session on the venue, printed as a trader would read it.
 
-Lists the contracts, publishes a SIT index value, has two market makers quote a ladder on the
-front SIT contract, then a buyer lifts the offer with a market order, a stop triggers, and a
-maker cancels. Prints the book before and after, and every trade.
+The demo's clock starts at 10:00 UTC today (or on --date), and the venue lists the contracts
+of that day: the front SIT contract is one that trades on that date. A SIT index value is
+published, two market makers quote a ladder on the front contract, then a buyer lifts the
+offer with a market order, a seller sweeps the bids with an IOC order, which triggers a
+resting stop, and a maker cancels. Prints the book before and after, and every trade under
+the order that made it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 from exchange.commands import CancelAll, ListContracts, NewOrder, PublishIndex
-from exchange.events import Fill, Rejected
+from exchange.events import Fill, OrderAccepted, Rejected
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
 
-T0 = 1_795_000_000 * 1_000_000_000  # 2026-11-18 10:13:20 UTC
+OPEN = time(10, 0, tzinfo=UTC)  # the demo's clock starts at 10:00 UTC on its day
 SEC = 1_000_000_000
+MARKET, SWEEP, STOP = "market order", "IOC sweep", "triggered stop"
 TICK = Decimal("0.001")
 
 
@@ -37,9 +42,17 @@ def show_book(venue: Venue, symbol: str, depth: int = 5) -> list[str]:
     return lines
 
 
-def run(seed_index_usd: str = "2.000") -> dict:
+def start_ts(day: date) -> int:
+    """The demo's clock at the start: 10:00 UTC on `day`, in ns."""
+    return int(datetime.combine(day, OPEN).timestamp()) * SEC
+
+
+def run(seed_index_usd: str = "2.000", day: date | None = None) -> dict:
+    """The demo on `day` (None: today, UTC): its book, trades (each labelled with the order
+    that made it: the market order, the IOC sweep or the triggered stop) and digest."""
+    day = day or datetime.now(UTC).date()
     venue = Venue()
-    ts = T0
+    ts = start_ts(day)
     venue.submit(ListContracts(ts))
     front = next(c for c in venue.contracts() if c.product.code == "SIT")
     symbol = front.symbol
@@ -48,13 +61,17 @@ def run(seed_index_usd: str = "2.000") -> dict:
     mid = index_micro // 1_000
     log: list[str] = []
     trades: list[dict] = []
+    stop_ids: set[int] = set()
 
-    def send(cmd):
+    def send(cmd, label: str | None = None):
         for e in venue.submit(cmd):
-            if isinstance(e, Fill):
+            if isinstance(e, OrderAccepted) and e.type == OrderType.STOP:
+                stop_ids.add(e.order_id)
+            elif isinstance(e, Fill):
                 trades.append({"trade_id": e.trade_id, "price": usd(e.price), "qty": e.qty,
                                "buyer": e.taker_account if e.aggressor > 0 else e.maker_account,
-                               "seller": e.maker_account if e.aggressor > 0 else e.taker_account})
+                               "seller": e.maker_account if e.aggressor > 0 else e.taker_account,
+                               "by": STOP if e.taker_order_id in stop_ids else label})
             elif isinstance(e, Rejected):
                 log.append(f"  rejected: {e.reason.name}: {e.text}")
 
@@ -65,37 +82,59 @@ def run(seed_index_usd: str = "2.000") -> dict:
             send(NewOrder(ts, mm, symbol, -1, 10 * level, mid + level + k))
     before = show_book(venue, symbol)
     ts += SEC
-    send(NewOrder(ts, "hedger", symbol, -1, 5, None, OrderType.STOP, stop_price=mid - 2))
+    stop_price = mid - 2
+    send(NewOrder(ts, "hedger", symbol, -1, 5, None, OrderType.STOP, stop_price=stop_price))
     ts += SEC
-    send(NewOrder(ts, "app-co", symbol, 1, 25, None, OrderType.MARKET, TimeInForce.IOC))
+    send(NewOrder(ts, "app-co", symbol, 1, 25, None, OrderType.MARKET, TimeInForce.IOC), MARKET)
     ts += SEC
-    send(NewOrder(ts, "spec", symbol, -1, 40, mid - 3, OrderType.LIMIT, TimeInForce.IOC))
+    send(NewOrder(ts, "spec", symbol, -1, 40, mid - 3, OrderType.LIMIT, TimeInForce.IOC), SWEEP)
     ts += SEC
     send(CancelAll(ts, "mm-beta", symbol))
     after = show_book(venue, symbol)
     venue.check()
-    return {"symbol": symbol, "name": front.name, "index": seed_index_usd,
-            "book_before": before, "book_after": after, "trades": trades, "notes": log,
-            "events": venue.seq, "digest": venue.digest()}
+    orders = {MARKET: "app-co buys 25 lots at market",
+              SWEEP: f"spec sells 40 lots IOC with a limit of {usd(mid - 3)}: it takes the bids "
+                     f"from the best down to its limit at once; what is left would be cancelled, "
+                     f"never rest",
+              STOP: f"hedger's stop: sell 5 lots once a trade prints at {usd(stop_price)} or "
+                    f"lower (the sweep's trades trigger it)"}
+    return {"date": day.isoformat(), "clock": datetime.fromtimestamp(start_ts(day) // SEC, UTC).isoformat(),
+            "symbol": symbol, "name": front.name,
+            "last_trade": datetime.fromtimestamp(front.last_trade_ts // SEC, UTC).isoformat(),
+            "index": seed_index_usd, "book_before": before, "book_after": after, "trades": trades,
+            "orders": orders, "notes": log, "events": venue.seq, "digest": venue.digest()}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex demo", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--index", default="2.000", help="SIT index, USD per million SIT")
+    ap.add_argument("--date", type=date.fromisoformat, default=None,
+                    help="the demo's day, YYYY-MM-DD (None: today, UTC); its front SIT "
+                         "contract is the one that trades that day")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex demo", description=__doc__.splitlines()[0])
-    ap.add_argument("--index", default="2.000", help="SIT index, USD per million SIT")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
-    result = run(args.index)
+    args = parser().parse_args(argv)
+    result = run(args.index, args.date)
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{result['name']} ({result['symbol']}), SIT index {result['index']} USD per million SIT")
-    print("book after two market makers quote:")
+    print(f"{result['clock']}: {result['name']} ({result['symbol']}, last trading "
+          f"{result['last_trade']}), SIT index {result['index']} USD per million SIT")
+    print("book after two market makers quote (prices in USD per million SIT, sizes in lots):")
     print("\n".join(result["book_before"]))
-    print("trades:")
+    print("trades, under the order that made them:")
+    shown = None
     for t in result["trades"]:
-        print(f"  #{t['trade_id']}: {t['qty']:>3} @ {t['price']}  {t['buyer']} buys from {t['seller']}")
+        if t["by"] != shown:
+            shown = t["by"]
+            print(f"  the {shown}: {result['orders'][shown]}")
+        print(f"    #{t['trade_id']}: {t['qty']:>3} @ {t['price']}  {t['buyer']} buys from {t['seller']}")
     print("\n".join(result["notes"]))
-    print("book at the end (after mm-beta cancels all):")
+    print("book at the end (after mm-beta cancels all its orders):")
     print("\n".join(result["book_after"]))
     print(f"{result['events']} events, state digest {result['digest'][:16]}")
     return 0

@@ -425,21 +425,26 @@ def _common(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--journal", required=True, help="the server's SQLite journal")
     ap.add_argument("--gate", default="clearing.factory:default_clearinghouse", metavar="MODULE:FACTORY",
                     help="the risk gate the server ran with (as sitex serve --gate)")
-    ap.add_argument("--out", default="-", help="file to write (default: standard output)")
+    ap.add_argument("--out", default="-", help="file to write ('-': standard output)")
+
+
+def large_traders_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex report large-traders",
+                                 description="Large traders of one day, per contract, from a journal",
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    _common(ap)
+    ap.add_argument("--date", type=date.fromisoformat, default=None,
+                    help="UTC day YYYY-MM-DD (None: the day of the journal's last command)")
+    ap.add_argument("--format", choices=("json", "csv"), default="json", help="output format")
+    ap.add_argument("--level", action="append", default=[], metavar="PRODUCT=LOTS",
+                    help=f"reportable level, repeatable (none given: {REPORTABLE} lots in every product)")
+    ap.add_argument("--accountability", action="append", default=[], metavar="PRODUCT=LOTS",
+                    help=f"position accountability level, repeatable (none given: {ACCOUNTABILITY} lots)")
+    return ap
 
 
 def large_traders_main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex report large-traders",
-                                 description="Large traders of one day, per contract, from a journal")
-    _common(ap)
-    ap.add_argument("--date", type=date.fromisoformat, default=None,
-                    help="UTC day YYYY-MM-DD (default: the day of the journal's last command)")
-    ap.add_argument("--format", choices=("json", "csv"), default="json")
-    ap.add_argument("--level", action="append", default=[], metavar="PRODUCT=LOTS",
-                    help=f"reportable level (default {REPORTABLE} lots in every product)")
-    ap.add_argument("--accountability", action="append", default=[], metavar="PRODUCT=LOTS",
-                    help=f"position accountability level (default {ACCOUNTABILITY} lots)")
-    args = ap.parse_args(argv)
+    args = large_traders_parser().parse_args(argv)
     try:
         levels = Levels(parse_levels(args.level, "="), parse_levels(args.accountability, "="))
         store, venue = rebuild(args.journal, _gate(args.gate))
@@ -457,16 +462,24 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def audit_main(argv: list[str] | None = None) -> int:
+def audit_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex report audit",
-                                 description="Every order event, rebuilt by replaying a journal")
+                                 description="Every order event, rebuilt by replaying a journal",
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     _common(ap)
-    ap.add_argument("--account")
-    ap.add_argument("--symbol")
-    ap.add_argument("--from", dest="start", help="ns since the epoch or ISO 8601 (inclusive)")
-    ap.add_argument("--to", dest="end", help="ns since the epoch or ISO 8601 (exclusive)")
-    ap.add_argument("--format", choices=("csv", "parquet"), default="csv")
-    args = ap.parse_args(argv)
+    ap.add_argument("--account", help="only this account's orders (None: every account)")
+    ap.add_argument("--symbol", help="only this contract's orders (None: every contract)")
+    ap.add_argument("--from", dest="start",
+                    help="ns since the epoch or ISO 8601, inclusive (None: from the first event)")
+    ap.add_argument("--to", dest="end",
+                    help="ns since the epoch or ISO 8601, exclusive (None: to the last event)")
+    ap.add_argument("--format", choices=("csv", "parquet"), default="csv",
+                    help="output format (parquet needs pyarrow and --out)")
+    return ap
+
+
+def audit_main(argv: list[str] | None = None) -> int:
+    args = audit_parser().parse_args(argv)
     if args.format == "parquet" and args.out == "-":
         print("sitex report audit: Parquet needs a file (--out PATH)", file=sys.stderr)
         return 2

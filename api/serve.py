@@ -12,22 +12,28 @@ from api import limits
 
 
 def parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=8000)
-    ap.add_argument("--journal", default=None, help="SQLite journal path (durable; replayed on start)")
+    ap = argparse.ArgumentParser(prog="sitex serve", description=__doc__,
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    ap.add_argument("--port", type=int, default=8000, help="TCP port to listen on")
+    ap.add_argument("--journal", default=None,
+                    help="SQLite journal path (durable; replayed on start); None: in memory only")
     ap.add_argument("--index-source", choices=("feed", "admin"), default="feed",
                     help="feed: the simulated provider feed publishes SIT and GPU; "
-                         "admin: providers submit quotes through POST /v1/admin/index-quotes")
+                         "admin: providers submit quotes through POST /v1/admin/provider-quotes "
+                         "(docs/api.md, \"Index source\")")
     ap.add_argument("--rate-limit", type=float, default=200.0,
                     help="requests/s per account, all its keys together (0: no limits at all)")
-    ap.add_argument("--burst", type=int, default=400)
+    ap.add_argument("--burst", type=int, default=400,
+                    help="requests an account may send at once above its rate")
     ap.add_argument("--admin-rate-limit", type=float, default=None,
-                    help="requests/s of the admin key, a bucket of its own (default: --rate-limit)")
-    ap.add_argument("--admin-burst", type=int, default=None)
+                    help="requests/s of the admin key, a bucket of its own (None: --rate-limit)")
+    ap.add_argument("--admin-burst", type=int, default=None,
+                    help="the admin key's burst (None: --burst)")
     ap.add_argument("--anonymous-rate-limit", type=float, default=None,
-                    help="requests/s per client address without a valid key (default: --rate-limit)")
-    ap.add_argument("--anonymous-burst", type=int, default=None)
+                    help="requests/s per client address without a valid key (None: --rate-limit)")
+    ap.add_argument("--anonymous-burst", type=int, default=None,
+                    help="burst per client address without a valid key (None: --burst)")
     ap.add_argument("--idempotency-seconds", type=float, default=86_400.0,
                     help="how long an Idempotency-Key's first answer is kept")
     ap.add_argument("--retention", type=float, default=3_600.0,
@@ -48,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
                     help="bytes a request body may have (413 PAYLOAD_TOO_LARGE over it)")
     ap.add_argument("--max-json-depth", type=int, default=limits.MAX_DEPTH,
                     help="nesting of a JSON body or WebSocket message (422 JSON_TOO_DEEP over it)")
-    ap.add_argument("--log-level", default="warning")
+    ap.add_argument("--log-level", default="warning", help="debug, info, warning or error")
     ap.add_argument("--log-format", choices=("text", "json"), default="text",
                     help="json: one JSON object a line, a request id per request (echoed in "
                          "X-Request-Id), never a key or secret")
@@ -87,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.agents:  # a child process, so the agents cost the venue's process nothing
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         env = dict(os.environ, SITEX_ADMIN_KEY=admin_key)
-        agents = subprocess.Popen([sys.executable, "-m", "api.cli", "agents", "--server",
+        agents = subprocess.Popen([sys.executable, "-m", "sitex", "agents", "--server",
                                    f"http://{host}:{args.port}", "--seconds", "0"], env=env)
     logs.log.warning("serving on http://%s:%s (the dashboard at /, docs at /docs)", args.host, args.port)
     try:

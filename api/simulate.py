@@ -19,14 +19,25 @@ from marketmakers import simulate as local
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser():
     ap = local.build_parser()
-    ap.add_argument("--server", help="run the agents against this server (http://host:port)")
-    ap.add_argument("--admin-key", default=os.environ.get("SITEX_ADMIN_KEY"),
-                    help="the server's admin key, to open the agents' accounts (or SITEX_ADMIN_KEY)")
-    args = ap.parse_args(argv)
+    ap.add_argument("--server",
+                    help="run the agents against this server (http://host:port); None: in process")
+    ap.add_argument("--admin-key", default=None,
+                    help="the server's admin key, to open the agents' accounts (None: "
+                         "SITEX_ADMIN_KEY from the environment)")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
     if args.server is None:
         return local.run(args)
+    if args.days:
+        print("sitex simulate: --days runs in process only (a server keeps its own clock)",
+              file=sys.stderr)
+        return 2
     if not args.admin_key:
         print("sitex simulate: --server needs the admin key (--admin-key or SITEX_ADMIN_KEY)",
               file=sys.stderr)

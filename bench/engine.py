@@ -180,16 +180,21 @@ def _median(values) -> float:
     return round(v[mid] if len(v) % 2 else (v[mid - 1] + v[mid]) / 2, 3)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench engine", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench engine", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--ops", type=int, default=300_000, help="operations in the stream")
-    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--seed", type=int, default=7, help="seed of the order stream")
     ap.add_argument("--repeat", type=int, default=5,
                     help="rounds (baseline, venue, journaled venue back to back); ratios are "
                          "the rounds' median, ops/s the best round's")
     ap.add_argument("--no-journal", action="store_true", help="skip the journaled run")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
 
     ops = generate(args.ops, args.seed)
     _record_owners(ops)

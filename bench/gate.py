@@ -271,15 +271,20 @@ def run_venue(n_ops: int, seed: int = 7, repeat: int = 3) -> dict:
             "venue_agree": digests[True] == digests[False] and rejected[True] == rejected[False]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench gate", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench gate", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--checks", type=int, default=100_000, help="check_order calls in the stream")
     ap.add_argument("--venue-ops", type=int, default=100_000,
                     help="venue commands in the end-to-end stream (0: skip it)")
-    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=5, help="seed of the accounts and the order stream")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each; the best is reported")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.checks < 1 or args.venue_ops < 0 or args.repeat < 1:
         ap.error("--checks and --repeat must be >= 1, --venue-ops >= 0")
     gc.collect()

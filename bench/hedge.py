@@ -61,13 +61,17 @@ def run(paths: int, scenario: str = "demand-explosion") -> dict:
             "peak_rss_mb": round(peak_mb, 1), "draws": study.draws}
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex bench hedge", description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--paths", type=int, default=100_000, help="Monte Carlo paths of the study")
     ap.add_argument("--scenario", default="demand-explosion", help="a shipped price scenario")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.paths < 2:
         print("sitex bench hedge: --paths must be at least 2", file=sys.stderr)
         return 2

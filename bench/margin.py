@@ -75,14 +75,19 @@ def run(n: int, k: int, loop_accounts: int = 2_000, repeats: int = 3) -> dict:
             "total_initial_cents": int(im.sum()), "total_maintenance_cents": int(mm.sum())}
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench margin", description=__doc__.splitlines()[0])
-    ap.add_argument("--accounts", type=int, default=100_000)
-    ap.add_argument("--expiries", type=int, default=12)
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench margin", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--accounts", type=int, default=100_000, help="accounts margined")
+    ap.add_argument("--expiries", type=int, default=12, help="contract months per account")
     ap.add_argument("--loop-accounts", type=int, default=2_000,
                     help="accounts the per-account loop is timed on (extrapolated linearly)")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args(argv)
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
     if args.accounts < 1 or args.expiries < 1 or args.loop_accounts < 1:
         ap.error("--accounts, --expiries and --loop-accounts must be >= 1")
     r = run(args.accounts, args.expiries, args.loop_accounts)

@@ -121,13 +121,18 @@ def run(hours: float = 3.0, seed: int = 1, repeat: int = 1) -> dict:
             "python": sys.version.split()[0]}
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench session", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench session", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--hours", type=float, default=3.0, help="simulated hours of the session")
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1, help="root seed of the session")
     ap.add_argument("--repeat", type=int, default=1, help="sessions run; the medians are reported")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     if args.hours <= 0 or args.seed < 0 or args.repeat < 1:
         ap.error("--hours must be > 0, --seed >= 0, --repeat >= 1")
     r = run(args.hours, args.seed, args.repeat)

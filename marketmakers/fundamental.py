@@ -158,6 +158,10 @@ class ExactStep:
         """Log paths, shape (n_paths, n_steps + 1), from the normals and decayed jump sums."""
         shocks = self.sd * z + jumps + self.pull  # everything added after the decay, per step
         decay = self.decay
+        if z.shape[0] == 1:  # one path (a session's): the same two roundings a step on floats,
+            # ten times faster than a numpy step per element (30 days of seconds: 0.4 s, not 4.5)
+            steps = itertools.accumulate(shocks[0].tolist(), lambda x, s: x * decay + s, initial=x0)
+            return np.fromiter(steps, dtype=float, count=z.shape[1] + 1)[None, :]
         x = np.empty((z.shape[0], z.shape[1] + 1))
         x[:, 0] = x0
         for i in range(z.shape[1]):

@@ -8,7 +8,7 @@
 
 
 cdef class ObligationTracker:
-    cdef public object maker, obligation, start_ts, _since, compliant_ns
+    cdef public object maker, obligation, start_ts, _since, compliant_ns, closed_ns
     cdef public bint _compliant
 
     cpdef update(self, object ts, object bid, object bid_size, object ask, object ask_size)

@@ -41,7 +41,8 @@ class ObligationReport:
 
 
 class ObligationTracker:
-    """Compliance time of one maker between `start_ts` and `close(end_ts)` (ns)."""
+    """Compliance time of one maker between `start_ts` and `close(end_ts)` (ns), the hours the
+    market was closed (`closed`) left out of both the compliant time and the session's."""
 
     def __init__(self, maker: str, obligation: Obligation, start_ts: int):
         self.maker = maker
@@ -50,6 +51,14 @@ class ObligationTracker:
         self._since = start_ts
         self._compliant = False
         self.compliant_ns = 0
+        self.closed_ns = 0
+
+    def closed(self, from_ts: int, to_ts: int) -> None:
+        """The market was closed from `from_ts` to `to_ts` (a multi-day session's night): that
+        time counts neither for nor against the maker."""
+        self.update(from_ts, None, 0, None, 0)
+        self.closed_ns += to_ts - from_ts
+        self._since = to_ts
 
     def update(self, ts: int, bid: int | None, bid_size: int, ask: int | None, ask_size: int) -> None:
         """The maker's own best bid and ask (and sizes there) from `ts` on."""
@@ -63,14 +72,14 @@ class ObligationTracker:
     def presence_until(self, ts: int) -> float:
         """Share of the time from the start to `ts` with a compliant quote (the state since the
         last update counted as it is)."""
-        if ts <= self.start_ts:
+        if ts <= self.start_ts + self.closed_ns:
             return 0.0
         compliant = self.compliant_ns + (ts - self._since if self._compliant and ts > self._since else 0)
-        return compliant / (ts - self.start_ts)
+        return compliant / (ts - self.start_ts - self.closed_ns)
 
     def close(self, end_ts: int) -> ObligationReport:
         self.update(end_ts, None, 0, None, 0)
-        session = end_ts - self.start_ts
+        session = end_ts - self.start_ts - self.closed_ns
         presence = self.compliant_ns / session if session > 0 else 0.0
         return ObligationReport(self.maker, self.compliant_ns, session, presence,
                                 presence >= self.obligation.min_presence)

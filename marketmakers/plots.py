@@ -2,7 +2,10 @@
 
 Each figure is a plain `matplotlib.figure.Figure` on an Agg canvas: no pyplot, so no global
 figure registry and no GUI backend, and a report can be written from a thread or a server.
-The x axis is hours since the session start. Empty or all-NaN series draw empty axes.
+Every figure names the contract it shows and its units. The x axis is hours since the session
+start (days for a session longer than two days). A multi-day session trades in daily windows
+(marketmakers/session.py): its lines break between windows rather than draw across the hours
+nobody traded. Empty or all-NaN series draw empty axes.
 """
 
 from __future__ import annotations
@@ -17,9 +20,15 @@ from marketmakers.record import SessionRecord
 
 SIZE_IN = (10, 5)
 DPI = 100
-NS_PER_HOUR = 3_600_000_000_000
+NS_PER_MINUTE = 60_000_000_000
+NS_PER_HOUR = 60 * NS_PER_MINUTE
+NS_PER_DAY = 24 * NS_PER_HOUR
 EVENT_KINDS = (("margin_call", "margin calls"), ("liquidation", "liquidations"),
                ("default", "defaults"))
+MAX_BINS = 120  # the resampled figures draw at most this many points: readable at 10 inches
+BIN_MINUTES = (1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1_440)
+AGGREGATES = {"sum": np.sum, "mean": np.mean, "p10": lambda v: np.percentile(v, 10),
+              "p90": lambda v: np.percentile(v, 90)}
 
 
 def session_start_ns(record: SessionRecord) -> int:
@@ -33,12 +42,78 @@ def session_start_ns(record: SessionRecord) -> int:
     return int(ts[0] - (ts[1] - ts[0])) if ts.size > 1 else int(ts[0])
 
 
+def _span_ns(record: SessionRecord) -> int:
+    ts = record.samples["ts"]
+    return int(ts[-1]) - session_start_ns(record) if len(ts) else 0
+
+
+def _time_unit(record: SessionRecord) -> tuple[int, str]:
+    """(ns per axis unit, the axis label): hours, or days past two days."""
+    if _span_ns(record) > 2 * NS_PER_DAY:
+        return NS_PER_DAY, "days since the session start"
+    return NS_PER_HOUR, "hours since the session start"
+
+
 def hours(record: SessionRecord, ts) -> np.ndarray:
-    """Hours since the session start, the common x axis of every figure."""
-    return (np.asarray(ts, dtype=np.int64) - session_start_ns(record)) / NS_PER_HOUR
+    """Time since the session start in the figures' unit (hours; days for a long session),
+    the common x axis of every figure."""
+    unit, _ = _time_unit(record)
+    return (np.asarray(ts, dtype=np.int64) - session_start_ns(record)) / unit
 
 
-def _end_hours(record: SessionRecord) -> float:
+def sample_interval_ns(record: SessionRecord) -> int:
+    """The sample interval: the summary's, else the most common step between samples."""
+    if "sample_interval_s" in record.summary:
+        return round(float(record.summary["sample_interval_s"]) * 1e9)
+    ts = np.asarray(record.samples["ts"], dtype=np.int64)
+    if ts.size < 2:
+        return NS_PER_MINUTE
+    steps, counts = np.unique(np.diff(ts), return_counts=True)
+    return int(steps[np.argmax(counts)])
+
+
+def duration(ns: int) -> str:
+    """'1-minute', '15-minute', '2-hour', '1-day': an interval's length as an adjective."""
+    minutes = ns / NS_PER_MINUTE
+    for size, name in ((1_440, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size and minutes % size == 0:
+            return f"{minutes // size:.0f}-{name}"
+    return f"{ns / 1e9:g}-second"
+
+
+def bin_text(record: SessionRecord, size: int) -> str:
+    """'15-minute means', or 'daily means over each day's 2-hour window'."""
+    window = record.summary.get("window_hours")
+    if record.summary.get("days") and window:
+        return (f"{'daily' if size == NS_PER_DAY else duration(size)} means over each day's "
+                f"{duration(round(window * NS_PER_HOUR))} window")
+    return f"{duration(size)} means"
+
+
+def per(ns: int) -> str:
+    """'per minute', 'per 15 minutes', 'per hour', 'per 2 hours'."""
+    count, name = duration(ns).split("-")
+    return f"per {name}" if count == "1" else f"per {count} {name}s"
+
+
+def contract(record: SessionRecord) -> str:
+    """The contract the series follow (the summary's primary symbol; a session that saw it
+    expire follows the next front month: 'SITF27 then SITG27')."""
+    symbols = [s for _, s in record.summary.get("primary_symbols") or ()]
+    if len(symbols) > 1:
+        return " then ".join(symbols)
+    return str(record.summary.get("primary_symbol") or "the primary contract")
+
+
+def price_unit(record: SessionRecord) -> str:
+    return str(record.summary.get("price_unit") or "USD per million SIT")
+
+
+def index_name(record: SessionRecord) -> str:
+    return str(record.summary.get("index_name") or "SIT")
+
+
+def _end(record: SessionRecord) -> float:
     ts = record.samples["ts"]
     return float(hours(record, ts[-1:])[0]) if len(ts) else 0.0
 
@@ -50,9 +125,9 @@ def _figure(record: SessionRecord, rows: int = 1):
     axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0]
     for ax in axes:
         ax.grid(True, alpha=0.3)
-    axes[-1].set_xlabel("hours since the session start")
-    if _end_hours(record) > 0:
-        axes[-1].set_xlim(0, _end_hours(record))
+    axes[-1].set_xlabel(_time_unit(record)[1])
+    if _end(record) > 0:
+        axes[-1].set_xlim(0, _end(record))
     return fig, axes
 
 
@@ -62,97 +137,192 @@ def _save(fig: Figure, path) -> Path:
     return path
 
 
-def _legend(ax) -> None:
+def _legend(ax, loc: str = "best") -> None:
     """A legend only when something is labelled (matplotlib warns on an empty one)."""
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc=loc, fontsize="small")
 
 
-def plot_price(record: SessionRecord, path) -> Path:
+def _gaps(record: SessionRecord, x: np.ndarray, ts, *series, step_ns: int | None = None) -> tuple:
+    """The series with a NaN put between two points further apart than two steps (the sample
+    interval, or `step_ns` for resampled series): the hours between a multi-day session's
+    windows, where a line breaks."""
+    ts = np.asarray(ts, dtype=np.int64)
+    if ts.size < 2:
+        return (x, *series)
+    cut = np.flatnonzero(np.diff(ts) > 2 * (step_ns or sample_interval_ns(record))) + 1
+    if cut.size == 0:
+        return (x, *series)
+    return tuple(np.insert(np.asarray(s, dtype=float), cut, np.nan) for s in (x, *series))
+
+
+def bin_ns(record: SessionRecord) -> int:
+    """The resampling interval: the shortest round length that leaves at most MAX_BINS bins
+    over the traded time (never shorter than the sample interval); a day in a multi-day
+    session (its window: a point a day)."""
+    days = record.summary.get("days")
+    if days:
+        return -(-int(days) // MAX_BINS) * NS_PER_DAY
+    step = sample_interval_ns(record)
+    traded = len(record.samples["ts"]) * step
+    for minutes in BIN_MINUTES:
+        size = minutes * NS_PER_MINUTE
+        if size >= step and traded / size <= MAX_BINS:
+            return size
+    return BIN_MINUTES[-1] * NS_PER_MINUTE
+
+
+def resample(record: SessionRecord, key: str, how: str, size_ns: int | None = None):
+    """(bin end times in ns, the values per bin) of a sample series over bins of `size_ns`
+    (`bin_ns` by default) counted from the session start, bins without a sample left out.
+    `how`: a key of AGGREGATES; NaN samples are ignored."""
+    size = size_ns or bin_ns(record)
+    ts = np.asarray(record.samples["ts"], dtype=np.int64)
+    values = np.asarray(record.samples[key], dtype=float)
+    if ts.size == 0:
+        return ts, values
+    # a sample closes its interval: the one at the bin's end belongs to that bin
+    which = (ts - session_start_ns(record) - 1) // size
+    bins, start = np.unique(which, return_index=True)
+    out = np.full(bins.size, np.nan)
+    for i, chunk in enumerate(np.split(values, start[1:])):
+        chunk = chunk[~np.isnan(chunk)]
+        if chunk.size:
+            out[i] = AGGREGATES[how](chunk)
+    return session_start_ns(record) + (bins + 1) * size, out
+
+
+def price_figure(record: SessionRecord) -> Figure:
     """Does the futures price follow the index, and the index the fundamental?"""
     s = record.samples
-    x = hours(record, s["ts"])
+    x, index, last, mark = _gaps(record, hours(record, s["ts"]), s["ts"], s["index_usd"],
+                                 s["last_usd"], s["mark_usd"])
     fig, (ax,) = _figure(record)
-    ax.plot(x, s["fundamental_usd"], color="0.6", lw=1, label="fundamental")
-    ax.plot(x, s["index_usd"], color="tab:green", lw=1.2, label="SIT index")
-    ax.plot(x, s["last_usd"], color="tab:blue", lw=1, label="futures last trade")
-    ax.plot(x, s["mark_usd"], color="tab:orange", lw=1, ls="--", label="futures mark")
-    ax.set_ylabel("price (USD)")
-    ax.set_title("Futures price, SIT index and fundamental")
+    name = index_name(record)
+    # the fundamental exists at all times: drawn through a multi-day session's nights too
+    ax.plot(hours(record, s["ts"]), s["fundamental_usd"], color="0.6", lw=1, label="fundamental")
+    ax.plot(x, index, color="tab:green", lw=1.2, label=f"{name} index")
+    ax.plot(x, last, color="tab:blue", lw=1, label=f"{contract(record)} last trade")
+    ax.plot(x, mark, color="tab:orange", lw=1, ls="--", label=f"{contract(record)} mark")
+    level = record.summary.get("scenario_level_usd")
+    if level:  # a multi-day session: the trend the scenario pulls the fundamental toward
+        ts, usd = zip(*level)
+        ax.plot(hours(record, ts), usd, color="0.3", lw=1.2, ls=":",
+                label=f"scenario level ({record.summary.get('scenario', '')})")
+    ax.set_ylabel(f"price ({price_unit(record)})")
+    window = record.summary.get("window_hours") if record.summary.get("days") else None
+    within = f" in each day's {duration(round(window * NS_PER_HOUR))} window" if window else ""
+    ax.set_title(f"{contract(record)} futures, the {name} index and the fundamental\n"
+                 f"{duration(sample_interval_ns(record))} samples{within}")
     _legend(ax)
-    return _save(fig, path)
+    return fig
 
 
-def plot_spread_depth(record: SessionRecord, path) -> Path:
-    """How tight and how deep is the top of the book over the session?"""
-    s = record.samples
-    x = hours(record, s["ts"])
+def spread_depth_figure(record: SessionRecord) -> Figure:
+    """How tight and how deep is the top of the book over the session? The samples are
+    resampled into at most MAX_BINS bins (15 minutes in a day): the mean with a band from the
+    10th to the 90th percentile of the samples in each bin, so a day of one-minute samples
+    reads as a curve, not as a barcode."""
+    size = bin_ns(record)
     fig, (top, bottom) = _figure(record, 2)
-    top.plot(x, s["spread_ticks"], color="tab:purple", lw=1, label="spread")
-    top.set_ylabel("spread (ticks)")
-    top.set_title("Spread and top-of-book depth")
-    bottom.step(x, s["bid_depth"], where="post", color="tab:green", lw=1, label="bid depth")
-    bottom.step(x, s["ask_depth"], where="post", color="tab:red", lw=1, label="ask depth")
-    bottom.set_ylabel("depth at best (lots)")
+    t, spread = resample(record, "spread_ticks", "mean", size)
+    _, low = resample(record, "spread_ticks", "p10", size)
+    _, high = resample(record, "spread_ticks", "p90", size)
+    x, spread, low, high = _gaps(record, hours(record, t), t, spread, low, high, step_ns=size)
+    top.fill_between(x, low, high, color="tab:purple", alpha=0.2, lw=0,
+                     label="10th-90th percentile")
+    top.plot(x, spread, color="tab:purple", lw=1.5, label="mean")
+    top.set_ylabel("spread (ticks of 0.001 USD)")
+    top.set_title(f"{contract(record)}: spread and depth at the best bid and ask\n"
+                  f"{bin_text(record, size)} of {duration(sample_interval_ns(record))} samples")
+    for key, color, label in (("bid_depth", "tab:green", "bid"), ("ask_depth", "tab:red", "ask")):
+        t, mean = resample(record, key, "mean", size)
+        _, low = resample(record, key, "p10", size)
+        _, high = resample(record, key, "p90", size)
+        x, mean, low, high = _gaps(record, hours(record, t), t, mean, low, high, step_ns=size)
+        bottom.fill_between(x, low, high, color=color, alpha=0.12, lw=0)
+        bottom.plot(x, mean, color=color, lw=1.5, label=f"{label} (mean; band 10th-90th pct.)")
+    bottom.set_ylabel("depth at the best (lots)")
     top.set_ylim(bottom=0)
     bottom.set_ylim(bottom=0)
-    _legend(top)
-    _legend(bottom)
-    return _save(fig, path)
+    _legend(top, "upper right")
+    _legend(bottom, "upper right")
+    return fig
 
 
-def plot_volume(record: SessionRecord, path) -> Path:
-    """When does the market trade, and how much in total?"""
+def volume_figure(record: SessionRecord) -> Figure:
+    """When does the market trade, and how much in total? Bars: lots per resampling bin of
+    the primary contract; line: its cumulative trades. The title gives the contract's trades
+    and, when the summary has them, the trades in every contract."""
     s = record.samples
-    x = hours(record, s["ts"])
+    size = bin_ns(record)
+    t, volume = resample(record, "volume", "sum", size)
     fig, (ax,) = _figure(record)
-    width = float(np.min(np.diff(x))) if x.size > 1 else 1 / 60
-    # a sample closes its interval: its bar covers (previous sample, ts]; one filled staircase
-    # draws them all (a day of one-minute bars as 1,440 rectangles took seconds to lay out)
-    if x.size:
-        ax.stairs(np.asarray(s["volume"], dtype=float), np.concatenate([[x[0] - width], x]),
-                  fill=True, color="tab:blue", alpha=0.6, label="volume per interval")
-    ax.set_ylabel("volume (lots per interval)")
+    if t.size:
+        # one filled staircase over every bin from the first to the last (a bin without a
+        # sample traded nothing): no seam between two bars, and fast to draw
+        ends = np.arange(t[0], t[-1] + size, size)
+        lots = np.zeros(ends.size)
+        lots[(t - t[0]) // size] = np.nan_to_num(volume)
+        ax.stairs(lots, hours(record, np.concatenate([[ends[0] - size], ends])), fill=True,
+                  color="#8fb8de", label=f"lots {per(size)}")
+    ax.set_ylabel(f"volume (lots {per(size)})")
     right = ax.twinx()
-    right.plot(x, np.cumsum(np.nan_to_num(np.asarray(s["trades"], dtype=float))),
-               color="tab:red", lw=1.2, label="cumulative trades")
+    trades = np.nan_to_num(np.asarray(s["trades"], dtype=float))
+    right.plot(hours(record, s["ts"]), np.cumsum(trades), color="tab:red", lw=1.2,
+               label="cumulative trades")
     right.set_ylabel("trades (cumulative)")
     ax.set_ylim(bottom=0)
     right.set_ylim(bottom=0)
     handles, labels = ax.get_legend_handles_labels()
     more_handles, more_labels = right.get_legend_handles_labels()
     ax.legend(handles + more_handles, labels + more_labels, loc="upper left", fontsize="small")
-    ax.set_title(f"Volume and trades ({int(np.nansum(s['trades']))} trades)")
-    return _save(fig, path)
+    ax.set_title(f"Volume and trades in {contract(record)}: {trade_count_text(record)}")
+    return fig
 
 
-def plot_makers(record: SessionRecord, path) -> Path:
+def trade_count_text(record: SessionRecord) -> str:
+    """'64,170 trades (87,850 in all contracts)': the plotted contract's trades, and the
+    summary's total when it counts more contracts than that one."""
+    own = int(np.nansum(np.asarray(record.samples["trades"], dtype=float)))
+    total = record.summary.get("trades")
+    text = f"{own:,} trades"
+    if isinstance(total, (int, np.integer)) and total != own:
+        text += f" ({int(total):,} in all contracts)"
+    return text
+
+
+def makers_figure(record: SessionRecord) -> Figure:
     """Does each market maker keep its inventory near flat, and does it make money?"""
-    x = hours(record, record.samples["ts"])
+    ts = record.samples["ts"]
     fig, (top, bottom) = _figure(record, 2)
     for name, series in record.makers.items():
-        top.step(x, series["inventory"], where="post", lw=1, label=name)
-        bottom.plot(x, series["pnl_usd"], lw=1, label=name)
+        x, inventory, pnl = _gaps(record, hours(record, ts), ts, series["inventory"],
+                                  series["pnl_usd"])
+        top.step(x, inventory, where="post", lw=1, label=name)
+        bottom.plot(x, pnl, lw=1, label=name)
     top.axhline(0, color="0.5", lw=0.8)
     bottom.axhline(0, color="0.5", lw=0.8)
-    top.set_ylabel("inventory (lots)")
-    bottom.set_ylabel("PnL (USD)")
-    top.set_title("Market makers: inventory and PnL" if record.makers else "No market makers")
+    top.set_ylabel("inventory (lots, all contracts)")
+    bottom.set_ylabel("PnL (USD, marked to market)")
+    top.set_title("Market makers: inventory and profit and loss, fees and rebates included "
+                  f"({duration(sample_interval_ns(record))} samples)"
+                  if record.makers else "No market makers")
     _legend(top)
     _legend(bottom)
-    return _save(fig, path)
+    return fig
 
 
 def _cumulative(ax, record: SessionRecord, ts, amounts, label: str) -> None:
     """A step from 0 at the session start, up by each amount at its time, flat to the end."""
     x = hours(record, ts)
     y = np.cumsum(amounts)
-    ax.step(np.concatenate([[0.0], x, [max(_end_hours(record), x[-1])]]),
+    ax.step(np.concatenate([[0.0], x, [max(_end(record), x[-1])]]),
             np.concatenate([[0], y, y[-1:]]), where="post", marker="o",
             markevery=list(range(1, len(x) + 1)), label=label)
 
 
-def plot_risk(record: SessionRecord, path) -> Path:
+def risk_figure(record: SessionRecord) -> Figure:
     """When did the clearinghouse call margin, liquidate and declare defaults, and which layers
     of the default waterfall paid for the losses?"""
     fig, (top, bottom) = _figure(record, 2)
@@ -165,7 +335,7 @@ def plot_risk(record: SessionRecord, path) -> Path:
     top.yaxis.get_major_locator().set_params(integer=True)
     top.set_ylim(bottom=0)
     top.set_ylabel("events (cumulative)")
-    top.set_title("Risk events: " + ", ".join(counts))
+    top.set_title("Risk events, every account and contract: " + ", ".join(counts))
     _legend(top)
 
     layers: dict[str, list[tuple[int, int]]] = {}  # in the order the waterfall drew them
@@ -179,15 +349,15 @@ def plot_risk(record: SessionRecord, path) -> Path:
     bottom.set_ylabel("drawn (USD, cumulative)")
     bottom.set_title("Default waterfall by layer" if layers else "Default waterfall: nothing drawn")
     _legend(bottom)
-    return _save(fig, path)
+    return fig
 
 
-PLOTS = {
-    "price.png": plot_price,
-    "spread_depth.png": plot_spread_depth,
-    "volume.png": plot_volume,
-    "makers.png": plot_makers,
-    "risk.png": plot_risk,
+FIGURES = {
+    "price.png": price_figure,
+    "spread_depth.png": spread_depth_figure,
+    "volume.png": volume_figure,
+    "makers.png": makers_figure,
+    "risk.png": risk_figure,
 }
 
 
@@ -195,4 +365,4 @@ def plot_all(record: SessionRecord, out_dir) -> dict[str, Path]:
     """Every figure into out_dir, file name -> path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    return {name: plot(record, out_dir / name) for name, plot in PLOTS.items()}
+    return {name: _save(figure(record), out_dir / name) for name, figure in FIGURES.items()}

@@ -1,4 +1,5 @@
-"""The report of a market session: a folder of JSON, CSV and PNG files, and a text summary.
+"""The report of a market session: a folder of JSON, CSV and PNG files, one HTML page that
+holds them all (marketmakers/page.py), and a text summary.
 
 Everything is read from a `SessionRecord`, so the report is tested on a record built by hand.
 CSV files are for a spreadsheet or pandas: times as integer ns (exact) next to ISO-8601 UTC
@@ -14,15 +15,17 @@ from pathlib import Path
 
 import numpy as np
 
+from marketmakers.page import PAGE, write_page
 from marketmakers.plots import plot_all
 from marketmakers.record import SAMPLE_KEYS, SessionRecord
 
 RISK_COLUMNS = ("ts", "time_utc", "kind", "account", "layer", "amount_cents")
 
 
-def write_report(record: SessionRecord, out_dir) -> dict[str, Path]:
-    """Write summary.json, samples.csv, makers.csv, risk_events.csv and the plots into out_dir
-    (created if missing); return file name -> path."""
+def write_report(record: SessionRecord, out_dir, event_log: Path | None = None) -> dict[str, Path]:
+    """Write summary.json, samples.csv, makers.csv, risk_events.csv, the plots and report.html
+    into out_dir (created if missing); return file name -> path. `event_log`, the session's
+    event log when it was written, is listed among the files (in summary.json and the page)."""
     record.check()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -32,10 +35,15 @@ def write_report(record: SessionRecord, out_dir) -> dict[str, Path]:
         "risk_events.csv": write_risk_events(record, out_dir / "risk_events.csv"),
         **plot_all(record, out_dir),
     }
-    summary = {**record.summary, "files": sorted([*files, "summary.json"])}
+    if event_log is not None:
+        files[Path(event_log).name] = Path(event_log)
+    names = sorted([*files, "summary.json", PAGE])
+    summary = {**record.summary, "files": names}
     path = out_dir / "summary.json"
     path.write_text(json.dumps(jsonable(summary), sort_keys=True, indent=2, allow_nan=False) + "\n")
-    return {"summary.json": path, **files}
+    files["summary.json"] = path
+    files[PAGE] = write_page(record, format_summary(record.summary), files, out_dir / PAGE)
+    return {name: files[name] for name in names}
 
 
 def jsonable(value):
@@ -124,6 +132,16 @@ def _obligations(summary: dict) -> list[str]:
     return lines
 
 
+def explain_facts(facts: dict) -> list[str]:
+    """What the stylized facts' names mean, in a few words (docs/sessions.md says more)."""
+    interval = facts.get("returns_interval_s")
+    returns = (f"{interval / 60:g}-minute returns of the mid" if isinstance(interval, (int, float))
+               else "returns of the mid")
+    return [f"({returns}; excess kurtosis > 0: fatter tails than a normal law;",
+            "acf(r, 1): lag-1 autocorrelation of returns, near 0 in real markets;",
+            "acf(|r|, 1) > 0: volatility clusters; spread in ticks, depth in lots; docs/sessions.md)"]
+
+
 def _stylized(facts: dict) -> str:
     names = (("excess_kurtosis", "excess kurtosis"), ("autocorr_returns_lag1", "acf(r, 1)"),
              ("autocorr_abs_returns_lag1", "acf(|r|, 1)"), ("mean_spread", "mean spread"),
@@ -148,13 +166,14 @@ def format_summary(summary: dict) -> str:
         rows.append(("volume", f"{_count(summary['volume'])} lots"))
     rows += [("mm obligations" if i == 0 else "", line)
              for i, line in enumerate(_obligations(summary))]
-    for key, label in (("margin_calls", "margin calls"), ("liquidations", "liquidations"),
-                       ("defaults", "defaults")):
+    for key, label in (("rejections", "rejections"), ("margin_calls", "margin calls"),
+                       ("liquidations", "liquidations"), ("defaults", "defaults")):
         if key in summary:
             rows.append((label, _count(summary[key])))
     facts = _stylized(summary.get("stylized_facts") or {})
     if facts:
         rows.append(("stylized facts", facts))
+        rows += [("", line) for line in explain_facts(summary["stylized_facts"])]
     if not rows:
         return "(no figures in the summary)"
     width = max(len(label) for label, _ in rows)

@@ -7,7 +7,7 @@
 cimport cython
 
 from marketmakers.timed_heap cimport (TimedHeap, free_heap, heap_first_ts, heap_len, heap_pop,
-                                      heap_push, new_heap)
+                                      heap_push, heap_shift, new_heap)
 
 
 cdef class Scheduler:

@@ -59,6 +59,15 @@ class Scheduler:
         self.executed += ran
         return ran
 
+    def shift(self, delta_ns: int) -> None:
+        """Move the clock and every pending action `delta_ns` later, in the same order: time
+        stands still for everything scheduled (a multi-day session skips the hours between
+        its trading windows this way)."""
+        if delta_ns < 0:
+            raise ValueError(f"cannot shift the clock back by {-delta_ns} ns")
+        heap_shift(self._heap, delta_ns)
+        self.now += delta_ns
+
     def __len__(self) -> int:
         return heap_len(self._heap)
 

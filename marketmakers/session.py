@@ -7,6 +7,17 @@ public market data (top of book, last trade, index) reaches every agent `md_late
 change. Index publications, mark and variation-margin cycles, expiries and samples for the
 report run on schedule. Everything random comes from per-name streams of one seed, so the same
 seed and configuration give the same event log (its SHA-256 is the session's digest).
+
+A session of several days (`days`) trades in a window of `window_hours` before each day's
+16:00 UTC fixing, and the clock jumps from one window's close to the next window's open (as
+the hedging study's compressed market does: marketmakers/hedging/market_runner.py). At each
+close the end-of-day mark and variation margin run as in a one-day session, each contract's
+daily settlement price is set (its mark, within the day's limits: the reference of the next
+day's band and limits), and resting orders are cancelled. Across the jump everything scheduled
+(agents' wake-ups, orders and messages in flight, the cycles) moves with the clock, so agents
+find the market as they left it, a night later: the fundamental, the index, the listing, the
+expiries and the variation margin follow the real calendar, and each window trades tick by
+tick as a one-day session does.
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ from marketmakers.record import SessionRecord
 from marketmakers.rng import stream
 from marketmakers.scenarios import load_scenario
 from marketmakers.scheduler import Scheduler
-from marketmakers.stylized import stylized_facts
+from marketmakers.stylized import returns_facts, stylized_facts
 from marketmakers.venue_port import LocalVenue
 
 NS_PER_YEAR = 365 * 86_400 * NS_PER_SECOND
@@ -55,6 +66,8 @@ class SessionConfig:
     gpu_scenario: str = "gpu-baseline"  # drives the GPU-hour fundamental
     seed: int = 1
     hours: float = 24.0  # one trading day: 16:00 UTC to 16:00 UTC, the daily fixing
+    days: int = 0  # > 0: that many days, each trading `window_hours` before its fixing (not hours)
+    window_hours: float = 2.0  # a multi-day session's daily trading window
     start: str = "2027-01-04T16:00:00+00:00"  # ISO 8601, UTC
     agents: AgentsConfig = field(default_factory=default_agents)
     fundamental_step_s: float = 1.0  # resolution of the pre-simulated fundamental
@@ -70,8 +83,26 @@ class SessionConfig:
             dt = dt.replace(tzinfo=UTC)
         return int(dt.timestamp()) * NS_PER_SECOND
 
+    def span_ns(self) -> int:
+        """From the start to the end: `hours`, or `days` whole days."""
+        if self.days:
+            return self.days * NS_PER_DAY
+        return round(self.hours * 3_600 * NS_PER_SECOND)
+
+    def window_ns(self) -> int:
+        """The trading time of each day (a one-day session: all of it)."""
+        return round(self.window_hours * 3_600 * NS_PER_SECOND) if self.days else self.span_ns()
+
     def __post_init__(self):
+        window_s = self.window_hours * 3_600
         checks = ((self.hours > 0, "hours must be > 0"),
+                  (isinstance(self.days, int) and self.days >= 0, "days must be an integer >= 0"),
+                  (not self.days or 0 < self.window_hours <= 24,
+                   "window_hours must be > 0 and at most 24"),
+                  (not self.days or (window_s % self.mark_interval_s == 0
+                                     and window_s % self.sample_interval_s == 0),
+                   f"window_hours must be a whole number of mark intervals "
+                   f"({self.mark_interval_s:g} s): each day's last mark falls on its close"),
                   (self.fundamental_step_s > 0 and self.mark_interval_s > 0
                    and self.sample_interval_s > 0 and self.standing_interval_s > 0,
                    "intervals must be > 0"),
@@ -113,7 +144,7 @@ class Session(SessionView):
                  progress=None, log_path=None):
         self.config = config
         self.start_ts = config.start_ts()
-        self.end_ts = self.start_ts + round(config.hours * 3_600 * NS_PER_SECOND)
+        self.end_ts = self.start_ts + config.span_ns()
         self.scheduler = Scheduler(self.start_ts)
         self.venue = venue if venue is not None else Venue(gate=default_clearinghouse())
         self.port = LocalVenue(self.venue)
@@ -155,6 +186,7 @@ class Session(SessionView):
         self.samples: dict[str, list] = {}
         self.maker_series: dict[str, dict[str, list]] = {}
         self.primary: str | None = None
+        self.primaries: list = []
         self.wall_s = 0.0
         self._listed: dict[str, list] = {}
         self.listing_version = 0  # moves when a contract is listed or stops trading
@@ -253,17 +285,71 @@ class Session(SessionView):
             agent.start(self)
         for maker in self.makers:  # each on the contract it quotes
             self.trackers[maker.account] = ObligationTracker(maker.name, maker.obligation, self.start_ts)
-        chunk = max(1, (self.end_ts - self.start_ts) // 100)
-        t = self.start_ts
-        while t < self.end_ts:
-            t = min(self.end_ts, t + chunk)
-            s.run_until(t)
-            gc.freeze()
-            if self.progress is not None:
-                self.progress((t - self.start_ts) / (self.end_ts - self.start_ts))
+        if cfg.days:
+            self._run_windows()
+        else:
+            chunk = max(1, (self.end_ts - self.start_ts) // 100)
+            t = self.start_ts
+            while t < self.end_ts:
+                t = min(self.end_ts, t + chunk)
+                s.run_until(t)
+                gc.freeze()
+                if self.progress is not None:
+                    self.progress((t - self.start_ts) / (self.end_ts - self.start_ts))
         self._close()
         self.wall_s = time.perf_counter() - wall
         return self.record()
+
+    def _run_windows(self) -> None:
+        """Each day's window, then its close and the jump to the next window's open."""
+        s = self.scheduler
+        days, window = self.config.days, self.config.window_ns()
+        chunk = max(1, window // 10)
+        for day in range(days):
+            close = self.start_ts + (day + 1) * NS_PER_DAY
+            if close - window > s.now:
+                self._skip_to(close - window)
+            t = close - window
+            while t < close:
+                t = min(close, t + chunk)
+                s.run_until(t)
+                gc.freeze()
+                if self.progress is not None:
+                    self.progress((day * window + t - (close - window)) / (days * window))
+            if day + 1 < days and window < NS_PER_DAY:
+                self._close_window(close)
+
+    def _close_window(self, ts: int) -> None:
+        """A day's window closes (its end-of-day mark has run at the fixing): each contract's
+        daily settlement price is set, and resting orders are cancelled (through the hours the
+        jump leaves out they would have been requoted; a stale quote left for the next open is
+        one the first taker picks off)."""
+        for market in self.venue.markets():
+            if market.state == "expired":
+                continue
+            price = self.port.mark(market.symbol)
+            if price is None:
+                continue
+            if market.limit_high is not None:  # a settlement cannot pass the day's limits
+                price = min(max(price, market.limit_low), market.limit_high)
+            self._system(C.SetReferencePrice(ts, market.symbol, price, True))
+        for agent in self.agents:
+            self._system(C.CancelAll(ts, agent.account, None))
+
+    def _skip_to(self, ts: int) -> None:
+        """The market is closed until `ts`: the clock jumps there with everything scheduled
+        (the agents' messages keep their order), the makers' obligations leave the closed
+        hours out, and the index is published at the open."""
+        now = self.scheduler.now
+        gap = ts - now
+        self.scheduler.shift(gap)
+        for agent in self.agents:
+            if agent.inbox_ts > now:
+                agent.inbox_ts += gap
+        for tracker in self.trackers.values():
+            tracker.closed(now, ts)
+        self._system(C.AdvanceTime(ts))
+        self._index_cycle()
 
     def _repeat(self, action, interval_ns: int, at_end: bool = True) -> None:
         """Run `action` every interval from the start; at the session's end too if `at_end`."""
@@ -291,6 +377,7 @@ class Session(SessionView):
         self._system(C.MarkCycle(ts))
         listed = self.port.listed(self.scenario.index_name)
         self.primary = self.config.agents.obligation_symbol(listed)
+        self.primaries = [[ts, self.primary]]  # [since, symbol]: the report's contract over time
         for symbol, _ in listed:
             self.md[symbol] = self.port.top(symbol)
 
@@ -316,8 +403,16 @@ class Session(SessionView):
             if market.state != "expired" and ts >= market.spec.last_trade_ts:
                 self._system(C.ExpireContract(ts, market.symbol))
         self._system(C.ListContracts(ts))
+        if self.primary is not None and self.venue.market(self.primary).state == "expired":
+            self._follow_front(ts)
         end_of_day = (ts - 16 * 3_600 * NS_PER_SECOND) % NS_PER_DAY == 0
         self._system(C.MarkCycle(ts, end_of_day))
+
+    def _follow_front(self, ts: int) -> None:
+        """The report's contract expired: its series go on with the contract the makers
+        quote now (the new front month), as the makers themselves move on."""
+        self.primary = self.config.agents.obligation_symbol(self.port.listed(self.scenario.index_name))
+        self.primaries.append([ts, self.primary])
 
     def _review_standing(self) -> None:
         """Market makers keep their fee rebate while their presence so far meets the bar."""
@@ -515,9 +610,18 @@ class Session(SessionView):
                 waterfall[e["layer"]] += e["amount_cents"]
         facts = self._stylized(samples)
         summary = {
-            "scenario": self.config.scenario, "seed": self.config.seed, "hours": self.config.hours,
+            "scenario": self.config.scenario, "seed": self.config.seed,
+            "hours": self.config.span_ns() / (3_600 * NS_PER_SECOND),
+            "days": self.config.days, "window_hours": self.config.window_hours if self.config.days else None,
+            "trading_hours": self.config.days * self.config.window_hours if self.config.days else None,
             "start": self.config.start, "start_ts": self.start_ts, "end_ts": self.end_ts,
-            "primary_symbol": self.primary,
+            "primary_symbol": self.primaries[0][1] if self.primaries else None,
+            "primary_symbols": self.primaries,
+            # what the report's figures name: the index and the unit of every price
+            "index_name": self.scenario.index_name,
+            "price_unit": (self.venue.market(self.primary).spec.product.quote_unit
+                           if self.primary else None),
+            "sample_interval_s": self.config.sample_interval_s,
             "agents": dict(Counter(a.kind for a in self.agents)),
             "events": self.events, "commands": self.commands,
             "wall_s": round(self.wall_s, 3),
@@ -537,8 +641,26 @@ class Session(SessionView):
             "rejections": sum(a.rejections for a in self.agents),
             "stylized_facts": facts,
         }
+        if self.config.days:
+            summary["scenario_level_usd"] = self._scenario_level()
         return SessionRecord(summary=summary, samples=samples, makers=makers,
                              risk_events=list(self.risk_events))
+
+    def _scenario_level(self) -> list[list]:
+        """[ts, USD] at each day's fixing: the level the scenario's fundamental reverts to,
+        exp(theta(t) + lambda mu_J / kappa) (the stationary mean of its log with jumps,
+        docs/price-model.md), the trend a multi-day session's price plot draws."""
+        p = self.scenario.params
+        days = np.arange(self.config.days + 1)
+        log_level = p.theta(days / 365.0) + p.jump_rate * p.jump_mean / p.kappa
+        return [[self.start_ts + int(d) * NS_PER_DAY, float(v)] for d, v in zip(days, np.exp(log_level))]
+
+    def _window_returns(self, ts, mid, step: int) -> np.ndarray:
+        """Log returns of the mid every `step` samples within each trading window, joined."""
+        cuts = np.flatnonzero(np.diff(ts) > 2 * self.config.sample_interval_s * NS_PER_SECOND) + 1
+        windows = [w[::step] for w in np.split(mid, cuts)]
+        windows = [w[~np.isnan(w)] for w in windows]
+        return np.concatenate([np.diff(np.log(w)) for w in windows if w.size > 1] or [np.empty(0)])
 
     def _stylized(self, samples: dict) -> dict:
         """Stylized facts of the primary contract's mid (trade prices bounce between bid and
@@ -550,13 +672,24 @@ class Session(SessionView):
         mid = (samples["bid_usd"] + samples["ask_usd"]) / 2
         step = round(self.config.returns_interval_s / self.config.sample_interval_s)
         step = max(1, min(step, len(mid) // 30))  # a short session: shorter returns, not too few
-        prices = mid[::step]
-        prices = prices[~np.isnan(prices)]
-        if prices.size < 4:
-            return {}
         spreads = samples["spread_ticks"][~np.isnan(samples["spread_ticks"])]
         depth = (samples["bid_depth"] + samples["ask_depth"]) / 2
-        facts = stylized_facts(prices, spreads, depth)
+        if self.config.days:  # the returns within each day's window, not across the nights
+            returns = self._window_returns(samples["ts"], mid, step)
+            if returns.size < 3:
+                return {}
+            facts = returns_facts(returns, spreads, depth)
+            facts["returns_interval_s"] = step * self.config.sample_interval_s
+            every = self._window_returns(samples["ts"], mid, 1)
+            if every.size >= 3:
+                facts["autocorr_returns_lag1_at_sample_interval"] = returns_facts(every)["autocorr_returns_lag1"]
+            return facts
+        else:
+            prices = mid[::step]
+            prices = prices[~np.isnan(prices)]
+            if prices.size < 4:
+                return {}
+            facts = stylized_facts(prices, spreads, depth)
         facts["returns_interval_s"] = step * self.config.sample_interval_s
         every = mid[~np.isnan(mid)]
         if every.size >= 4:

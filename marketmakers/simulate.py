@@ -1,7 +1,8 @@
 """`sitex simulate`: run an agent-based market session and write its report.
 
 With no arguments: one simulated trading day (24 h from 16:00 UTC) of the `baseline` scenario
-with the default agents (5 market makers, 200 others), seed 1, report in ./sitex-session.
+with the default agents (5 market makers, 200 others), seed 1, report in ./sitex-session
+(report.html holds the summary and the plots; the event log is events.csv.gz).
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import sys
 from pathlib import Path
 
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+from marketmakers.page import PAGE
 from marketmakers.report import format_summary, write_report
 from marketmakers.scenarios import ScenarioError, list_scenarios, load_scenario
 from marketmakers.session import Session, SessionConfig
+
+
+EVENT_LOGS = {"gzip": "events.csv.gz", "csv": "events.csv"}
 
 
 def sit_scenarios() -> list[str]:
@@ -22,14 +27,27 @@ def sit_scenarios() -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="sitex simulate", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--scenario", default="baseline",
                     help=f"price scenario of the SIT fundamental: {', '.join(sit_scenarios())}")
     ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
-    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (default: one day)")
-    ap.add_argument("--agents", type=Path, help="agents file (TOML, like marketmakers/agents/agents.toml)")
+    ap.add_argument("--hours", type=float, default=24.0, help="simulated hours (without --days)")
+    ap.add_argument("--days", type=int, default=0,
+                    help="a session of D days instead: each day trades --window-hours before its "
+                         "16:00 UTC fixing (end-of-day variation margin, daily settlement prices, "
+                         "expiries as they fall), the clock jumping from one close to the next "
+                         "open (docs/sessions.md, \"Sessions of many days\"); 0: --hours")
+    ap.add_argument("--window-hours", type=float, default=SessionConfig.window_hours,
+                    help="with --days: the trading window of each day, a multiple of 0.25")
+    ap.add_argument("--agents", type=Path,
+                    help="agents file (TOML, like marketmakers/agents/agents.toml); None: the "
+                         "built-in population, 5 market makers and 200 others")
     ap.add_argument("--out", type=Path, default=Path("sitex-session"), help="report directory")
     ap.add_argument("--start", default=SessionConfig.start, help="session start, ISO 8601 UTC")
+    ap.add_argument("--event-log", choices=tuple(EVENT_LOGS), default="gzip",
+                    help="the event log's format: gzip (events.csv.gz, about 6x smaller) or csv "
+                         "(events.csv); the digest is the SHA-256 of the same CSV text either way")
     ap.add_argument("--json", action="store_true", help="print one JSON object with the figures")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
@@ -44,21 +62,25 @@ def run(args) -> int:
     try:
         agents = load_agents(args.agents) if args.agents else default_agents()
         config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,
-                               start=args.start, agents=agents)
+                               days=args.days, window_hours=args.window_hours, start=args.start,
+                               agents=agents)
         args.out.mkdir(parents=True, exist_ok=True)
+        log_path = args.out / EVENT_LOGS[args.event_log]
         with _progress(not args.no_progress) as progress:
-            session = Session(config, progress=progress, log_path=args.out / "events.csv")
+            session = Session(config, progress=progress, log_path=log_path)
             record = session.run()
     except (AgentsConfigError, ScenarioError, ValueError, OSError) as e:
         print(f"sitex simulate: {e}", file=sys.stderr)
         return 2
-    files = write_report(record, args.out)
+    record.summary["event_log"] = log_path.name
+    files = write_report(record, args.out, event_log=log_path)
     record.summary["report"] = str(args.out)
     if args.json:
         print(json.dumps(record.summary, sort_keys=True, default=_plain))
     else:
         print(format_summary(record.summary))
-        print(f"report: {args.out}/ ({', '.join(sorted(p.name for p in files.values()))}, events.csv)")
+        print(f"report: {args.out}/{PAGE} (open it in a browser; beside it: "
+              f"{', '.join(name for name in files if name != PAGE)})")
     return 0
 
 

@@ -37,7 +37,15 @@ def autocorrelation(x, lag: int = 1) -> float:
 def stylized_facts(prices, spreads=None, depths=None) -> dict:
     """Kurtosis, return autocorrelation at lag 1, absolute-return autocorrelation at lag 1,
     and the mean spread and top-of-book depth when given."""
-    r = log_returns(prices)
+    return returns_facts(log_returns(prices), spreads, depths)
+
+
+def returns_facts(r, spreads=None, depths=None) -> dict:
+    """The same facts from the log returns themselves (a multi-day session joins its windows'
+    returns, leaving out the jumps from one window's close to the next open)."""
+    r = np.asarray(r, dtype=float)
+    if r.ndim != 1 or r.size < 3:
+        raise ValueError("need a 1-d series of at least three returns")
     facts = {
         "returns": int(r.size),
         "excess_kurtosis": excess_kurtosis(r),

@@ -95,6 +95,12 @@ cdef inline object heap_pop(TimedHeap *heap):
     return result
 
 
+cdef inline void heap_shift(TimedHeap *heap, long long delta) noexcept:
+    cdef Py_ssize_t i
+    for i in range(heap.size):
+        heap.entries[i].ts += delta
+
+
 cdef inline void free_heap(TimedHeap *heap) noexcept:
     cdef Py_ssize_t i
     if heap == NULL:

@@ -11,7 +11,7 @@ form that lets the compiled modules' `cimport` stand beside it (as clearing/fast
 
 from heapq import heappop, heappush
 
-__all__ = ["new_heap", "heap_push", "heap_len", "heap_first_ts", "heap_pop", "free_heap"]
+__all__ = ["new_heap", "heap_push", "heap_len", "heap_first_ts", "heap_pop", "heap_shift", "free_heap"]
 
 
 def new_heap() -> list:
@@ -34,6 +34,11 @@ def heap_first_ts(heap: list) -> int:
 def heap_pop(heap: list) -> object:
     """Take the earliest item off a heap that is not empty (of equal times, the first pushed)."""
     return heappop(heap)[2]
+
+
+def heap_shift(heap: list, delta: int) -> None:
+    """Every item `delta` later: adding the same amount to every time keeps the heap's order."""
+    heap[:] = [(ts + delta, seq, item) for ts, seq, item in heap]
 
 
 def free_heap(heap: list) -> None:

@@ -31,14 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--scenario", default="demand-explosion",
                     help=f"price scenario: {', '.join(list_scenarios())}")
-    ap.add_argument("--paths", type=int, help="Monte Carlo paths (default: defaults.toml, 10,000)")
+    ap.add_argument("--paths", type=int, help="Monte Carlo paths (None: defaults.toml's, 10,000)")
     ap.add_argument("--seed", type=int, default=1, help="root seed of every random stream")
-    ap.add_argument("--months", type=int, help="contract months hedged (default 12)")
+    ap.add_argument("--months", type=int, help="contract months hedged (None: defaults.toml's, 12)")
     ap.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                     help=f"override a setting (repeatable): {', '.join(SETTABLE)}")
     ap.add_argument("--through-market", action="store_true",
                     help="also run the programmes on the venue, in market sessions on the same paths")
-    ap.add_argument("--out", type=Path, help="write plots and CSV tables to this directory")
+    ap.add_argument("--out", type=Path,
+                    help="write plots and CSV tables to this directory (None: only the table)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap

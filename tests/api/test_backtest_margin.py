@@ -49,3 +49,14 @@ def test_a_margin_too_thin_shows_up_red(monkeypatch):
 
 def test_unknown_scenario_exits_2(capsys):
     assert cli.main(["backtest-margin", "--scenario", "nope"]) == 2
+
+
+def test_the_table_says_what_its_columns_mean(capsys):
+    assert cli.main(["backtest-margin", "--scenario", "baseline", "--paths", "50"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("scenario"))
+    assert header.split()[-2:] == ["p", "zone"]  # "kupiec p", then "zone"
+    # every column named in the header is explained below the table
+    for term in ("scan:", "coverage:", "breaches:", "kupiec p:", "zone:"):
+        assert term in out, term
+    assert "green up to 4" in out and "1% of the time" in out

@@ -67,3 +67,21 @@ def test_bench_api_takes_the_ratio_round_by_round(capsys):
     assert row["rounds"] == 3 and len(row["round_ratios"]) == 3
     assert row["ratio"] == sorted(row["round_ratios"])[1]  # the median
     assert result["commands"] >= row["orders"] > row["orders_per_s"] * 0.3
+
+
+def test_serve_and_the_api_doc_name_the_same_endpoint_for_the_admin_index_source():
+    """`sitex serve --index-source admin` tells providers where to send their quotes: the
+    endpoint docs/api.md names for it, and one the app serves."""
+    import re
+    from pathlib import Path
+
+    from api.app import Settings, create_app
+
+    action = next(a for a in cli.parser_for("serve")._actions if "--index-source" in a.option_strings)
+    named = re.findall(r"POST (/v1/admin/[\w/-]+)", action.help)
+    assert named == ["/v1/admin/provider-quotes"]
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    bullet = " ".join(doc[doc.index("* Index source."):].split("\n* ", 1)[0].split())
+    assert f"`admin`: providers submit quotes through `POST {named[0]}`" in bullet
+    routes = {r.path for r in create_app(Settings(gate=None)).routes}
+    assert named[0] in routes

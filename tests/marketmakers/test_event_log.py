@@ -1,6 +1,7 @@
 """The session's event log: CSV layout, digest = SHA-256 of the file, spilling to pickles."""
 
 import csv
+import gzip
 import hashlib
 import io
 
@@ -87,3 +88,16 @@ def test_any_text_is_quoted_so_that_the_file_reads_back(account, symbol, text, p
     assert list(csv.reader(io.StringIO(written, newline=""))) == expected
     if "\r" not in account + symbol + text:  # byte for byte what the csv module writes
         assert written == reference_csv(events)
+
+
+def test_a_gzip_log_holds_the_same_csv_and_has_the_same_digest(tmp_path):
+    """The digest is defined on the CSV text, so it compares across formats; the compressed
+    bytes carry no time or name, so they are the same for the same events too."""
+    log = EventLog()
+    log.extend(sample_events(500))
+    plain, packed, again = tmp_path / "events.csv", tmp_path / "events.csv.gz", tmp_path / "a.csv.gz"
+    digest = log.write(plain)
+    assert log.write(packed) == digest == log.write(again)
+    assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
+    assert packed.read_bytes() == again.read_bytes()
+    assert packed.stat().st_size < plain.stat().st_size / 4

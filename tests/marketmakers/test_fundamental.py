@@ -134,3 +134,20 @@ def test_bad_steps_are_refused_before_any_state_changes():
         with pytest.raises(ValueError):
             f.advance(dt)
     assert f.price == pytest.approx(2.0) and f.t_years == 0.0
+
+
+def test_one_path_is_stepped_bit_for_bit_as_the_vectorised_loop_steps_it():
+    """A session's single path takes a faster loop on floats: the same two roundings a step,
+    so the same path to the last bit (the sessions' digests depend on it)."""
+    from marketmakers.fundamental import ExactStep
+    from marketmakers.scenarios import load_scenario
+
+    params = load_scenario("demand-explosion").params
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((1, 50_000))
+    jumps = np.where(rng.random((1, 50_000)) < 0.001, 0.05, 0.0)
+    step = ExactStep(params, 1 / 31_536_000, 0.0, 50_000)
+    one = step.paths(0.7, z, jumps)
+    two = step.paths(0.7, np.vstack([z, z]), np.vstack([jumps, jumps]))  # the general loop
+    assert one.shape == (1, 50_001)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[0], two[1])

@@ -1,11 +1,14 @@
-"""The session report on records built by hand: every file written, readable and consistent."""
+"""The session report on records built by hand: every file written, readable and consistent;
+every figure names its contract and units; the page holds everything and needs no network."""
 
+import base64
 import csv
 import json
+from html.parser import HTMLParser
 
 import numpy as np
 
-from marketmakers.plots import plot_risk
+from marketmakers.plots import FIGURES, bin_ns, resample, risk_figure
 from marketmakers.record import SAMPLE_KEYS, SessionRecord
 from marketmakers.report import format_summary, jsonable, write_report
 
@@ -13,7 +16,7 @@ START = 1_798_761_600_000_000_000  # 2027-01-01T00:00:00Z in ns
 STEP = 60_000_000_000  # one-minute samples
 N = 300
 FILES = {"summary.json", "samples.csv", "makers.csv", "risk_events.csv", "price.png",
-         "spread_depth.png", "volume.png", "makers.png", "risk.png"}
+         "spread_depth.png", "volume.png", "makers.png", "risk.png", "report.html"}
 
 FULL_SUMMARY = {
     "scenario": "calm", "seed": 7, "events": 123_456, "events_per_s": 41_152.3, "trades": 812,
@@ -133,7 +136,10 @@ def test_summary_values_become_strict_json():
 def test_the_risk_figure_of_a_quiet_session_says_there_was_nothing(tmp_path):
     record = quiet_record()
     record.samples = {k: v[:0] for k, v in record.samples.items()}  # not even one sample
-    assert plot_risk(record, tmp_path / "risk.png").stat().st_size > 0
+    fig = risk_figure(record)
+    fig.savefig(tmp_path / "risk.png")
+    assert (tmp_path / "risk.png").stat().st_size > 0
+    assert "no margin calls, no liquidations, no defaults" in fig.axes[0].get_title()
 
 
 def test_format_summary_full():
@@ -155,3 +161,115 @@ def test_format_summary_minimal():
     assert format_summary({"events": 40}).split() == ["events", "40"]
     assert format_summary({"mm_obligations": {"mm-a": {"met": True}}}).split() == [
         "mm", "obligations", "mm-a", "met"]
+
+
+def test_format_summary_prints_rejections_and_says_what_the_facts_mean():
+    text = format_summary({**FULL_SUMMARY, "rejections": 1_234})
+    assert any(line.split() == ["rejections", "1,234"] for line in text.splitlines())
+    assert "excess kurtosis > 0: fatter tails than a normal law" in text
+    assert "acf(r, 1): lag-1 autocorrelation of returns" in text
+    assert "docs/sessions.md" in text
+
+
+def named_record() -> SessionRecord:
+    record = busy_record()
+    record.summary.update(primary_symbol="SITH27", price_unit="USD per 1 million SIT",
+                          index_name="SIT", sample_interval_s=60.0, start_ts=START,
+                          trades=5_000)
+    return record
+
+
+def titles_and_labels(fig) -> str:
+    return " | ".join(t for ax in fig.axes for t in (ax.get_title(), ax.get_ylabel()))
+
+
+def test_every_figure_names_its_contract_and_units():
+    record = named_record()
+    figures = {name: figure(record) for name, figure in FIGURES.items()}
+    price = titles_and_labels(figures["price.png"])
+    assert "SITH27" in price and "price (USD per 1 million SIT)" in price
+    assert "\n1-minute samples" in price
+    spread = titles_and_labels(figures["spread_depth.png"])
+    assert "SITH27" in spread and "ticks of 0.001 USD" in spread and "(lots)" in spread
+    assert "\n5-minute means of 1-minute samples" in spread  # 300 samples: 60 bins of 5 minutes
+    volume = titles_and_labels(figures["volume.png"])
+    own = int(record.samples["trades"].sum())
+    # the title counts the plotted contract's trades, names it, and gives the session's total
+    assert f"in SITH27: {own:,} trades (5,000 in all contracts)" in volume
+    assert "lots per 5 minutes" in volume
+    makers = titles_and_labels(figures["makers.png"])
+    assert "lots, all contracts" in makers and "PnL (USD" in makers
+    assert "every account and contract" in titles_and_labels(figures["risk.png"])
+
+
+def test_the_volume_title_matches_the_summary_when_one_contract_traded():
+    record = named_record()
+    record.summary["trades"] = int(record.samples["trades"].sum())
+    title = FIGURES["volume.png"](record).axes[0].get_title()
+    assert title.endswith(f"{record.summary['trades']:,} trades") and "all contracts" not in title
+
+
+def test_a_day_of_minute_samples_is_resampled_into_fifteen_minute_bins():
+    n = 1_440
+    rng = np.random.default_rng(3)
+    ts = START + STEP * np.arange(1, n + 1, dtype=np.int64)
+    spread = rng.integers(1, 7, n).astype(float)
+    spread[100:130] = np.nan  # an empty side for half an hour
+    samples = {k: np.zeros(n) for k in SAMPLE_KEYS}
+    samples.update(ts=ts, spread_ticks=spread)
+    record = SessionRecord(summary={"start_ts": START}, samples=samples)
+    assert bin_ns(record) == 15 * STEP
+    ends, means = resample(record, "spread_ticks", "mean")
+    assert len(ends) == 96 and ends[0] == START + 15 * STEP and ends[-1] == ts[-1]
+    expected = [np.mean(c[~np.isnan(c)]) if (~np.isnan(c)).any() else np.nan
+                for c in spread.reshape(96, 15)]
+    assert np.allclose(means, expected, equal_nan=True)
+    ends, volume = resample(record, "spread_ticks", "sum")
+    assert np.nansum(volume) == np.nansum(spread)
+    line = FIGURES["spread_depth.png"](record).axes[0].get_lines()[0]
+    assert len(line.get_xdata()) == 96  # a curve of 96 points, not a barcode of 1,440
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.links, self.text = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img":
+            self.images.append(attrs["src"])
+        for key in ("href", "src"):
+            if key in attrs and tag != "img":
+                self.links.append(attrs[key])
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_the_page_holds_the_summary_plots_obligations_and_risk_events_offline(tmp_path):
+    record = named_record()
+    events_log = tmp_path / "events.csv.gz"
+    events_log.write_bytes(b"")
+    files = write_report(record, tmp_path, event_log=events_log)
+    assert "events.csv.gz" in json.loads((tmp_path / "summary.json").read_text())["files"]
+    html = files["report.html"].read_text(encoding="utf-8")
+    page = _Page()
+    page.feed(html)
+    text = " ".join(page.text)
+    # every plot embedded as it was written, nothing fetched from anywhere
+    assert len(page.images) == 5
+    pngs = {files[name].read_bytes() for name in FIGURES}
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]) in pngs
+    assert "http://" not in html and "https://" not in html and "<script" not in html
+    assert all(link in {p.name for p in files.values()} for link in page.links)
+    assert "events.csv.gz" in page.links
+    # the summary, the makers' obligations and the risk events
+    assert "5,000" in text and "SITH27" in text
+    assert "mm-long-name" in text and "NOT met" in text and "71.0%" in text
+    for kind in ("margin_call", "liquidation", "default", "waterfall"):
+        assert kind in text
+    assert "defaulter_margin" in text and "6,000.00" in text  # 600,000 cents drawn
+    assert "excess kurtosis" in text  # the terms explained

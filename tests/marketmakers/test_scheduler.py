@@ -110,3 +110,20 @@ def test_a_dropped_scheduler_lets_go_of_the_actions_it_held():
     del s, thing
     gc.collect()
     assert held() is None
+
+
+def test_a_shift_moves_the_clock_and_every_pending_action_in_order():
+    s = Scheduler(0)
+    log = []
+    for ts, name in ((30, "c"), (10, "a1"), (10, "a2"), (20, "b")):
+        s.at(ts, lambda name=name: log.append((s.now, name)))
+    s.run_until(5)
+    s.shift(1_000)
+    assert s.now == 1_005
+    with pytest.raises(ValueError):
+        s.at(1_004, log.append, "late")  # the past moved too
+    s.at(1_015, lambda: log.append((s.now, "new")))
+    s.run_until(2_000)
+    assert log == [(1_010, "a1"), (1_010, "a2"), (1_015, "new"), (1_020, "b"), (1_030, "c")]
+    with pytest.raises(ValueError):
+        s.shift(-1)

@@ -2,12 +2,14 @@
 proven from the event log, the schedule of index, marks and variation margin, an expiry inside
 a session, margin calls and liquidation, and the summary's promised keys."""
 
+import gzip
 import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime
 from itertools import pairwise
 
 import pytest
@@ -119,7 +121,8 @@ def test_the_digest_does_not_depend_on_the_process_hash_seed(tmp_path):
              "--no-progress", "--seed", "5", "--agents", str(agents), "--out", str(out)],
             env=env, capture_output=True, text=True, check=True, timeout=120)
         digest = json.loads(done.stdout)["digest"]
-        assert digest == hashlib.sha256((out / "events.csv").read_bytes()).hexdigest()
+        csv_text = gzip.decompress((out / "events.csv.gz").read_bytes())
+        assert digest == hashlib.sha256(csv_text).hexdigest()
         digests.append(digest)
     assert digests[0] == digests[1]
 
@@ -446,3 +449,129 @@ def test_the_summary_has_the_promised_keys(small):
         assert key in facts, key
     assert facts["mean_spread"] > 0 and facts["mean_depth"] > 0
     assert -1 <= facts["autocorr_returns_lag1"] <= 1
+
+
+# ---------------------------------------------------------------------------- many days
+
+DAY = 86_400 * NS_PER_SECOND
+WINDOW = HOUR // 2
+
+
+@pytest.fixture(scope="module")
+def days():
+    """Three days from the 27 January 16:00 fixing, trading half an hour before each of the
+    next three fixings: the front month's last trading day (29 January) falls in the middle."""
+    return run(seed=4, days=3, window_hours=0.5, start="2027-01-27T16:00:00+00:00")
+
+
+def closes(session) -> list[int]:
+    return [session.start_ts + (d + 1) * DAY for d in range(session.config.days)]
+
+
+def test_a_multi_day_session_trades_only_in_its_windows(days):
+    session, record = days
+    assert session.end_ts == session.start_ts + 3 * DAY
+    windows = [(close - WINDOW, close) for close in closes(session)]
+    events = list(session.log.events())
+    outside = [e for e in events if e.ts != session.start_ts
+               and not any(a <= e.ts <= b for a, b in windows)]
+    assert outside == []
+    assert any(e.kind == "fill" for e in events if windows[1][0] <= e.ts <= windows[1][1])
+    ts = record.samples["ts"]
+    assert len(ts) == 3 * 30  # a sample a minute, in the windows only
+    assert all(any(a < t <= b for a, b in windows) for t in ts)
+    s = record.summary
+    assert (s["days"], s["window_hours"], s["trading_hours"], s["hours"]) == (3, 0.5, 1.5, 72.0)
+
+
+def test_each_close_settles_the_day_and_cancels_what_rests(days):
+    session, _ = days
+    events = list(session.log.events())
+    fixings = session.venue.gate.histories["SIT"].daily_fixings()
+    assert len(fixings) == 4  # the start's and each day's 16:00 fixing
+    for close in closes(session):
+        at_close = [e for e in events if e.ts == close]
+        eod = [e for e in at_close if e.kind == "variation_margin" and e.end_of_day]
+        assert eod and eod[0].accounts > 0  # the end-of-day variation margin (and an expiry's)
+        marked = {e.symbol for e in at_close if e.kind == "mark"}
+        assert {"SITG27", "SITH27"} <= marked
+    for close in closes(session)[:-1]:  # the session's end closes the last day
+        at_close = [e for e in events if e.ts == close]
+        settled = {e.symbol for e in at_close if e.kind == "reference_price" and e.settlement}
+        expired = {e.symbol for e in at_close if e.kind == "final_settlement"}
+        marked = {e.symbol for e in at_close if e.kind == "mark"}
+        assert marked - expired <= settled and len(settled) >= 20  # a settlement price each
+        # (on the expiry day the expiring month's orders go with it)
+        assert any(e.kind == "order_cancelled" and e.reason in ("cancel_all", "contract_expired")
+                   for e in at_close)
+        # nothing rests into the night: every order live at the close was cancelled then
+        live_orders: dict = {}
+        for e in events:
+            if e.ts > close:
+                break
+            if e.kind == "order_accepted" and e.status == "new":
+                live_orders[e.order_id] = e
+            elif e.kind == "order_cancelled" or (e.kind == "fill" and e.maker_remaining == 0):
+                live_orders.pop(e.order_id if e.kind == "order_cancelled" else e.maker_order_id, None)
+            if e.kind == "fill" and e.taker_remaining == 0:
+                live_orders.pop(e.taker_order_id, None)
+        assert live_orders == {}
+
+
+def test_the_front_month_expires_as_it_falls_and_the_report_follows_the_next(days):
+    session, record = days
+    events = list(session.log.events())
+    last_trade = int(datetime.fromisoformat(LAST_TRADE_F27).timestamp()) * NS_PER_SECOND
+    assert [e.ts for e in events if e.kind == "final_settlement" and e.symbol == "SITF27"] == [last_trade]
+    assert record.summary["primary_symbols"] == [[session.start_ts, "SITF27"], [last_trade, "SITG27"]]
+    assert record.summary["primary_symbol"] == "SITF27"
+
+
+def test_a_multi_day_session_counts_obligations_over_its_windows_only(days):
+    session, record = days
+    events = list(session.log.events())
+    for maker, report in zip(session.makers, record.summary["mm_obligations"], strict=True):
+        assert report["session_ns"] == 3 * WINDOW
+        expected = compliant_ns_from_log(events, maker, session.start_ts, session.end_ts)
+        assert 0 < report["compliant_ns"] == expected <= 3 * WINDOW
+
+
+def test_a_multi_day_price_plot_is_in_days_with_the_scenario_level(days):
+    from marketmakers.plots import FIGURES
+
+    _, record = days
+    level = record.summary["scenario_level_usd"]
+    assert len(level) == 4 and all(v > 0 for _, v in level)
+    ax = FIGURES["price.png"](record).axes[0]
+    assert ax.get_xlabel() == "days since the session start"
+    assert any(line.get_label().startswith("scenario level") for line in ax.get_lines())
+    assert "SITF27 then SITG27" in ax.get_title() and "30-minute window" in ax.get_title()
+
+
+@pytest.mark.parametrize("kw,message", [
+    ({"days": 2, "window_hours": 0.1}, "whole number of mark intervals"),
+    ({"days": 2, "window_hours": 25}, "at most 24"),
+    ({"days": -1}, "days must be"),
+])
+def test_bad_multi_day_settings_are_refused(kw, message):
+    with pytest.raises(ValueError, match=message):
+        SessionConfig(**kw)
+
+
+def test_thirty_days_of_demand_explosion_show_the_scenario_and_call_the_underfunded():
+    """The docs' example (docs/sessions.md): the shipped underfunded population through 30
+    days of the demand-explosion scenario, seed 27: the price rises toward the scenario's
+    level, a jump down on the seventh day brings margin calls on the leveraged hedgers."""
+    from pathlib import Path
+
+    from marketmakers.agents.config import load_agents
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "underfunded-hedgers.toml"
+    record = Session(SessionConfig(scenario="demand-explosion", seed=27, days=30,
+                                   agents=load_agents(example))).run()
+    s = record.summary
+    fundamental = record.samples["fundamental_usd"]
+    assert fundamental[-1] > 1.2 * fundamental[0]  # the scenario's rise
+    assert s["scenario_level_usd"][-1][1] > s["scenario_level_usd"][0][1]
+    assert s["margin_calls"] >= 1
+    assert {e["account"] for e in record.risk_events} <= {"hedger-1", "hedger-2"}

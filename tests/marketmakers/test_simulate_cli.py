@@ -1,6 +1,8 @@
 """`sitex simulate` through the command line: the JSON it promises, the report it writes, and
 clean exit-2 errors for a bad scenario or agents file."""
 
+import gzip
+import hashlib
 import json
 
 import pytest
@@ -24,13 +26,48 @@ def test_simulate_json_prints_one_object_and_writes_the_report(tmp_path, capsys)
     assert len(summary["digest"]) == 64
     assert len(summary["mm_obligations_met"]) == 5  # the default agents: 5 makers
     assert all(isinstance(v, bool) for v in summary["mm_obligations_met"].values())
-    for name in ("summary.json", "events.csv", *PLOTS):
+    for name in ("summary.json", "events.csv.gz", "report.html", *PLOTS):
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
     for name in PLOTS:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     written = json.loads((out / "summary.json").read_text())
     assert written["digest"] == summary["digest"]
     assert written["events"] == summary["events"]
+    assert {"events.csv.gz", "report.html", "summary.json", *PLOTS} <= set(written["files"])
+    # the default event log is gzip; the digest is the SHA-256 of the CSV inside
+    csv_text = gzip.decompress((out / "events.csv.gz").read_bytes())
+    assert hashlib.sha256(csv_text).hexdigest() == summary["digest"]
+
+
+def test_the_plain_event_log_has_the_digest_of_the_gzip_one(tmp_path, capsys):
+    digests = {}
+    for fmt, name in (("csv", "events.csv"), ("gzip", "events.csv.gz")):
+        out = tmp_path / fmt
+        assert cli.main(["simulate", "--hours", "0.05", "--out", str(out), "--json",
+                         "--no-progress", "--event-log", fmt]) == 0
+        digests[fmt] = json.loads(capsys.readouterr().out)["digest"]
+        assert sorted(p.name for p in out.glob("events.*")) == [name]
+    assert digests["csv"] == digests["gzip"]
+    assert hashlib.sha256((tmp_path / "csv" / "events.csv").read_bytes()).hexdigest() == digests["csv"]
+
+
+def test_the_printed_summary_names_the_page_and_counts_rejections(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert cli.main(["simulate", "--hours", "0.05", "--out", str(out), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert any(line.split()[0] == "rejections" for line in text.splitlines())
+    assert f"report: {out}/report.html" in text and "events.csv.gz" in text
+
+def test_simulate_days_runs_daily_windows_and_reports_them(tmp_path, capsys):
+    out = tmp_path / "days"
+    assert cli.main(["simulate", "--days", "2", "--window-hours", "0.25", "--out", str(out),
+                     "--json", "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["days"], summary["window_hours"], summary["trading_hours"]) == (2, 0.25, 0.5)
+    assert summary["hours"] == 48 and summary["trades"] > 0
+    assert [m["session_ns"] for m in summary["mm_obligations"]] == [1_800 * 10**9] * 5
+    page = (out / "report.html").read_text()
+    assert "2 trading days of 0.25-hour windows" in page
 
 
 @pytest.mark.parametrize("args", [
@@ -38,6 +75,7 @@ def test_simulate_json_prints_one_object_and_writes_the_report(tmp_path, capsys)
     ["--agents", "{missing}"],
     ["--agents", "{bad}"],
     ["--hours", "-1"],
+    ["--days", "2", "--window-hours", "0.1"],  # not a whole number of 15-minute mark cycles
     ["--scenario", "gpu-baseline"],  # a GPU scenario cannot drive the SIT fundamental
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, args):
