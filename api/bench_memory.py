@@ -73,16 +73,24 @@ async def drive(port, keys, body, orders, window, every, pid) -> list[tuple[int,
     return samples
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="sitex bench memory", description=__doc__.splitlines()[0])
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="sitex bench memory", description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--orders", type=int, default=1_200_000, help="all orders, warm-up included")
-    ap.add_argument("--warmup", type=int, default=200_000)
-    ap.add_argument("--retention", type=float, default=10.0)
-    ap.add_argument("--clients", type=int, default=16)
-    ap.add_argument("--window", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=200_000,
+                    help="orders before the first reading counts (the baseline)")
+    ap.add_argument("--retention", type=float, default=10.0,
+                    help="the server's --retention: seconds a closed order or fill stays in memory")
+    ap.add_argument("--clients", type=int, default=16, help="WebSocket clients sending orders")
+    ap.add_argument("--window", type=int, default=8, help="orders in flight per client")
     ap.add_argument("--every", type=int, default=50_000, help="orders between two readings")
     ap.add_argument("--serve", default="", help="more `sitex serve` options, e.g. \"--snapshot-every 0\"")
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -49,6 +49,7 @@ PARSERS: dict[str, str] = {
     "bench api": "api.bench:parser",
     "report large-traders": "api.reports:large_traders_parser",
     "report audit": "api.reports:audit_parser",
+    "bench memory": "api.bench_memory:parser",
 }
 
 
