@@ -63,12 +63,12 @@ class ResultsWriter:
             if not manifest_path.exists():
                 raise ResultsError(f"--resume: {self.out} holds no sweep ({MANIFEST} is missing)")
             old = json.loads(manifest_path.read_text("utf-8"))
-            for key in ("kind", "base", "keys"):
+            for key, label in (("kind", "kind"), ("base", "[base] settings"), ("keys", "grid keys")):
                 if old.get(key) != self.manifest[key]:
                     raise ResultsError(
-                        f"--resume: {self.out} holds a sweep with another {key} "
-                        f"({old.get(key)!r}, the grid file has {self.manifest[key]!r}): "
-                        "resume it with its own grid, or choose another --out")
+                        f"--resume: {self.out} holds a sweep whose {label} differ from the grid "
+                        f"file's ({old.get(key)!r} there, {self.manifest[key]!r} here): resume "
+                        "it with its own grid, or choose another --out")
             if old.get("columns"):
                 self.schema = _schema_from(old["columns"])
         elif manifest_path.exists() or self.csv_path.exists():
