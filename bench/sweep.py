@@ -1,7 +1,8 @@
 """`sitex bench sweep`: a grid of 16 hedging studies run in this process (`--scheduler none`)
 and then on a LocalCluster of 2 single-threaded worker processes, in the same process.
 
-Each cell is a whole study (default 30,000 paths: about 2 s on one core here). The cluster is
+Each cell is a whole study (default 25,000 paths and as many in-sample paths: about 2 s on one
+core here). The cluster is
 started before its clock starts (cluster_start_s is printed beside); the workers' first imports
 are inside parallel_s, as in a real sweep. speedup = serial_s / parallel_s; the target on a
 2-core machine is 1.7. The two runs' rows are compared (figures equal, wall time and worker
@@ -28,7 +29,7 @@ TARGET_SPEEDUP = 1.7
 
 def bench_grid(paths: int) -> dict:
     """16 cells: 4 volume noises x 2 basis vols x 2 seeds."""
-    return {"kind": "hedge", "seeds": [1, 2], "base": {"paths": paths},
+    return {"kind": "hedge", "seeds": [1, 2], "base": {"paths": paths, "in_sample_paths": paths},
             "grid": {"volume_noise": [0.0, 0.1, 0.2, 0.3], "basis_vol": [0.0, 0.05]}}
 
 
@@ -46,7 +47,7 @@ def _sweep(runner, grid, cells, out: Path) -> tuple[float, list[dict]]:
     return seconds, sorted(rows, key=lambda r: (r["volume_noise"], r["basis_vol"], r["seed"]))
 
 
-def run(paths: int = 30_000, workers: int = 2) -> dict:
+def run(paths: int = 25_000, workers: int = 2) -> dict:
     grid = parse_grid(bench_grid(paths), Path("bench-sweep.toml"))
     cells = grid.cells()
     with tempfile.TemporaryDirectory(prefix="sitex-bench-sweep-") as tmp:
@@ -71,7 +72,8 @@ def run(paths: int = 30_000, workers: int = 2) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="sitex bench sweep", description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--paths", type=int, default=30_000, help="Monte Carlo paths of each cell's study")
+    ap.add_argument("--paths", type=int, default=25_000,
+                    help="Monte Carlo paths (and in-sample paths) of each cell's study")
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)

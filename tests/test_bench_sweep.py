@@ -1,0 +1,17 @@
+"""`sitex bench sweep`: 16 tiny cells in this process and on a 2-process LocalCluster."""
+
+import json
+
+import pytest
+
+from api import cli
+
+
+def test_bench_sweep_prints_the_contracted_keys_and_both_runs_agree(capsys):
+    assert cli.main(["bench", "sweep", "--paths", "200", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["cells"], result["workers"]) == (16, 2)
+    for key in ("serial_s", "parallel_s", "speedup", "cluster_start_s"):
+        assert result[key] > 0
+    assert result["speedup"] == pytest.approx(result["serial_s"] / result["parallel_s"], rel=1e-2)
+    assert result["same_results"] is True
