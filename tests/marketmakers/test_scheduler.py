@@ -110,3 +110,21 @@ def test_a_dropped_scheduler_lets_go_of_the_actions_it_held():
     del s, thing
     gc.collect()
     assert held() is None
+
+
+def test_clear_lets_go_of_actions_that_refer_back_to_their_owner():
+    """The compiled queue is out of the garbage collector's sight: a cycle through it (an owner
+    whose scheduled actions hold the owner) is broken only by clear()."""
+    class Owner:
+        pass
+
+    owner = Owner()
+    held = weakref.ref(owner)
+    owner.scheduler = Scheduler(0)
+    owner.scheduler.at(5, print, owner)
+    owner.scheduler.at(9, print, owner)
+    owner.scheduler.clear()
+    assert len(owner.scheduler) == 0
+    del owner
+    gc.collect()
+    assert held() is None
