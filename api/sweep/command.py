@@ -15,7 +15,14 @@ from pathlib import Path
 
 from api.sweep.grid import GridError, load_grid
 from api.sweep.plots import plot_figures
-from api.sweep.results import CSV, MANIFEST, PARQUET, ResultsError, ResultsWriter, read_results
+from api.sweep.results import (
+    CSV,
+    MANIFEST,
+    PARQUET,
+    ResultsError,
+    ResultsWriter,
+    read_results,
+)
 from api.sweep.runners import DaskRunner, InProcessRunner
 from api.sweep.summary import format_table, summarise
 from api.sweep.sweep import run_sweep

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from api.sweep.summary import Point
+from api.sweep.summary import Point, label
 
 DPI = 100
 
@@ -39,10 +39,6 @@ def _levels(points: list[Point], key: str) -> list:
     return list(dict.fromkeys(p.values[key] for p in points))
 
 
-def _label(v) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
-
-
 def _lines(points, keys, name, path: Path, seeds: int) -> Path:
     key = keys[0]
     levels = _levels(points, key)
@@ -54,7 +50,7 @@ def _lines(points, keys, name, path: Path, seeds: int) -> Path:
     fig, ax = _figure()
     ax.errorbar(x, mean, yerr=sd, marker="o", capsize=4)
     if not numeric:
-        ax.set_xticks(x, [_label(v) for v in levels])
+        ax.set_xticks(x, [label(v) for v in levels])
     ax.grid(True, alpha=0.3)
     ax.set_xlabel(key)
     ax.set_ylabel(name)
@@ -78,11 +74,11 @@ def _heatmap(points, keys, name, path: Path, seeds: int) -> Path:
     im = ax.imshow(z, origin="lower", cmap="viridis", aspect="auto")
     finite = z[np.isfinite(z)]
     middle = (finite.min() + finite.max()) / 2 if finite.size else 0
-    for (i, j), label in text.items():
-        ax.text(j, i, label, ha="center", va="center", fontsize=8,
+    for (i, j), words in text.items():
+        ax.text(j, i, words, ha="center", va="center", fontsize=8,
                 color="white" if z[i, j] < middle else "black")
-    ax.set_xticks(range(len(cols)), [_label(v) for v in cols])
-    ax.set_yticks(range(len(rows)), [_label(v) for v in rows])
+    ax.set_xticks(range(len(cols)), [label(v) for v in cols])
+    ax.set_yticks(range(len(rows)), [label(v) for v in rows])
     ax.set_xlabel(cols_key)
     ax.set_ylabel(rows_key)
     ax.set_title(f"{name}: mean (± sd) over {seeds} seed{'s' * (seeds != 1)}")

@@ -100,9 +100,7 @@ class ResultsWriter:
         options = pa_csv.ConvertOptions(
             column_types=self.schema, null_values=[""], strings_can_be_null=True,
             include_columns=columns)
-        reader = pa_csv.open_csv(self.csv_path, convert_options=options)
-        for batch in reader:
-            yield batch
+        yield from pa_csv.open_csv(self.csv_path, convert_options=options)
 
     # ------------------------------------------------------------ writing
 

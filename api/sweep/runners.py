@@ -71,7 +71,7 @@ class InProcessRunner:
             t = time.perf_counter()
             try:
                 figures, wall_s = timed(run_cell, cell.task)
-            except Exception as exc:  # a cell that raises is reported; the others go on
+            except Exception as exc:  # noqa: BLE001 -- any cell's error is reported; the others go on
                 yield Outcome(cell, None, round(time.perf_counter() - t, 3), IN_PROCESS,
                               _error_text(exc))
                 continue
@@ -91,7 +91,7 @@ class DaskRunner:
         self.description = description
 
     @classmethod
-    def local(cls, workers: int | None = None, dashboard_address: str = ":8787") -> "DaskRunner":
+    def local(cls, workers: int | None = None, dashboard_address: str = ":8787") -> DaskRunner:
         """A LocalCluster of `workers` single-threaded processes (default: one per core)."""
         from distributed import Client, LocalCluster
 
@@ -103,7 +103,7 @@ class DaskRunner:
                    cluster)
 
     @classmethod
-    def connect(cls, address: str, workers: int | None = None, timeout_s: float = 30.0) -> "DaskRunner":
+    def connect(cls, address: str, workers: int | None = None, timeout_s: float = 30.0) -> DaskRunner:
         """An existing scheduler; with `workers`, wait until that many workers have joined."""
         from distributed import Client
 

@@ -61,7 +61,7 @@ def summarise(table: pa.Table, keys: tuple[str, ...], figures: tuple[str, ...],
 def format_table(points: list[Point], keys: tuple[str, ...], figures: tuple[str, ...]) -> str:
     """Aligned columns: the keys, then each figure as `mean ± sd` over the seeds."""
     header = [*keys, *figures]
-    rows = [[_key(p.values[k]) for k in keys] + [_stat(p.stats[f]) for f in figures]
+    rows = [[label(p.values[k]) for k in keys] + [_stat(p.stats[f]) for f in figures]
             for p in points]
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(header)]
@@ -81,7 +81,8 @@ def _fmt(x: float, digits: int) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
 
 
-def _key(v) -> str:
+def label(v) -> str:
+    """A grid value as shown in tables and on plot axes."""
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 

@@ -54,7 +54,7 @@ class AgentsConfig:
         """How many agents of `kind` the population holds, over all its groups."""
         return sum(g.count for g in self.groups if g.kind == kind)
 
-    def with_counts(self, counts: dict[str, int]) -> "AgentsConfig":
+    def with_counts(self, counts: dict[str, int]) -> AgentsConfig:
         """The same population with `counts[kind]` agents of each kind named (a sweep sets the
         number of market makers this way). A kind split over several groups keeps their
         proportions: the new total is shared in proportion to the groups' counts, the

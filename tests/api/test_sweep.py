@@ -130,7 +130,7 @@ def test_a_session_cell_is_what_sitex_simulate_computes_with_the_makers_counted(
     grid = write(tmp_path, 'kind = "session"\nseeds = [3]\n[base]\nhours = 0.1\n'
                            "[grid]\nmarket_maker_count = [2]\n")
     code, result, _ = sweep([str(grid), "--scheduler", "none", "--out", str(tmp_path / "out")], capsys)
-    assert code == 0
+    assert code == 0 and result["ran"] == 1
     [row] = rows(tmp_path / "out", keys=("seed",))
     # the default population with 2 makers: its 3 + 2 makers' groups shrunk in proportion to 1 + 1
     text = DEFAULT_FILE.read_text()
@@ -221,7 +221,9 @@ def test_an_interrupted_sweep_keeps_its_rows_and_resume_completes_it(reference, 
     grid, cells = load_grid(write(tmp_path, HEDGE_GRID))
     writer = ResultsWriter(tmp_path / "out", grid, resume=False)
 
-    def interrupt_after_three(outcome, seen=[]):
+    seen = []
+
+    def interrupt_after_three(outcome):
         seen.append(outcome)
         if len(seen) == 3:
             raise KeyboardInterrupt
