@@ -23,7 +23,7 @@ from api.sweep.results import (
     ResultsWriter,
     read_results,
 )
-from api.sweep.runners import DaskRunner, InProcessRunner
+from api.sweep.runners import DaskRunner, InProcessRunner, SchedulerError
 from api.sweep.summary import format_table, summarise
 from api.sweep.sweep import run_sweep
 
@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     say = _printer(args.json)
     try:
         runner = _runner(args.scheduler, args.workers)
-    except (OSError, TimeoutError) as e:
+    except SchedulerError as e:
         writer.close()
-        print(f"sitex sweep: no Dask scheduler at {args.scheduler}: {e}", file=sys.stderr)
+        print(f"sitex sweep: {e}", file=sys.stderr)
         return 1
     points = len(cells) // len(grid.seeds)
     say(f"sitex sweep: {grid.kind.name}, {points} point{'s' * (points != 1)} x "

@@ -41,7 +41,8 @@ def manifest_of(grid: Grid) -> dict:
 
 class ResultsWriter:
     """Appends rows to results.csv and results.parquet in `out`; `done()` is the set of cell
-    identities already there (grid values and seed)."""
+    identities already there (grid values and seed). Made, it has only checked `out` (raising
+    ResultsError); `start()` writes, so a sweep that cannot start its runner leaves nothing."""
 
     def __init__(self, out: Path, grid: Grid, resume: bool):
         self.out = Path(out)
@@ -53,11 +54,12 @@ class ResultsWriter:
         self._pending: list[dict] = []
         self._parquet: pq.ParquetWriter | None = None
         self._csv = None
-        self._open(resume)
+        self._started = False
+        self._check(resume)
 
     # ------------------------------------------------------------ opening
 
-    def _open(self, resume: bool) -> None:
+    def _check(self, resume: bool) -> None:
         manifest_path = self.out / MANIFEST
         if resume:
             if not manifest_path.exists():
@@ -74,6 +76,13 @@ class ResultsWriter:
         elif manifest_path.exists() or self.csv_path.exists():
             raise ResultsError(f"--out {self.out} already holds a sweep: --resume continues it, "
                                "or choose another --out")
+
+    def start(self) -> None:
+        """The folder, the manifest, a half-written last row cut, and (on --resume) the old
+        rows copied into the new Parquet file first. Once only."""
+        if self._started:
+            return
+        self._started = True
         self.out.mkdir(parents=True, exist_ok=True)
         self._write_manifest()
         if self.csv_path.exists():
@@ -85,6 +94,7 @@ class ResultsWriter:
 
     def done(self) -> set[tuple]:
         """Identities (grid values..., seed) of the rows already in results.csv."""
+        self.start()
         if self.schema is None or not self.csv_path.exists():
             return set()
         names = [*self.grid.keys, "seed"]
@@ -106,6 +116,7 @@ class ResultsWriter:
 
     def write(self, values: dict, seed: int, figures: dict, wall_s: float, worker: str) -> None:
         """One completed cell: appended to the CSV now, to the Parquet file by row groups."""
+        self.start()
         row = {**values, "seed": seed, **figures, "wall_s": wall_s, "worker": worker}
         if self.schema is None:
             self.schema = self._schema_for(row)

@@ -22,6 +22,10 @@ from api.sweep.grid import Cell
 IN_PROCESS = "in-process"
 
 
+class SchedulerError(RuntimeError):
+    """A Dask scheduler that cannot be used: says which and why."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     cell: Cell
@@ -103,13 +107,25 @@ class DaskRunner:
                    cluster)
 
     @classmethod
-    def connect(cls, address: str, workers: int | None = None, timeout_s: float = 30.0) -> DaskRunner:
-        """An existing scheduler; with `workers`, wait until that many workers have joined."""
+    def connect(cls, address: str, workers: int | None = None, timeout_s: float = 10.0,
+                workers_timeout_s: float = 600.0) -> DaskRunner:
+        """An existing scheduler; with `workers`, wait (up to `workers_timeout_s`: a batch
+        queue may take minutes to start them) until that many workers have joined."""
         from distributed import Client
 
-        client = Client(address, timeout=timeout_s)
+        try:
+            client = Client(address, timeout=timeout_s)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise SchedulerError(f"no Dask scheduler answered at {address} within "
+                                 f"{timeout_s:g} s: {e}") from None
         if workers:
-            client.wait_for_workers(workers, timeout=timeout_s)
+            try:
+                client.wait_for_workers(workers, timeout=workers_timeout_s)
+            except TimeoutError:
+                joined = len(client.scheduler_info(n_workers=-1)["workers"])
+                client.close()
+                raise SchedulerError(f"{joined} of the {workers} workers asked for joined the "
+                                     f"scheduler at {address} within {workers_timeout_s:g} s") from None
         n = len(client.scheduler_info(n_workers=-1)["workers"])
         return cls(client, f"{address} ({n} workers; dashboard {client.dashboard_link})")
 

@@ -37,6 +37,7 @@ def run_sweep(grid: Grid, cells: list[Cell], runner: Runner, writer: ResultsWrit
               on_outcome: Callable[[Outcome], None] | None = None) -> SweepReport:
     """Run the cells `writer` does not hold yet: `on_start` is told how many it holds,
     `on_outcome` is called after each cell."""
+    writer.start()
     done = writer.done()
     todo = [c for c in cells if c.identity() not in done]
     report = SweepReport(cells=len(cells), resumed=len(cells) - len(todo))

@@ -13,7 +13,7 @@ import pytest
 from api import cli
 from api.sweep.grid import load_grid
 from api.sweep.results import ResultsWriter
-from api.sweep.runners import DaskRunner, InProcessRunner
+from api.sweep.runners import DaskRunner, InProcessRunner, SchedulerError
 from api.sweep.sweep import run_sweep
 from marketmakers.agents.config import DEFAULT_FILE
 from marketmakers.hedging import PROGRAMMES
@@ -276,4 +276,13 @@ def test_bad_options_are_refused(tmp_path, capsys, argv, words):
     err = capsys.readouterr().err
     for word in words:
         assert word in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_that_does_not_answer_is_reported_and_leaves_nothing(tmp_path, capsys):
+    with pytest.raises(SchedulerError, match="no Dask scheduler answered at tcp://127.0.0.1:1 within 1 s"):
+        DaskRunner.connect("tcp://127.0.0.1:1", timeout_s=1)
+    grid, _ = load_grid(write(tmp_path, HEDGE_GRID))
+    writer = ResultsWriter(tmp_path / "out", grid, resume=False)  # checked, nothing written yet
+    writer.close()
     assert not (tmp_path / "out").exists()
