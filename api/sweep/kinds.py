@@ -10,6 +10,7 @@ its `seed` and its settings alone, so a cell gives the same row on any worker, i
 from __future__ import annotations
 
 import functools
+import gc
 import math
 from datetime import datetime
 from pathlib import Path
@@ -89,8 +90,13 @@ class HedgeCells:
 
 def run_session(config: SessionConfig) -> dict:
     """What `sitex simulate` computes for this configuration, as one flat row (its digest
-    included; the event log itself is not written)."""
-    return session_figures(Session(config).run())
+    included; the event log itself is not written). A finished session is cyclic garbage (its
+    timers refer back to it) that the collector may not look at for several cells: a worker
+    running 3-hour sessions one after another grew from 280 to 840 MB over 12 of them; collected
+    at once, it stays at 175-180 MB."""
+    figures = session_figures(Session(config).run())
+    gc.collect()
+    return figures
 
 
 COUNT_SUFFIX = "_count"
