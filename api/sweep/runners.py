@@ -45,10 +45,17 @@ class Runner(Protocol):
 
 
 def timed(run_cell, task) -> tuple[dict, float]:
-    """run_cell(task) with its wall time in seconds."""
-    t = time.perf_counter()
-    figures = run_cell(task)
-    return figures, round(time.perf_counter() - t, 3)
+    """run_cell(task) with its wall time in seconds, on one BLAS thread. A multi-threaded BLAS
+    splits a dot product's sum by thread, so the same cell gave figures a last bit apart in
+    this process (2 BLAS threads) and on a Dask worker (1); on one thread everywhere they are
+    the same to the bit (on the same numpy build and CPU), and a worker process is one core's
+    work, as the cluster counts it."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        t = time.perf_counter()
+        figures = run_cell(task)
+        return figures, round(time.perf_counter() - t, 3)
 
 
 def _on_worker(run_cell, task) -> tuple[dict, float, str]:

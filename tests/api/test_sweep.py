@@ -13,7 +13,7 @@ import pytest
 from api import cli
 from api.sweep.grid import load_grid
 from api.sweep.results import ResultsWriter
-from api.sweep.runners import DaskRunner, InProcessRunner, SchedulerError
+from api.sweep.runners import DaskRunner, InProcessRunner, SchedulerError, timed
 from api.sweep.sweep import run_sweep
 from marketmakers.agents.config import DEFAULT_FILE
 from marketmakers.hedging import PROGRAMMES
@@ -286,3 +286,17 @@ def test_a_scheduler_that_does_not_answer_is_reported_and_leaves_nothing(tmp_pat
     writer = ResultsWriter(tmp_path / "out", grid, resume=False)  # checked, nothing written yet
     writer.close()
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cell_runs_on_one_blas_thread_wherever_it_runs():
+    """A multi-threaded BLAS sums by thread: a cell's figures differed in the last bit between
+    this process and a Dask worker (which has one) until every cell ran on one."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads(_task):
+        return {"threads": [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]}
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        figures, wall_s = timed(blas_threads, None)
+    assert figures["threads"] and set(figures["threads"]) == {1}
+    assert wall_s >= 0
