@@ -7,8 +7,10 @@ import pytest
 from api import cli
 
 
-def test_bench_sweep_prints_the_contracted_keys_and_both_runs_agree(capsys):
-    assert cli.main(["bench", "sweep", "--paths", "200", "--json"]) == 0
+@pytest.mark.parametrize("argv", [["--hours", "0.02"], ["--kind", "hedge", "--paths", "200"]],
+                         ids=["session", "hedge"])
+def test_bench_sweep_prints_the_contracted_keys_and_both_runs_agree(capsys, argv):
+    assert cli.main(["bench", "sweep", *argv, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert (result["cells"], result["workers"]) == (16, 2)
     for key in ("serial_s", "parallel_s", "speedup", "cluster_start_s"):
