@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backtest-margin": ("api.backtest_margin:main", "margin coverage back-test per scenario"),
     "hedge": ("marketmakers.hedging.command:main", "the hedging study: an enterprise's compute bill hedged with futures"),
     "bench hedge": ("bench.hedge:main", "the hedging study against the floor of drawing its random numbers"),
+    "sweep": ("api.sweep.command:main", "a grid of hedging studies or market sessions on Dask (docs/sweeps.md)"),
+    "bench sweep": ("bench.sweep:main", "16 cells in this process and on a 2-process LocalCluster: the speed-up"),
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
@@ -50,6 +52,8 @@ PARSERS: dict[str, str] = {
     "report large-traders": "api.reports:large_traders_parser",
     "report audit": "api.reports:audit_parser",
     "bench memory": "api.bench_memory:parser",
+    "sweep": "api.sweep.command:build_parser",
+    "bench sweep": "bench.sweep:parser",
 }
 
 

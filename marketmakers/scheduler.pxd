@@ -18,3 +18,4 @@ cdef class Scheduler:
     cpdef push(self, long long ts, object action, tuple args)
     @cython.locals(heap='TimedHeap *', ran=long, args=tuple)
     cpdef run_until(self, long long end_ts)
+    cpdef clear(self)

@@ -71,6 +71,14 @@ class Scheduler:
     def __len__(self) -> int:
         return heap_len(self._heap)
 
+    def clear(self) -> None:
+        """Drop every pending action. The compiled heap holds its actions where the cyclic
+        garbage collector cannot see them, so actions that refer back to their owner (a session's
+        agents and timers do) would keep it alive for ever: the owner clears its scheduler when
+        it is done with it."""
+        while heap_len(self._heap):
+            heap_pop(self._heap)
+
 
 @dataclass(frozen=True)
 class Latency:

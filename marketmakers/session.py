@@ -262,12 +262,16 @@ class Session(SessionView):
         session (the event log above all: millions of events kept to the end) is frozen, out
         of the collector's sight, so that each collection looks only at what is new (a day's
         session spent 0.8 s of 26 s in the collector, most of it re-reading the log); it is
-        unfrozen when the run ends. (The process's other frozen objects, if any, go too.)"""
+        unfrozen when the run ends. (The process's other frozen objects, if any, go too.)
+        The actions still scheduled past the end are dropped then: they refer back to the
+        session, and the compiled scheduler's queue is out of the collector's sight, so they
+        would keep the whole session alive (a sweep's worker runs one session after another)."""
         threshold = gc.get_threshold()
         gc.set_threshold(200_000, threshold[1], threshold[2])
         try:
             return self._run()
         finally:
+            self.scheduler.clear()
             gc.set_threshold(*threshold)
             gc.unfreeze()
 

@@ -50,6 +50,41 @@ class AgentsConfig:
         expiry = makers[0].params.expiry if makers else 1
         return listed[expiry - 1][0] if 0 < expiry <= len(listed) else None
 
+    def count(self, kind: str) -> int:
+        """How many agents of `kind` the population holds, over all its groups."""
+        return sum(g.count for g in self.groups if g.kind == kind)
+
+    def with_counts(self, counts: dict[str, int]) -> AgentsConfig:
+        """The same population with `counts[kind]` agents of each kind named (a sweep sets the
+        number of market makers this way). A kind split over several groups keeps their
+        proportions: the new total is shared in proportion to the groups' counts, the
+        remainders to the largest fractions (the earlier group on a tie); groups that were
+        all empty give everything to the first. Raises AgentsConfigError naming the kind."""
+        groups = list(self.groups)
+        for kind, total in counts.items():
+            if kind not in KINDS:
+                raise AgentsConfigError(f"unknown agent kind {kind!r}; known: {', '.join(KINDS)}")
+            if type(total) is not int or total < 0:
+                raise AgentsConfigError(f"the count of {kind} must be an integer >= 0, got {total!r}")
+            where = [i for i, g in enumerate(groups) if g.kind == kind]
+            if not where:
+                raise AgentsConfigError(f"the population has no group of kind {kind!r} to size")
+            for i, n in zip(where, _shares(total, [groups[i].count for i in where])):
+                groups[i] = dataclasses.replace(groups[i], count=n)
+        return dataclasses.replace(self, groups=tuple(groups))
+
+
+def _shares(total: int, weights: list[int]) -> list[int]:
+    """`total` split in proportion to `weights` by largest remainder, in integers."""
+    whole = sum(weights)
+    if whole == 0:
+        return [total] + [0] * (len(weights) - 1)
+    out = [total * w // whole for w in weights]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in by_remainder[:total - sum(out)]:
+        out[i] += 1
+    return out
+
 
 def parse_agents(data: dict, where: str = "agents") -> AgentsConfig:
     unknown = set(data) - {"group", "obligation"}

@@ -98,3 +98,34 @@ def test_bad_common_parameters_are_rejected_too(key_value):
 
 def test_the_default_file_is_the_one_shipped():
     assert DEFAULT_FILE.name == "agents.toml" and DEFAULT_FILE.exists()
+
+
+def test_with_counts_sizes_a_kind_keeping_its_groups_proportions():
+    config = default_agents()  # makers: 3 Avellaneda-Stoikov on the front month, 2 GLFT on the next
+    assert [g.count for g in config.with_counts({"market_maker": 10}).groups
+            if g.kind == "market_maker"] == [6, 4]
+    assert [g.count for g in config.with_counts({"market_maker": 1}).groups
+            if g.kind == "market_maker"] == [1, 0]
+    assert [g.count for g in config.with_counts({"market_maker": 4}).groups
+            if g.kind == "market_maker"] == [2, 2]  # 2.4 and 1.6: the larger remainder
+    sized = config.with_counts({"market_maker": 0, "hedger": 7})
+    assert (sized.count("market_maker"), sized.count("hedger")) == (0, 7)
+    assert sized.count("noise") == config.count("noise") == 130
+    assert config.count("market_maker") == 5  # the original is unchanged
+    empty = parse_agents({"group": [{"kind": "noise", "count": 0}, {"kind": "noise", "count": 0}]})
+    assert [g.count for g in empty.with_counts({"noise": 3}).groups] == [3, 0]
+
+
+@pytest.mark.parametrize(("counts", "words"), [
+    ({"wizard": 2}, ["unknown agent kind", "wizard"]),
+    ({"hedger": -1}, ["hedger", "integer >= 0"]),
+    ({"hedger": 2.0}, ["hedger", "integer >= 0"]),
+    ({"hedger": True}, ["hedger", "integer >= 0"]),
+    ({"arbitrageur": 3}, ["no group of kind", "arbitrageur"]),
+])
+def test_with_counts_refuses_naming_the_kind(counts, words):
+    config = parse_agents({"group": [{"kind": "hedger", "count": 2}]})
+    with pytest.raises(AgentsConfigError) as e:
+        config.with_counts(counts)
+    for word in words:
+        assert word in str(e.value)

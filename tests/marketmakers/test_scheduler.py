@@ -127,3 +127,21 @@ def test_a_shift_moves_the_clock_and_every_pending_action_in_order():
     assert log == [(1_010, "a1"), (1_010, "a2"), (1_015, "new"), (1_020, "b"), (1_030, "c")]
     with pytest.raises(ValueError):
         s.shift(-1)
+
+
+def test_clear_lets_go_of_actions_that_refer_back_to_their_owner():
+    """The compiled queue is out of the garbage collector's sight: a cycle through it (an owner
+    whose scheduled actions hold the owner) is broken only by clear()."""
+    class Owner:
+        pass
+
+    owner = Owner()
+    held = weakref.ref(owner)
+    owner.scheduler = Scheduler(0)
+    owner.scheduler.at(5, print, owner)
+    owner.scheduler.at(9, print, owner)
+    owner.scheduler.clear()
+    assert len(owner.scheduler) == 0
+    del owner
+    gc.collect()
+    assert held() is None

@@ -3,6 +3,7 @@ proven from the event log, the schedule of index, marks and variation margin, an
 a session, margin calls and liquidation, and the summary's promised keys."""
 
 import gzip
+import gc
 import hashlib
 import json
 import os
@@ -64,6 +65,16 @@ def test_the_same_config_gives_the_same_log_and_figures(small):
     for key in FIGURES:
         assert again.summary[key] == first.summary[key], key
     assert first.summary["events"] > 1_000 and first.summary["trades"] > 10
+
+
+def test_a_finished_session_is_freed(small):
+    """A sweep's worker runs one session after another: none may outlive its run (the compiled
+    scheduler's queue, out of the collector's sight, kept each one alive with its event log)."""
+    gc.collect()
+    before = {id(o) for o in gc.get_objects() if type(o) is Session}
+    run(seed=12)
+    gc.collect()
+    assert {id(o) for o in gc.get_objects() if type(o) is Session} <= before
 
 
 def test_another_seed_gives_another_log(small):
