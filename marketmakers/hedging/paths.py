@@ -109,8 +109,10 @@ def draw_block(s: HedgeSettings, curve: ForwardCurve, kind: str, block: int,
         rng("basis").standard_normal(out=u)
         normals += u.size
         u *= s.basis_vol * math.sqrt(1.0 - phi * phi)
+        carried = np.empty(n_paths)
         for j in range(1, days):  # in place: u_j = phi u_{j-1} + scale eta_j, from u_0 = 0
-            u[j] += phi * u[j - 1]
+            np.multiply(u[j - 1], phi, out=carried)
+            u[j] += carried
         u -= (0.5 * s.basis_vol ** 2 * (1.0 - phi ** (2 * np.arange(1, days + 1))))[:, None]
         np.exp(u, out=u)
         u *= fixings

@@ -20,7 +20,7 @@ from clearing.margin import default_margin_model
 from exchange.contracts import GPU, SIT, ContractSpec
 from marketmakers.hedging import figures
 from marketmakers.hedging.calendar import StudyCalendar
-from marketmakers.hedging.evaluate import BlockEvaluator, Market, Outcome
+from marketmakers.hedging.evaluate import BlockEvaluator, Market, Outcome, PreparedProgrammes
 from marketmakers.hedging.forward import ForwardCurve
 from marketmakers.hedging.paths import (
     BLOCK_PATHS,
@@ -106,11 +106,12 @@ class Study:
 
     def min_variance_ratio(self, progress: Callable[[int], None] | None = None) -> dict:
         """h* on the in-sample paths, with the in-sample effectiveness of that ratio."""
-        unit = static("unit", 1.0, self.expected, whole=False)
+        unit = PreparedProgrammes({"unit": static("unit", 1.0, self.expected, whole=False)},
+                                  self.curve)
         bills, gains = [], []
         for b, n in _blocks(self.s.in_sample_paths):
             ev = self.evaluator("in_sample", b, n)
-            out = ev.evaluate({"unit": unit})["unit"]
+            out = ev.evaluate(unit)["unit"]
             bills.append(ev.bill)
             gains.append(ev.bill - out.cost)  # payoff less frictions, per unit of ratio
             if progress:
@@ -146,6 +147,7 @@ class Study:
         outs: dict[str, list[Outcome]] = {name: [] for name in programmes}
         kept = 0
         keep_monthly: dict[str, list[np.ndarray]] = {"none": [], "static": []}
+        prepared = PreparedProgrammes(programmes, self.curve)
         for b, n in _blocks(s.paths):
             ev = self.evaluator("paths", b, n)
             bills.append(ev.bill)
@@ -153,7 +155,7 @@ class Study:
             if take:
                 keep_settle.append(ev.settle[:, :take].T.copy())
                 keep_monthly["none"].append(ev.monthly_bill[:, :take].T.copy())
-            for name, out in ev.evaluate(programmes).items():
+            for name, out in ev.evaluate(prepared).items():
                 if take and name == "static":
                     keep_monthly["static"].append(out.monthly_cost[:, :take].T.copy())
                 out.monthly_cost = None  # (months x paths): kept only for the plotted paths
