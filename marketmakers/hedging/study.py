@@ -20,7 +20,12 @@ from clearing.margin import default_margin_model
 from exchange.contracts import GPU, SIT, ContractSpec
 from marketmakers.hedging import figures
 from marketmakers.hedging.calendar import StudyCalendar
-from marketmakers.hedging.evaluate import BlockEvaluator, Market, Outcome, PreparedProgrammes
+from marketmakers.hedging.evaluate import (
+    BlockEvaluator,
+    Market,
+    Outcome,
+    PreparedProgrammes,
+)
 from marketmakers.hedging.forward import ForwardCurve
 from marketmakers.hedging.paths import (
     BLOCK_PATHS,
