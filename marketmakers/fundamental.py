@@ -93,24 +93,18 @@ def _jump_sums(params: JumpDiffusionParams, dt: float, shape: tuple[int, ...],
                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Per-cell jump counts and the sum of the jumps each decayed to the end of its step."""
     counts = rng.poisson(params.jump_rate * dt, size=shape)
-    return counts, decayed_jump_sums(params, dt, counts, rng, rng)
-
-
-def decayed_jump_sums(params: JumpDiffusionParams, dt: float, counts: np.ndarray,
-                      sizes_rng: np.random.Generator,
-                      arrivals_rng: np.random.Generator) -> np.ndarray:
-    """The sum, per cell, of `counts` jumps, each decayed from its uniform arrival in the step
-    to the step's end (sizes drawn first, then arrival times)."""
-    cells, per_cell = jumps_by_cell(params, dt, counts, sizes_rng, arrivals_rng)
-    sums = np.zeros(counts.shape)
+    cells, per_cell = jumps_by_cell(params, dt, counts, rng, rng)
+    sums = np.zeros(shape)
     sums.ravel()[cells] = per_cell
-    return sums
+    return counts, sums
 
 
 def jumps_by_cell(params: JumpDiffusionParams, dt: float, counts: np.ndarray,
                   sizes_rng: np.random.Generator,
                   arrivals_rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """decayed_jump_sums for the cells that have jumps only: (flat cell indices, sums)."""
+    """The sum, per cell with jumps, of its `counts` jumps, each decayed from its uniform
+    arrival in the step to the step's end (sizes drawn first, then arrival times): (flat cell
+    indices, sums)."""
     flat = counts.ravel()
     total = int(flat.sum())
     sizes = sizes_rng.normal(params.jump_mean, params.jump_std, size=total)

@@ -87,9 +87,14 @@ def main(argv: list[str] | None = None) -> int:
     summary = result.summary
     market = None
     if args.through_market:
-        from marketmakers.hedging.through_market import run_through_market
+        from marketmakers.hedging.through_market import HEDGED, run_through_market
 
-        market = run_through_market(settings, progress=not args.no_progress)
+        bar = _Progress(not args.no_progress, settings.market_paths * len(HEDGED), "runs",
+                        "through the market")
+        try:
+            market = run_through_market(settings, progress=bar)
+        finally:
+            bar.close()
         summary["through_market"] = market
     if args.out is not None:
         summary["files"] = write_outputs(result, settings, args.out, not args.no_progress)

@@ -52,13 +52,13 @@ NS_PER_DAY = 86_400 * NS_PER_SECOND
 NS_PER_YEAR = 365 * NS_PER_DAY
 TICKS_PER_USD = 1_000
 _EMPTY_TOP = (None, 0, None, 0, None)
+_WAKE, _ARRIVE, _RESPOND, _DELIVER = range(4)  # what a queued item does
 
 
 @dataclass(frozen=True)
 class Compression:
     window_s: float = 600.0  # trading window on the days the hedger buys
     quiet_window_s: float = 2.0  # on the other days: the makers refresh their quotes
-    fixing_hour_utc: int = 16
 
 
 def mark_following_config() -> ClearingConfig:
@@ -127,7 +127,6 @@ class DayRecord:
 
     cash: int  # cents
     initial_margin: int  # cents
-    positions: dict
 
 
 class CompressedMarket:
@@ -154,20 +153,14 @@ class CompressedMarket:
         self.trading_days = trading_days
         self.listing_version = 0
         self.tradable: set[str] = set()
-        self.views = []
-        self.agents = []
-        for agent, symbol, month in agents:
-            view = _BoundView(self, symbol, month)
-            self.views.append(view)
-            self.agents.append((agent, view))
-        self.by_account = {a.account: (a, v) for a, v in self.agents}
+        self.view_of = {agent: _BoundView(self, symbol, month) for agent, symbol, month in agents}
+        self.by_account = {agent.account: agent for agent in self.view_of}
         self.deposits = deposits
         self._heap: list = []
         self._seq = 0
         self.now = 0  # window time, ns: continuous across windows
         self.day = 0
-        self._open_at = 0  # window time of the current window's open
-        self._close_at = 0
+        self._close_at = 0  # window time of the current window's close
         self.commands = 0
         self.events = 0
 
@@ -188,10 +181,10 @@ class CompressedMarket:
     # ---- what the views ask ---------------------------------------------------------------
 
     def listed(self, product):
-        return [(s, lt) for s, lt in self.port.listed(product)]
+        return self.port.listed(product)
 
     def wake_in(self, agent, delay_ns: int) -> None:
-        self._push(self.now + max(0, delay_ns), 0, agent)
+        self._push(self.now + max(0, delay_ns), _WAKE, agent)
 
     def top(self, symbol):
         return self.port.top(symbol) if symbol in self.tradable else _EMPTY_TOP
@@ -211,7 +204,7 @@ class CompressedMarket:
 
     def send(self, agent, cls, args) -> None:
         agent.in_flight += 1
-        self._push(self.now + agent.latency(), 1, (agent, cls, args))
+        self._push(self.now + agent.latency(), _ARRIVE, (agent, cls, args))
 
     # ---- the loop ---------------------------------------------------------------------------
 
@@ -230,39 +223,38 @@ class CompressedMarket:
     def _relist(self) -> None:
         self.tradable = {s for s, _ in self.port.listed(self.product.code)} & set(self.symbols)
         self.listing_version += 1
-        for view in self.views:
+        for view in self.view_of.values():
             view.listing_version = self.listing_version
 
     def _dispatch(self, events: list, sender) -> None:
         self.events += len(events)
         if sender is not None:
-            self._push(_inbox(sender, self.now), 2, (sender, events))
+            self._push(_inbox(sender, self.now), _RESPOND, (sender, events))
         others: dict = {}
         for e in events:
             for account in _accounts(e):
-                entry = self.by_account.get(account)
-                if entry is None or entry[0] is sender:
-                    continue
-                others.setdefault(entry[0], []).append(e)
+                agent = self.by_account.get(account)
+                if agent is not None and agent is not sender:
+                    others.setdefault(agent, []).append(e)
         for agent, mine in others.items():
-            self._push(_inbox(agent, self.now), 3, (agent, mine))
+            self._push(_inbox(agent, self.now), _DELIVER, (agent, mine))
 
     def _run_window(self) -> None:
-        heap, views = self._heap, {a: v for a, v in self.agents}
+        heap, view_of = self._heap, self.view_of
         while heap and heap[0][0] < self._close_at:
             at, _, kind, payload = heapq.heappop(heap)
             self.now = at
-            if kind == 0:
-                payload.wake(views[payload])
-            elif kind == 1:
+            if kind == _WAKE:
+                payload.wake(view_of[payload])
+            elif kind == _ARRIVE:
                 agent, cls, args = payload
                 cmd = cls(self.real_ts(), agent.account, *args)
                 events = self.venue.submit(cmd)
                 self.commands += 1
                 self._dispatch(events, agent)
-            elif kind == 2:
+            elif kind == _RESPOND:
                 payload[0].on_response(payload[1])
-            else:
+            else:  # _DELIVER
                 for e in payload[1]:
                     payload[0].on_event(e)
         self.now = self._close_at
@@ -276,7 +268,7 @@ class CompressedMarket:
         self._system(C.PublishIndex(first, self.product.index_name, self._micro(0)))
         for sym in sorted(self.tradable):
             self._system(C.SetReferencePrice(first, sym, self._fair_price(0, sym), True))
-        for agent, view in self.agents:
+        for agent, view in self.view_of.items():
             self._system(C.OpenAccount(first, agent.account, agent.market_maker))
             self._system(C.Deposit(first, agent.account, self.deposits[agent.account]))
             agent.start(view)
@@ -292,9 +284,8 @@ class CompressedMarket:
 
     def _open_day(self, day: int) -> None:
         self.day = day
-        self._open_at = self._close_at
-        self._close_at = self._open_at + self._window_ns(day)
-        self.now = self._open_at
+        self.now = self._close_at  # the clock jumps: this window opens where the last closed
+        self._close_at += self._window_ns(day)
 
     def _close_day(self, day: int) -> None:
         ts = self.start_fix_ts + day * NS_PER_DAY
@@ -307,7 +298,7 @@ class CompressedMarket:
         self._system(C.MarkCycle(ts, True))
         for sym in sorted(self.tradable):  # the daily settlement price: the reference of tomorrow
             self._system(C.SetReferencePrice(ts, sym, self._settlement_price(day, sym), True))
-        for agent, _ in self.agents:  # the window closes: what rests would be stale at the next
+        for agent in self.view_of:  # the window closes: what rests would be stale at the next
             if agent.orders:
                 self._system(C.CancelAll(ts, agent.account, None))
 
@@ -329,8 +320,7 @@ class CompressedMarket:
 
     def account(self, account: str) -> DayRecord:
         summary = self.gate.account_summary(account)
-        return DayRecord(cash=summary["cash"], initial_margin=summary["initial_margin"],
-                         positions=dict(self.gate.positions(account)))
+        return DayRecord(cash=summary["cash"], initial_margin=summary["initial_margin"])
 
 
 def _inbox(agent, now: int) -> int:

@@ -58,7 +58,7 @@ def initial_margin_rate(product_code: str, start_month: str, price_usd: float) -
 
 @functools.lru_cache(maxsize=8)
 def forward_curve(scenario: str, start_month: str, months: int) -> ForwardCurve:
-    """The scenario's futures curve and tables (a quarter of a second to tabulate), shared by
+    """The scenario's futures curve and tables (a tenth of a second to tabulate), shared by
     the studies of a sensitivity grid or a sweep that differ in other settings."""
     sc = load_scenario(scenario)
     with one_blas_thread():
@@ -70,7 +70,6 @@ class StudyResult:
     summary: dict  # what `sitex hedge --json` prints
     bill: np.ndarray  # per path, USD
     costs: dict[str, np.ndarray]  # programme -> per path cost, USD
-    vm_outflow: dict[str, np.ndarray]
     monthly_settle: np.ndarray  # (kept paths, months) the index's monthly average
     monthly_cost: dict[str, np.ndarray] = field(default_factory=dict)  # (kept paths, months)
 
@@ -174,7 +173,6 @@ class Study:
         return StudyResult(
             summary=summary, bill=bill,
             costs={"none": bill, **{k: v["cost"] for k, v in joined.items()}},
-            vm_outflow={k: v["vm_outflow"] for k, v in joined.items()},
             monthly_settle=np.concatenate(keep_settle),
             monthly_cost={k: np.concatenate(v) for k, v in keep_monthly.items() if v})
 

@@ -13,7 +13,7 @@ frictions, sit beside them.
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,7 +23,7 @@ from marketmakers.agents.base import NS, Agent, AgentParams
 from marketmakers.agents.market_maker import MarketMaker, MarketMakerParams
 from marketmakers.agents.noise import Noise, NoiseParams
 from marketmakers.hedging import figures
-from marketmakers.hedging.evaluate import BlockEvaluator
+from marketmakers.hedging.evaluate import BlockEvaluator, PreparedProgrammes
 from marketmakers.hedging.market_runner import CompressedMarket, Compression
 from marketmakers.hedging.settings import HedgeSettings
 from marketmakers.hedging.study import Study, one_blas_thread
@@ -102,7 +102,7 @@ def _market_agents(s: HedgeSettings, path: int, symbols: list[str]) -> list:
     return agents
 
 
-def run_one(study: Study, evaluator: BlockEvaluator, path: int, name: str, programme,
+def run_one(study: Study, evaluator: BlockEvaluator, path: int, programme,
             compression: Compression) -> dict:
     """One programme on one path through the market: the hedger's cash flows, per path."""
     s, cal, curve = study.s, study.cal, study.curve
@@ -146,38 +146,31 @@ def run_one(study: Study, evaluator: BlockEvaluator, path: int, name: str, progr
             "commands": market.commands, "events": market.events}
 
 
-def run_through_market(s: HedgeSettings, progress: bool = True) -> dict:
+def run_through_market(s: HedgeSettings, progress: Callable[[int], None] | None = None) -> dict:
+    """Every hedged programme on the first `market_paths` paths; `progress(1)` after each
+    programme's run of a path."""
     with one_blas_thread():
         return _run_through_market(s, progress)
 
 
-def _run_through_market(s: HedgeSettings, progress: bool) -> dict:
+def _run_through_market(s: HedgeSettings, progress: Callable[[int], None] | None) -> dict:
     study = Study(s)
     n = s.market_paths
     mv = study.min_variance_ratio()
     programmes = {k: v for k, v in study.programmes(mv["hedge_ratio"]).items() if k in HEDGED}
     ev = study.evaluator("paths", 0, n)
     bill = ev.bill.copy()
-    modelled = ev.evaluate(programmes)
+    prepared = PreparedProgrammes(programmes, study.curve)
+    modelled = ev.evaluate(prepared)
     frictionless = BlockEvaluator(ev.block, study.curve, replace(
-        study.market, fee=0.0, half_spread=0.0, funding_rate=0.0)).evaluate(programmes)
+        study.market, fee=0.0, half_spread=0.0, funding_rate=0.0)).evaluate(prepared)
     compression = Compression(window_s=s.market_window_s)
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=n * len(programmes), unit="runs", desc="through the market",
-                   file=sys.stderr, leave=False)
     runs = {name: [] for name in programmes}
-    try:
-        for path in range(n):
-            for name, programme in programmes.items():
-                runs[name].append(run_one(study, ev, path, name, programme, compression))
-                if bar is not None:
-                    bar.update(1)
-    finally:
-        if bar is not None:
-            bar.close()
+    for path in range(n):
+        for name, programme in programmes.items():
+            runs[name].append(run_one(study, ev, path, programme, compression))
+            if progress:
+                progress(1)
     out = {"paths": n, "window_s": s.market_window_s, "quiet_window_s": compression.quiet_window_s,
            "noise_traders_per_month": s.market_noise_traders, "hedge_ratio_min_variance": mv["hedge_ratio"],
            "programmes": {}}

@@ -22,7 +22,7 @@ from marketmakers.hedging import (
     settings_for,
 )
 from marketmakers.hedging.calendar import StudyCalendar
-from marketmakers.hedging.evaluate import BlockEvaluator
+from marketmakers.hedging.evaluate import BlockEvaluator, PreparedProgrammes
 from marketmakers.hedging.paths import draw_block
 from marketmakers.hedging.programmes import layered, static
 from marketmakers.hedging.study import PROGRAMMES, Study, initial_margin_rate
@@ -118,7 +118,7 @@ def test_the_min_variance_ratio_is_the_regression_slope_in_sample():
     study = Study(s)
     unit = static("unit", 1.0, study.expected, whole=False)
     ev = study.evaluator("in_sample", 0, 2_000)
-    gain = ev.bill - ev.evaluate({"unit": unit})["unit"].cost
+    gain = ev.bill - ev.evaluate(PreparedProgrammes({"unit": unit}, study.curve))["unit"].cost
     h = study.min_variance_ratio()["hedge_ratio"]
     var = lambda r: np.var(ev.bill - r * gain)
     assert var(h) <= min(var(h - 0.02), var(h + 0.02))
@@ -177,7 +177,8 @@ def test_block_evaluation_equals_the_plain_reference(kind):
     block = draw_block(s, study.curve, "paths", 0, 40)
     programme = (static("static", 1.0, study.expected) if kind == "static"
                  else layered("layered", 1.0, study.expected, 2, study.cal))
-    out = BlockEvaluator(block, study.curve, study.market).evaluate({kind: programme})[kind]
+    out = BlockEvaluator(block, study.curve, study.market).evaluate(
+        PreparedProgrammes({kind: programme}, study.curve))[kind]
     ref = reference_outcome(block, study.curve, study.market, programme)
     scale = np.abs(ref["payoff"]).max() + 1.0
     # entries on day 0 are exact; later ones (layered) are read from the table (forward.py)
@@ -198,7 +199,7 @@ def test_cost_decomposes_into_bill_payoff_and_frictions(growth, ratio, layers, r
     ev = study.evaluator("paths", 0, 8)
     progs = {"s": static("s", ratio, study.expected), "l": layered("l", ratio, study.expected,
                                                                   layers, study.cal)}
-    for name, out in ev.evaluate(progs).items():
+    for name, out in ev.evaluate(PreparedProgrammes(progs, study.curve)).items():
         assert np.allclose(out.cost, ev.bill - out.payoff + out.entry_costs + out.financing)
         ref = reference_outcome(ev.block, study.curve, study.market, progs[name])
         assert np.allclose(out.payoff, ref["payoff"], rtol=1e-4, atol=1e-3)
@@ -343,7 +344,7 @@ def test_through_the_market_end_to_end_on_a_short_horizon():
     from marketmakers.hedging.through_market import format_market, run_through_market
 
     s = small(months=2, market_paths=3, market_window_s=120.0, in_sample_paths=500)
-    m = run_through_market(s, progress=False)
+    m = run_through_market(s)
     assert m["paths"] == 3 and set(m["programmes"]) == {"static", "min_variance", "layered"}
     study = Study(s)
     for name, e in m["programmes"].items():
@@ -367,9 +368,9 @@ def test_a_market_run_settles_on_the_months_fixings_and_books_every_fill():
     study = Study(s)
     ev = study.evaluator("paths", 0, 2)
     prog = static("static", 1.0, study.expected)
-    r = run_one(study, ev, 1, "static", prog, Compression(window_s=120.0))
+    r = run_one(study, ev, 1, prog, Compression(window_s=120.0))
     assert r["contracts"] == 20 and r["lots_short"] == 0
     # the hedge's cash = lots x (final settlement - fill prices) x size - fees: bounded by the
     # frictionless payoff on the same path give or take the execution cost and fees
-    mc = ev.evaluate({"static": prog})["static"].payoff[1]
+    mc = ev.evaluate(PreparedProgrammes({"static": prog}, study.curve))["static"].payoff[1]
     assert abs(r["hedge_cash"] - (mc - r["execution_cost"])) < 0.02 * abs(mc) + 20 * 50
