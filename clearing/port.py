@@ -24,6 +24,13 @@ from clearing.types import ClearingTerms
 class ClearingPort(RiskGate, Protocol):
     """The pre-trade risk gate (RiskGate's four methods) and the rest of clearing."""
 
+    clears: bool
+    """True for a clearinghouse (accounts, cash, marks, settlement). False for a gate that only
+    checks orders (the permissive gate): it refuses the account, cash, mark-cycle and
+    liquidation methods with `Reason.NO_CLEARING`, takes listings, indices and settlements as
+    nothing to do, and reads as empty (no marks, no summary, no ledger). The service reads
+    this flag to know whether accounts live in clearing and whether to run mark cycles."""
+
     # -- wiring and listing -------------------------------------------------------------
     def bind_sequencer(self, sequencer: Sequencer) -> None:
         """Share the venue's sequence counter, so the events the two write have no gap."""

@@ -51,6 +51,7 @@ class Reason(IntEnum):
     INSUFFICIENT_FUNDS = 2007
     ACCOUNT_EXISTS = 2008
     ACCOUNT_DEFAULTED = 2009
+    NO_CLEARING = 2010  # the venue runs with the permissive gate: no accounts, cash or marks
 
     # 3xxx matching
     WOULD_CROSS_POST_ONLY = 3001
@@ -137,6 +138,7 @@ _SENTENCES = {
     Reason.INSUFFICIENT_FUNDS: "The withdrawal exceeds the account's excess over initial margin.",
     Reason.ACCOUNT_EXISTS: "An account with this id already exists.",
     Reason.ACCOUNT_DEFAULTED: "The account has defaulted.",
+    Reason.NO_CLEARING: "No clearinghouse is attached to this venue: it holds no accounts, cash or marks.",
     Reason.WOULD_CROSS_POST_ONLY: "A post-only order would have traded on arrival.",
     Reason.FOK_NOT_FILLABLE: "A fill-or-kill order could not be filled in full at once.",
     Reason.NO_LIQUIDITY: "There is nothing on the other side of the book within the protection price.",
