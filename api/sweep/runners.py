@@ -110,8 +110,11 @@ class DaskRunner:
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=dashboard_address, silence_logs=logging.ERROR)
         client = Client(cluster)
-        return cls(client, f"local ({n} worker processes; dashboard {cluster.dashboard_link})",
-                   cluster)
+        from api.sweep.pinning import pin_workers_to_cores
+
+        pinned = pin_workers_to_cores(client, n)
+        return cls(client, f"local ({n} worker processes; dashboard {cluster.dashboard_link}"
+                           f"{'; one core each' if pinned else ''})", cluster)
 
     @classmethod
     def connect(cls, address: str, workers: int | None = None, timeout_s: float = 10.0,

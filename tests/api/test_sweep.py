@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import signal
+import sys
 
 import pyarrow.parquet as pq
 import pytest
@@ -173,6 +174,21 @@ def test_a_local_cluster_of_two_worker_processes_gives_the_in_process_results(tm
     workers = set(pq.read_table(tmp_path / "local" / "results.parquet").column("worker").to_pylist())
     assert all(w.startswith("tcp://") for w in workers)
     assert local["summary"] == none["summary"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+                    reason="pinning is Linux's sched_setaffinity, on at least two cores")
+def test_local_workers_each_own_a_core_and_a_restarted_worker_is_pinned_again():
+    runner = DaskRunner.local(2, dashboard_address=":0")
+    try:
+        assert runner.description.endswith("; one core each)")
+        cores = runner.client.run(lambda: sorted(os.sched_getaffinity(0)))
+        assert sorted(map(tuple, cores.values())) == [(c,) for c in sorted(os.sched_getaffinity(0))[:2]]
+        runner.client.restart()  # the nannies start new worker processes
+        again = runner.client.run(lambda: sorted(os.sched_getaffinity(0)))
+        assert sorted(map(tuple, again.values())) == sorted(map(tuple, cores.values()))
+    finally:
+        runner.close()
 
 
 def test_a_worker_killed_mid_sweep_loses_nothing(reference, tmp_path):
