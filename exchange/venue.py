@@ -74,8 +74,7 @@ class Venue(Matching):
         self.products = {p.code: p for p in products}
         self._seq = Sequencer()
         self.gate = gate if gate is not None else PermissiveGate()
-        if hasattr(self.gate, "bind_sequencer"):
-            self.gate.bind_sequencer(self._seq)
+        self.gate.bind_sequencer(self._seq)
         # the gate's hot methods, bound once (called on every order and fill)
         self._gate_check = self.gate.check_order
         self._gate_working = self.gate.on_working
@@ -844,8 +843,7 @@ class Venue(Matching):
                 self._seq.last += 1
                 out.append(ContractListed(self._seq.last, c.ts, spec.symbol, product.code,
                                           spec.year, spec.month, spec.last_trade_ts))
-                if hasattr(self.gate, "list_contract"):
-                    self.gate.list_contract(spec.clearing_terms(), c.ts, out)
+                self.gate.list_contract(spec.clearing_terms(), c.ts, out)
                 self._add_timer(spec.last_trade_ts, _T_LAST_TRADE, spec.symbol)
                 value = self._index.get(product.index_name)
                 if value is not None:
@@ -866,40 +864,32 @@ class Venue(Matching):
         m.halt_until = None
         self._state_event(m, "expiry", c.ts, out)
         price = c.settlement_price
-        if price is None and hasattr(self.gate, "settlement_price"):
+        if price is None:
             price = self.gate.settlement_price(c.symbol)  # the monthly index average
-        if price is not None and hasattr(self.gate, "final_settlement"):
+        if price is not None:
             self.gate.final_settlement(c.symbol, price, c.ts, out)
         self._list_contracts(C.ListContracts(c.ts), out)
 
     # ------------------------------------------------------------------------- clearing
 
-    def _clearing(self, method: str):
-        fn = getattr(self.gate, method, None)
-        if fn is None:
-            raise Rejection(Reason.INVALID_COMMAND, "no clearinghouse is attached to this venue")
-        return fn
-
     def _open_account(self, c: C.OpenAccount, out: list) -> None:
-        self._clearing("open_account")(c.account, c.ts, out, market_maker=c.market_maker)
+        self.gate.open_account(c.account, c.ts, out, market_maker=c.market_maker)
 
     def _deposit(self, c: C.Deposit, out: list) -> None:
-        self._clearing("deposit")(c.account, c.amount, c.ts, out)
+        self.gate.deposit(c.account, c.amount, c.ts, out)
 
     def _withdraw(self, c: C.Withdraw, out: list) -> None:
-        self._clearing("withdraw")(c.account, c.amount, c.ts, out)
+        self.gate.withdraw(c.account, c.amount, c.ts, out)
 
     def _set_mm_standing(self, c: C.SetMarketMakerStanding, out: list) -> None:
-        self._clearing("set_market_maker_standing")(c.account, c.good, c.ts, out)
+        self.gate.set_market_maker_standing(c.account, c.good, c.ts, out)
 
     def _publish_index(self, c: C.PublishIndex, out: list) -> None:
         if type(c.value) is not int or c.value <= 0:
             raise Rejection(Reason.INVALID_AMOUNT, "an index value is a positive integer (micro-USD)")
         self._seq.last += 1
         out.append(IndexPublished(self._seq.last, c.ts, c.name, c.value))
-        set_index = getattr(self.gate, "set_index", None)
-        if set_index is not None:
-            set_index(c.name, c.value, c.ts, out)
+        self.gate.set_index(c.name, c.value, c.ts, out)
         self._index[c.name] = c.value
         for m in self._markets.values():
             if m.spec.product.index_name == c.name and m.settlement is None and m.state != EXPIRED:
@@ -908,8 +898,7 @@ class Venue(Matching):
     def _mark_cycle(self, c: C.MarkCycle, out: list) -> None:
         """Marks, variation margin and margin checks are the clearinghouse's; the close-out of
         the accounts it hands back goes through this venue's book."""
-        mark_cycle = self._clearing("mark_cycle")
-        to_liquidate = mark_cycle(c.ts, self.book_tops(), out, end_of_day=c.end_of_day)
+        to_liquidate = self.gate.mark_cycle(c.ts, self.book_tops(), out, end_of_day=c.end_of_day)
         for account in to_liquidate or ():
             self._liquidate(account, c.ts, out)
 
@@ -1008,9 +997,7 @@ class Venue(Matching):
                 for price in stops:
                     for o in stops[price].values():
                         h.update(repr(_order_state(o)).encode())
-        gate_digest = getattr(self.gate, "digest", None)
-        if gate_digest is not None:
-            h.update(gate_digest().encode())
+        h.update(self.gate.digest().encode())
         return h.hexdigest()
 
     def check(self) -> None:
