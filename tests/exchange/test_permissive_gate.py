@@ -35,7 +35,10 @@ def test_the_gate_implements_every_member_of_the_port_with_its_signature(name):
     if not callable(declared):  # an attribute: `clears`
         assert type(mine) is bool
         return
-    assert inspect.signature(mine) == inspect.signature(declared), name
+    theirs, ours = inspect.signature(declared), inspect.signature(mine)
+    assert ours.parameters == theirs.parameters, name  # names, order, kinds, defaults, types
+    # (a compiled cpdef method, on_fill, keeps its parameters' annotations but not its return's)
+    assert ours.return_annotation in (theirs.return_annotation, inspect.Signature.empty), name
 
 
 def test_the_gate_does_not_clear():
