@@ -134,7 +134,7 @@ EXPIRED_AT_ONCE = {R.FOK_NOT_FILLABLE, R.NO_LIQUIDITY}
 
 def test_every_code_the_exchange_raises_has_a_case():
     source = "".join(p.read_text() for p in Path(venue_module.__file__).parent.glob("*.py"))
-    raised = {R[name] for name in re.findall(r"Reason\.([A-Z_]+)", source)}
+    raised = {R[name] for name in re.findall(r"\bReason\.([A-Z_]+)", source)}
     assert raised == set(CASES) | {R.TIME_WENT_BACKWARDS} | EXPIRED_AT_ONCE
 
 
