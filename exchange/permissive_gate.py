@@ -1,3 +1,6 @@
+# cython: binding=True
+# (compiled, the methods keep their signatures: tests/exchange/test_permissive_gate.py holds them
+# to the port's)
 """The permissive gate: accepts every order, keeps positions for reduce-only, clears nothing.
 
 Used before a clearinghouse is plugged in (and by the engine benchmark). It implements the
@@ -9,8 +12,6 @@ indices and settlements taken as nothing to do; the reads empty.
 
 from __future__ import annotations
 
-import cython
-
 from clearing.events import Sequencer
 from clearing.reasons import Reason, Rejection
 from clearing.trade import ClearedTrade
@@ -21,9 +22,6 @@ def _no_clearing(what: str) -> Rejection:
     return Rejection(Reason.NO_CLEARING, f"no clearinghouse is attached to this venue: {what}")
 
 
-# binding: the methods keep their signatures when compiled (tests/exchange/test_permissive_gate.py
-# holds them to the port's)
-@cython.binding(True)
 class PermissiveGate:
     __slots__ = ("_positions",)
 

@@ -5,12 +5,7 @@
 # sets must be declared here. The test suite runs on the installed (compiled) build, and
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 from clearing.events cimport Sequencer
-from exchange.changes cimport OrderChanges
-from exchange.commands cimport AmendOrder, CancelOrder, NewOrder
-from exchange.entry cimport OrderEntry
 from exchange.journal cimport Journal
-from exchange.listing cimport Listing
-from exchange.liquidation cimport Liquidation
 from exchange.live_orders cimport LiveOrders
 from exchange.market cimport Market
 from exchange.matching cimport Matcher
@@ -32,10 +27,9 @@ cdef class Venue:
     cdef public TradingStates states
     cdef public ReduceOnly reduce_only
     cdef public Stops stops
-    cdef public OrderEntry entry
-    cdef public OrderChanges changes
-    cdef public Listing listing
-    cdef public Liquidation liquidation
+    # the parts whose handlers the venue keeps: Python objects here, so that their methods are
+    # bound methods (picklable), not C functions wrapped on the spot
+    cdef public object entry, changes, listing, liquidation
 
     # read by the market session on every change of a book
     cpdef Market market(self, symbol)

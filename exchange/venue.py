@@ -69,28 +69,29 @@ class Venue:
         self.timers = timers = Timers()
         markets = self._markets
         self.matcher = matcher = Matcher(seq, live, timers, gate)
-        self.states = states = TradingStates(markets, seq, live, timers, matcher)
+        self.states = TradingStates(markets, seq, live, timers, matcher)
         self.reduce_only = reduce_only = ReduceOnly(markets, seq, live, matcher, gate)
-        self.stops = stops = Stops(seq, live, matcher, states, reduce_only)
-        self.entry = entry = OrderEntry(markets, seq, live, matcher, stops, reduce_only, timers, gate)
-        self.changes = changes = OrderChanges(markets, seq, live, matcher, stops, reduce_only, gate)
-        self.listing = listing = Listing(self.products, markets, self._index, seq, gate, timers,
-                                         matcher, states, initial_state)
-        self.liquidation = Liquidation(markets, seq, live, matcher, entry, gate)
+        self.stops = stops = Stops(seq, live, matcher, self.states, reduce_only)
+        self.entry = OrderEntry(markets, seq, live, matcher, stops, reduce_only, timers, gate)
+        self.changes = OrderChanges(markets, seq, live, matcher, stops, reduce_only, gate)
+        self.listing = Listing(self.products, markets, self._index, seq, gate, timers, matcher,
+                               self.states, initial_state)
+        self.liquidation = Liquidation(markets, seq, live, matcher, self.entry, gate)
+        # the parts' bound methods (a snapshot pickles the venue, and them with it)
         self._handlers = {
-            C.NewOrder: entry.new_order,
-            C.CancelOrder: changes.cancel,
-            C.AmendOrder: changes.amend,
-            C.CancelAll: changes.cancel_all,
-            C.SetTradingState: states.set_state,
+            C.NewOrder: self.entry.new_order,
+            C.CancelOrder: self.changes.cancel,
+            C.AmendOrder: self.changes.amend,
+            C.CancelAll: self.changes.cancel_all,
+            C.SetTradingState: self.states.set_state,
             C.AdvanceTime: _advance_time,
-            C.SetReferencePrice: listing.set_reference,
-            C.ListContracts: listing.list_contracts,
-            C.ExpireContract: listing.expire_contract,
+            C.SetReferencePrice: self.listing.set_reference,
+            C.ListContracts: self.listing.list_contracts,
+            C.ExpireContract: self.listing.expire_contract,
             C.OpenAccount: self._open_account,
             C.Deposit: self._deposit,
             C.Withdraw: self._withdraw,
-            C.PublishIndex: listing.publish_index,
+            C.PublishIndex: self.listing.publish_index,
             C.SetMarketMakerStanding: self._set_mm_standing,
             C.MarkCycle: self.liquidation.mark_cycle,
         }
