@@ -469,7 +469,7 @@ class Service:
                              cmd.post_only, cmd.reduce_only))
                     break
         elif tag == "open_account":
-            if not _rejected(events) or not hasattr(self.venue.gate, "open_account"):
+            if not _rejected(events) or not self.venue.gate.clears:  # accounts held here
                 self.accounts.setdefault(cmd.account, cmd.market_maker)
         elif tag == "index" and not _rejected(events):
             self.index_history[cmd.name].append((cmd.ts, cmd.value))
@@ -492,7 +492,7 @@ class Service:
                 name: fundamental.price for name, (fundamental, _) in self.feed.sources.items()})
         elif self.index_source == "admin" and any(c.due(self.now()) for c in self.calculators.values()):
             await self.publish_from_quotes()
-        if hasattr(self.venue.gate, "mark_cycle"):
+        if self.venue.gate.clears:
             await self.execute(C.MarkCycle)
         await self.settled()  # the makers' quotes as durable state shows them
         self.watch.sample_makers(self.now(), self.venue, [a for a, mm in self.accounts.items() if mm])

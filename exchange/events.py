@@ -12,7 +12,39 @@ clearinghouse's are (`clearing.events.TupleEvent`): `kind`, `seq`, `ts`, the nam
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from clearing.events import TupleEvent  # noqa: F401 - the base of these events; its home is clearing.events
+from exchange.commands import Command
+
+
+class CancelReason(StrEnum):
+    """Why an order was cancelled (`OrderCancelled.reason`). The events carry the value, a
+    plain string ("user"...), so the event log, the JSON, the WebSocket and the digests read
+    as they always have; `CancelReason.USER == "user"`."""
+
+    USER = "user"  # its account cancelled it
+    CANCEL_ALL = "cancel_all"  # its account cancelled all its orders (of the contract)
+    IOC = "ioc"  # the unfilled rest of an immediate-or-cancel order
+    FOK = "fok"  # the unfilled rest of a fill-or-kill order
+    MARKET_PROTECTION = "market_protection"  # a market order's rest beyond its protection price
+    SELF_TRADE = "self_trade"  # self-trade prevention
+    OUTSIDE_LIMIT = "outside_limit"  # resting beyond new daily limits
+    LIQUIDATION = "liquidation"  # its account is being closed out
+    CONTRACT_EXPIRED = "contract_expired"  # its contract expired
+    REDUCE_ONLY = "reduce_only"  # a reduce-only order the position no longer allows
+
+
+class StatusReason(StrEnum):
+    """Why a contract's trading state changed (`TradingStateChanged.reason`), when the venue
+    changed it. An operator's SetTradingState carries its own text ("operator" by default),
+    which the event repeats as given. The events carry the value, a plain string."""
+
+    OPERATOR = "operator"  # SetTradingState's default
+    LIMIT = "limit"  # a trade at a daily limit halted the contract
+    HALT_ENDED = "halt_ended"  # the halt's time ran out: open again, limits widened
+    LAST_TRADE = "last_trade"  # the contract's last trading time: closed
+    EXPIRY = "expiry"  # ExpireContract
 
 
 class OrderAccepted(TupleEvent, fields=(
@@ -74,9 +106,7 @@ class OrderCancelled(TupleEvent, fields=(
     "side",
     "price",
     "remaining",  # what was still open when it went
-    # why: "user", "cancel_all", "ioc", "fok", "market_protection", "self_trade",
-    # "outside_limit", "liquidation", "contract_expired"
-    "reason",
+    "reason",  # why: a CancelReason's value
 )):
     kind = "order_cancelled"
     __slots__ = ()
@@ -146,7 +176,7 @@ class BookDelta(TupleEvent, fields=(
 class TradingStateChanged(TupleEvent, fields=(
     "symbol",
     "state",
-    "reason",
+    "reason",  # a StatusReason's value, or the operator's text
     "until",  # end of a halt (ns), else None
     "limit_low",  # the daily limits in force afterwards (ticks) or None
     "limit_high",
@@ -186,3 +216,15 @@ class ReferencePriceSet(TupleEvent, fields=(
 )):
     kind = "reference_price"
     __slots__ = ()
+
+
+def rejected(seq, clock: int, cmd, r) -> Rejected:
+    """The one event of a refused command (`r`, a clearing.reasons.Rejection), with the next
+    sequence number; what the command names (account, symbol, order) as far as it has it."""
+    seq.last += 1
+    if not isinstance(cmd, Command):  # nothing read from it: the journal keeps only its repr
+        return Rejected(seq.last, clock, "?", None, None, None, None, r.reason, r.text)
+    return Rejected(seq.last, getattr(cmd, "ts", clock), getattr(cmd, "tag", "?"),
+                    getattr(cmd, "account", None), getattr(cmd, "symbol", None),
+                    getattr(cmd, "order_id", None), getattr(cmd, "client_order_id", None),
+                    r.reason, r.text)

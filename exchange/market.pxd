@@ -4,7 +4,10 @@
 # with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
 # sets must be declared here. The test suite runs on the installed (compiled) build, and
 # tests/test_compiled.py holds it to the pure source: same events, same state.
+cimport cython
+
 from exchange.book cimport OrderBook
+from exchange.orders cimport Order
 
 
 cdef class Market:
@@ -15,3 +18,7 @@ cdef class Market:
     cdef public OrderBook book
 
     cpdef bint at_limit(self, object price)
+    @cython.locals(bucket=dict)
+    cpdef add_stop(self, Order o)
+    @cython.locals(bucket=dict)
+    cpdef remove_stop(self, Order o)

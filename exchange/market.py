@@ -1,5 +1,6 @@
 """The per-contract trading state: the book, the trading state, reference prices, the dynamic
-price band, the daily price limits with their halt-and-widen rule, and pending stop orders.
+price band's anchor, the daily price limits with their halt-and-widen rule, and pending stop
+orders. (The checks against the band and the limits are exchange/rules.py's.)
 
 Rules (documented defaults in exchange/contracts.py ProductSpec):
 - Price band: an order may not be priced more aggressively than the band around the reference
@@ -90,30 +91,6 @@ class Market:
         self.min_qty = p.min_qty
         self.lot = p.lot_size
 
-    def band_reference(self) -> int | None:
-        return self.band_anchor
-
-    def band_width(self, ref: int) -> int:
-        w = ref * self.band_bps // 10_000
-        return w if w > self.band_min else self.band_min
-
-    def protection_price(self, side: int) -> int | None:
-        """The worst price a market order may trade at: the band edge, within the limits."""
-        ref = self.band_reference()
-        if ref is None:
-            return None
-        if side > 0:
-            p = ref + self.band_width(ref)
-            if self.limit_high is not None and p > self.limit_high:
-                p = self.limit_high
-        else:
-            p = ref - self.band_width(ref)
-            if p < 1:
-                p = 1
-            if self.limit_low is not None and p < self.limit_low:
-                p = self.limit_low
-        return p
-
     def set_settlement(self, price: int) -> None:
         """A new prior settlement: it becomes the band reference and resets the daily limits."""
         self.settlement = price
@@ -140,3 +117,24 @@ class Market:
 
     def stops(self, side: int) -> SortedDict:
         return self.buy_stops if side > 0 else self.sell_stops
+
+    def add_stop(self, o) -> None:
+        """A stop order waits for its trigger, behind the earlier ones at its stop price."""
+        stops = self.buy_stops if o.side > 0 else self.sell_stops
+        bucket = stops.get(o.stop_price)
+        if bucket is None:
+            bucket = stops[o.stop_price] = {}
+        bucket[o.order_id] = o
+
+    def remove_stop(self, o) -> None:
+        stops = self.buy_stops if o.side > 0 else self.sell_stops
+        bucket = stops[o.stop_price]
+        del bucket[o.order_id]
+        if not bucket:
+            del stops[o.stop_price]
+
+
+def book_tops(markets: dict) -> dict:
+    """symbol -> (best bid, best ask, last trade) of the contracts not expired, for marking."""
+    return {s: (m.book.best_bid, m.book.best_ask, m.last_trade)
+            for s, m in markets.items() if m.state != EXPIRED}

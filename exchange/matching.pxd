@@ -9,29 +9,37 @@ cimport cython
 from clearing.events cimport Sequencer
 from clearing.trade cimport ClearedTrade, make_trade
 from exchange.book cimport Level, OrderBook
-from exchange.journal cimport Journal
+from exchange.live_orders cimport LiveOrders
 from exchange.market cimport Market
 from exchange.orders cimport Order
+from exchange.timers cimport Timers
 from clearing.fast_events cimport make
 
 
-cdef class Matching:
-    # every field of the venue (exchange/venue.py sets them in Venue.__init__)
-    cdef public Sequencer _seq
-    cdef public Journal journal  # or None
-    cdef public object gate, initial_state, clock, _gate_check, _gate_working, _gate_fill
-    cdef public object _order_id, _trade_id, _next_timer
-    cdef public bint _traded
-    cdef public dict products, _markets, _orders, _by_account, _reduce_only, _index, _handlers
-    cdef public set _client_ids
-    cdef public list _ro_touched, _timers
+cdef class Matcher:
+    cdef public Sequencer seq
+    cdef public LiveOrders live
+    cdef public Timers timers
+    cdef public object gate_working, gate_fill, trade_id
+    cdef public bint traded
+    cdef public list touched
+    cdef public dict reduce_only
 
-    cdef _forget(self, Order o)
-    @cython.locals(book=OrderBook)
-    cdef bint _match(self, Market m, Order o, object limit, object ts, list out)
-    @cython.locals(maker=Order, alive=bint, start_qty=long, qty=long)
-    cdef bint _match_level(self, Market m, Order o, Level level, object ts, list out)
-    @cython.locals(left=long, seq=Sequencer, side=long, d=long, trade=ClearedTrade)
-    cdef _fill(self, Market m, Order o, Order maker, Level level, long qty, object ts, list out)
+    cdef execute(self, Market m, Order o, object limit, object ts, list out)
+    @cython.locals(book=OrderBook, level=Level, seq=Sequencer)
+    cdef rest(self, Market m, Order o, object ts, list out)
     @cython.locals(seq=Sequencer)
-    cdef _level_done(self, Market m, Level level, long side, object ts, list out)
+    cdef drop_incoming(self, Order o, str why, object ts, list out)
+    @cython.locals(level=Level, seq=Sequencer)
+    cdef remove_live(self, Market m, Order o, object ts, list out)
+    @cython.locals(seq=Sequencer)
+    cdef emit_cancel(self, Order o, str why, object ts, list out)
+    cdef cancel(self, Market m, Order o, str why, object ts, list out)
+    @cython.locals(book=OrderBook)
+    cdef bint match(self, Market m, Order o, object limit, object ts, list out) except -1
+    @cython.locals(maker=Order, alive=bint, start_qty=long, qty=long)
+    cdef bint match_level(self, Market m, Order o, Level level, object ts, list out) except -1
+    @cython.locals(left=long, seq=Sequencer, side=long, d=long, trade=ClearedTrade)
+    cdef fill(self, Market m, Order o, Order maker, Level level, long qty, object ts, list out)
+    @cython.locals(seq=Sequencer)
+    cdef level_done(self, Market m, Level level, long side, object ts, list out)

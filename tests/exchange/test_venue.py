@@ -16,6 +16,7 @@ from exchange.commands import (
     NewOrder,
     OpenAccount,
     PublishIndex,
+    SetMarketMakerStanding,
     SetReferencePrice,
     SetTradingState,
     Withdraw,
@@ -449,8 +450,8 @@ def test_lot_size_is_enforced():
 
 def test_clearing_commands_without_a_clearinghouse_are_refused(desk):
     for cmd in (OpenAccount(desk.ts, "a"), Deposit(desk.ts, "a", 100), Withdraw(desk.ts, "a", 1),
-                MarkCycle(desk.ts)):
-        rejected_with(desk, cmd, Reason.INVALID_COMMAND)
+                SetMarketMakerStanding(desk.ts, "a", False), MarkCycle(desk.ts)):
+        rejected_with(desk, cmd, Reason.NO_CLEARING)
     rejected_with(desk, PublishIndex(desk.ts, "SIT", 0), Reason.INVALID_AMOUNT)
     assert reason(desk.venue.submit(object())) == Reason.INVALID_COMMAND
 

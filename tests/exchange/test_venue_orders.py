@@ -221,3 +221,23 @@ def test_amend_cannot_grow_a_reduce_only_order_beyond_the_position(desk):
     desk.order("a", BUY, 2, 2_000)  # a long 2
     r = desk.rest("a", SELL, 1, 2_005, reduce_only=True)
     rejected_with(desk, AmendOrder(desk.ts, "a", r, qty=5), Reason.REDUCE_ONLY_WOULD_INCREASE)
+
+
+def test_cancel_reasons_are_one_vocabulary_written_as_before(desk):
+    """A trade that closes a position cancels the reduce-only order it leaves with nothing to
+    reduce: reason `reduce_only`, a CancelReason (once missing from the documented list),
+    carried as the plain string the event log and the JSON always wrote."""
+    from exchange.events import CancelReason, StatusReason
+
+    desk.rest("b", SELL, 2, 2_000)
+    desk.order("a", BUY, 2, 2_000)  # a long 2
+    r = desk.rest("a", SELL, 2, 2_005, reduce_only=True)
+    desk.rest("a", SELL, 2, 1_990)  # no bid: it rests, in front of the reduce-only order
+    ev = desk.order("c", BUY, 2, 1_990)  # a is flat: its reduce-only order has nothing to reduce
+    cancelled = [e for e in ev if e.kind == "order_cancelled"]
+    assert [(e.order_id, e.reason) for e in cancelled] == [(r, CancelReason.REDUCE_ONLY)]
+    assert type(cancelled[0].reason) is str and cancelled[0].to_dict()["reason"] == "reduce_only"
+    assert {c.value for c in CancelReason} == {
+        "user", "cancel_all", "ioc", "fok", "market_protection", "self_trade", "outside_limit",
+        "liquidation", "contract_expired", "reduce_only"}
+    assert {s.value for s in StatusReason} == {"operator", "limit", "halt_ended", "last_trade", "expiry"}

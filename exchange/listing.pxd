@@ -1,0 +1,19 @@
+# Cython declarations for the compiled build (setup.py; docs/benchmarks.md, "The compiled
+# core"). The .py file beside this one is the source and stays the reference: interpreted, it
+# runs as it is and these declarations are not read. Compiled, the classes below become C types
+# with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
+# sets must be declared here. The test suite runs on the installed (compiled) build, and
+# tests/test_compiled.py holds it to the pure source: same events, same state.
+from clearing.events cimport Sequencer
+from exchange.matching cimport Matcher
+from exchange.states cimport TradingStates
+from exchange.timers cimport Timers
+
+
+cdef class Listing:
+    cdef public dict products, markets, index
+    cdef public Sequencer seq
+    cdef public object gate, initial_state
+    cdef public Timers timers
+    cdef public Matcher matcher
+    cdef public TradingStates states
