@@ -100,6 +100,8 @@ class BookTop:
 
 
 class ClearingHouse:
+    clears = True  # clearing.port.ClearingPort.clears (stopgap until the clearing helper's merge)
+
     def __init__(self, config: ClearingConfig = ClearingConfig(), margin=None,
                  sequencer: Sequencer | None = None, fast_path: bool = True):
         self.config = config

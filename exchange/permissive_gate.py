@@ -12,6 +12,8 @@ from clearing.trade import ClearedTrade
 class PermissiveGate:
     __slots__ = ("_positions",)
 
+    clears = False  # no accounts, cash or marks (clearing.port.ClearingPort.clears)
+
     def __init__(self):
         # symbol -> account -> position: keyed by plain strings, whose hashes Python caches
         # (a fill updates two positions, and a tuple key would be built and hashed each time)
@@ -33,6 +35,17 @@ class PermissiveGate:
 
     def position(self, account: str, symbol: str) -> int:
         return self._positions.get(symbol, {}).get(account, 0)
+
+    # the empty reads of clearing.port.ClearingPort (stopgap until the exchange helper's
+    # full implementation of the port is merged)
+    def position_marks(self, account: str) -> dict:
+        return {}
+
+    def account_summary(self, account: str) -> dict:
+        return {}
+
+    def ledger_summary(self) -> None:
+        return None
 
     def digest(self) -> str:
         return repr(sorted(((account, symbol), v) for symbol, positions in self._positions.items()
