@@ -31,7 +31,7 @@ from exchange import commands as C
 
 _PROBLEM = {"application/problem+json": {"schema": wire.Problem.model_json_schema()}}
 PROBLEMS = {code: {"description": "RFC 9457 problem", "content": _PROBLEM}
-            for code in (400, 401, 403, 404, 409, 422, 429, 503)}
+            for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)}
 
 
 @dataclass
@@ -121,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return record.account
 
     async def admin_only(key: Annotated[str | None, Security(ADMIN_KEY)]) -> None:
+        if not key:
+            raise ApiError(401, Reason.UNAUTHENTICATED, "this endpoint needs the admin key")
         if not admin.matches(key):
             raise ApiError(403, Reason.ADMIN_ONLY, "this endpoint needs the admin key")
 

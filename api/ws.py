@@ -207,7 +207,7 @@ class WsSession:
         """The session's account for an op that trades, if its key (as it is now) may trade
         and the account's budget allows."""
         if self.key is None:
-            raise ApiError(401, Reason.INVALID_API_KEY, "authenticate first (op auth or X-API-Key)")
+            raise ApiError(401, Reason.UNAUTHENTICATED, "authenticate first (op auth or X-API-Key)")
         self.auth.allowed(self.key, write=True)
         wait = self.budgets.accounts.check(self.account)
         if wait:
@@ -271,7 +271,7 @@ class WsSession:
             kind, _, arg = ch.partition(".")
             if ch in PRIVATE:
                 if self.account is None:
-                    raise ApiError(401, Reason.UNKNOWN_ACCOUNT, f"{ch} is private: authenticate first")
+                    raise ApiError(401, Reason.UNAUTHENTICATED, f"{ch} is private: authenticate first")
             elif kind in ("book", "trades", "ticker"):
                 if not s.fmt.knows(arg):
                     raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {arg!r}")
