@@ -9,7 +9,8 @@ Codes are numbered in one range per subsystem (as exchange-core does):
     3xxx  matching (post-only, fill-or-kill, liquidity, stops)
     4xxx  orders and ids (unknown order, duplicates, amend rules)
     5xxx  trading state (halted, closed, expired)
-    6xxx  access to the service: request bodies, keys, signatures, rate limits, idempotency
+    6xxx  access to the service: credentials, permissions, routes and methods, request bodies,
+          keys, signatures, rate limits, idempotency
 
 The *name* is the stable, machine-readable code that goes on the wire; the number orders
 them and never changes once shipped. Each code maps to one RFC 9457 problem `type` URI.
