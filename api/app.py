@@ -25,6 +25,7 @@ from api.ratelimit import Budgets, RateLimiter, RateLimits
 from api.reports import install as install_reports
 from api.service import Service, ServiceStopped
 from api.ws import WsSession, WsSessions
+from clearing.port import ClearingPort
 from clearing.reasons import Reason, Rejection
 from clearing.types import ProviderQuote
 from exchange import commands as C
@@ -48,7 +49,7 @@ class Settings:
     cycle_seconds: float = 1.0  # time, index and mark cycle (0: none)
     snapshot_every: int = 100_000  # commands between snapshots (0: only POST /v1/admin/snapshot)
     heartbeat_seconds: float = 10.0  # a WebSocket that has been quiet this long gets a heartbeat
-    gate: object = None
+    gate: ClearingPort | None = None  # None: the permissive gate (no clearing)
     max_body: int = limits.MAX_BODY  # bytes of a request body (413 over it)
     max_json_depth: int = limits.MAX_DEPTH  # nesting of a request body or WebSocket message
     idempotency_seconds: float = 86_400.0  # how long an Idempotency-Key's answer is kept

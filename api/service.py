@@ -33,6 +33,7 @@ from api.session_watch import SessionWatch
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
+from clearing.port import ClearingPort
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 from exchange.journal import Journal
@@ -58,8 +59,9 @@ YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while ser
 
 
 class Service:
-    def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
-                 index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
+    def __init__(self, journal_path: str | None = None, gate: ClearingPort | None = None,
+                 clock=time.time_ns, index_source: str = "feed", feed_seed: int = 7,
+                 batch_max: int = 8192,
                  snapshot_every: int = 0, use_snapshots: bool = True,
                  retention_seconds: float = 3_600.0):
         self.venue = Venue(gate=gate)
