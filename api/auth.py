@@ -3,7 +3,8 @@ not expired, scope, signature).
 
 The admin key comes from SITEX_ADMIN_KEY, or the server makes one and prints it once. Account
 keys live in api/keys.py; a signed key's requests are verified by api/signing.py. Every refusal
-is an ApiError with its own reason code (401 for who, 403 for what).
+is an ApiError with its own reason code (401 for who, 403 for what): no key at all is
+UNAUTHENTICATED, a key that is not (or no longer) good says why (INVALID_API_KEY, ...).
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ class Authenticator:
 
     def key(self, text: str | None, write: bool = False) -> ApiKey:
         """The active key `text`; `write`: the request changes something (a `read` key may not)."""
+        if not text:
+            raise ApiError(401, Reason.UNAUTHENTICATED, "an X-API-Key header is required")
         record = self.keys.lookup(text)
         if record is None:
             raise ApiError(401, Reason.INVALID_API_KEY, "a valid X-API-Key header is required")

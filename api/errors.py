@@ -2,7 +2,9 @@
 
 A venue rejection keeps its stable reason code: `type` is `Reason.problem_type`, `code` is the
 Reason's name. Malformed requests (schema violations, bad JSON) are 4xx with code
-INVALID_COMMAND and a sentence naming the bad field; no error path answers a 500.
+INVALID_COMMAND and a sentence naming the bad field; the framework's own refusals (no such
+route, a method the route does not take) have the API's codes (6xxx: NOT_FOUND,
+METHOD_NOT_ALLOWED with the path's every method in `Allow`...); no error path answers a 500.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from clearing.reasons import Reason, Rejection
 
@@ -35,6 +38,10 @@ _STATUS_BY_REASON = {
     Reason.RATE_LIMITED: 429,
     Reason.IDEMPOTENCY_KEY_IN_USE: 409,
     Reason.UNKNOWN_API_KEY: 404,
+    Reason.UNAUTHENTICATED: 401,
+    Reason.FORBIDDEN: 403,
+    Reason.NOT_FOUND: 404,
+    Reason.METHOD_NOT_ALLOWED: 405,
 }
 # access (6xxx) not listed above: JSON_TOO_DEEP, INVALID_ENCODING, IDEMPOTENCY_KEY_REUSED
 _STATUS_BY_SUBSYSTEM = {1: 400, 2: 422, 3: 409, 4: 422, 5: 409, 6: 422}
@@ -85,4 +92,26 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException):
-        return problem(Reason.INVALID_COMMAND, str(exc.detail), exc.status_code, exc.headers)
+        reason = _REASON_BY_STATUS.get(exc.status_code, Reason.INVALID_COMMAND)
+        headers = exc.headers
+        methods = allowed_methods(request) if exc.status_code == 405 else None
+        if methods:  # (else a mounted app's own 405, with its own Allow)
+            headers = dict(headers or {}, Allow=", ".join(methods))
+        return problem(reason, str(exc.detail), exc.status_code, headers)
+
+
+# the framework's refusals (starlette's HTTPException) by status; the rest are INVALID_COMMAND
+_REASON_BY_STATUS = {401: Reason.UNAUTHENTICATED, 403: Reason.FORBIDDEN, 404: Reason.NOT_FOUND,
+                     405: Reason.METHOD_NOT_ALLOWED, 413: Reason.PAYLOAD_TOO_LARGE,
+                     429: Reason.RATE_LIMITED}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path. Starlette's own 405 names the methods of
+    the first route that matched the path only, but a path is often several routes (GET, POST
+    and DELETE /v1/orders are three). A mounted app (the dashboard's files) answers its 405
+    itself, with its own Allow."""
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    return [m for m in _METHODS
+            if any(r.matches({**request.scope, "method": m})[0] == Match.FULL for r in routes)]

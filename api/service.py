@@ -19,12 +19,12 @@ import sqlite3
 import time
 from bisect import bisect_right
 from collections import defaultdict, deque
-from decimal import Decimal
-from functools import lru_cache, partial
+from functools import partial
 from operator import itemgetter
 from time import perf_counter_ns
 
 from api import wire
+from api.formatter import Formatter
 from api.history import History
 from api.hub import Hub
 from api.mailbox import Mailbox
@@ -33,6 +33,7 @@ from api.session_watch import SessionWatch
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
 from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
+from clearing.port import ClearingPort
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 from exchange.journal import Journal
@@ -47,90 +48,6 @@ _TIFS = {t.wire: t for t in TimeInForce}
 SEED_INDEX = {"SIT": 2_000_000, "GPU": 2_500_000}  # micro-USD: 2.000 and 2.500 USD
 
 
-class Formatter:
-    """Ticks -> wire strings for the hub and the REST views."""
-
-    def __init__(self, service: Service):
-        self.s = service
-        self._tick: dict[str, Decimal] = {}
-        # the few hundred prices near the touch are formatted once (a Decimal product and
-        # str() cost more than the rest of writing a fill)
-        self._text = lru_cache(maxsize=1 << 16)(self._format)
-
-    def knows(self, symbol: str) -> bool:
-        """Listed at some point (expired contracts still answer with their history)."""
-        try:
-            self.s.venue.market(symbol)
-        except KeyError:
-            return False
-        return True
-
-    def tick(self, symbol: str) -> Decimal:
-        t = self._tick.get(symbol)
-        if t is None:
-            t = self._tick[symbol] = self.s.venue.market(symbol).spec.product.tick_size
-        return t
-
-    def price(self, symbol: str, ticks: int | None) -> str | None:
-        return None if ticks is None else self._text(symbol, ticks)
-
-    def _format(self, symbol: str, ticks: int) -> str:
-        return wire.ticks_to_price(ticks, self.tick(symbol))
-
-    def order(self, o: dict) -> dict:
-        return dict(o, price=self.price(o["symbol"], o["price"]),
-                    stop_price=self.price(o["symbol"], o["stop_price"]))
-
-    def fill(self, f: dict) -> dict:
-        return dict(f, price=self.price(f["symbol"], f["price"]))
-
-    def event(self, e) -> dict:
-        d = e.to_dict()
-        symbol = d.get("symbol")
-        if symbol is not None and self.knows(symbol):
-            for k in ("price", "stop_price", "trigger_price"):
-                if isinstance(d.get(k), int):
-                    d[k] = self.price(symbol, d[k])
-        if isinstance(d.get("side"), int):
-            d["side"] = "buy" if d["side"] > 0 else "sell"
-        return d
-
-    def position(self, account: str, symbol: str) -> dict:
-        """A position as the `positions` channel carries it: the store's quantity, folded
-        event by event (a mark or PnL read now would be the whole batch's, not this event's)."""
-        return {"symbol": symbol, "qty": self.s.store.positions.get(account, {}).get(symbol, 0)}
-
-    def open_positions(self, account: str) -> list[tuple[str, int]]:
-        """(symbol, signed qty) of the account's open positions, by symbol (the order store's)."""
-        return [(symbol, qty) for symbol, qty in sorted(self.s.store.positions.get(account, {}).items())
-                if qty]
-
-    def position_views(self, account: str) -> list[dict]:
-        """The open positions as GET /v1/positions shows them: the quantity, the
-        clearinghouse's mark and the variation margin unsettled since the last cycle."""
-        s = self.s
-        marks_of = getattr(s.venue.gate, "position_marks", None)
-        marks = marks_of(account) if marks_of is not None and account in s.accounts else {}
-        out = []
-        for symbol, qty in self.open_positions(account):
-            mark, unsettled = marks.get(symbol, (None, None))
-            out.append({"symbol": symbol, "qty": qty, "mark": self.price(symbol, mark),
-                        "unsettled_pnl": wire.cents_to_amount(unsettled)})
-        return out
-
-    def ticker(self, symbol: str) -> dict:
-        s = self.s
-        bids, asks = s.hub.depth(symbol, 1)
-        m = s.venue.market(symbol)
-        return {"symbol": symbol,
-                "best_bid": self.price(symbol, bids[0][0]) if bids else None,
-                "best_ask": self.price(symbol, asks[0][0]) if asks else None,
-                "last": self.price(symbol, m.last_trade),
-                "reference": self.price(symbol, s.venue.reference_price(symbol)),
-                "volume": s.store.volume.get(symbol, 0),
-                "trading_state": m.state}
-
-
 class ServiceStopped(Exception):
     pass
 
@@ -142,8 +59,9 @@ YOUNG_THRESHOLD = 10_000  # the collector's first-generation threshold while ser
 
 
 class Service:
-    def __init__(self, journal_path: str | None = None, gate=None, clock=time.time_ns,
-                 index_source: str = "feed", feed_seed: int = 7, batch_max: int = 8192,
+    def __init__(self, journal_path: str | None = None, gate: ClearingPort | None = None,
+                 clock=time.time_ns, index_source: str = "feed", feed_seed: int = 7,
+                 batch_max: int = 8192,
                  snapshot_every: int = 0, use_snapshots: bool = True,
                  retention_seconds: float = 3_600.0):
         self.venue = Venue(gate=gate)
@@ -469,7 +387,8 @@ class Service:
                              cmd.post_only, cmd.reduce_only))
                     break
         elif tag == "open_account":
-            if not _rejected(events) or not self.venue.gate.clears:  # accounts held here
+            # a venue without clearing holds no accounts: the service keeps the list itself
+            if not _rejected(events) or not self.venue.gate.clears:
                 self.accounts.setdefault(cmd.account, cmd.market_maker)
         elif tag == "index" and not _rejected(events):
             self.index_history[cmd.name].append((cmd.ts, cmd.value))
@@ -766,8 +685,7 @@ class Service:
         return events
 
     def account_summary(self, account: str) -> dict:
-        summary = getattr(self.venue.gate, "account_summary", None)
-        s = summary(account) if summary is not None else {}
+        s = self.venue.gate.account_summary(account)
         positions = self.fmt.position_views(account)
         return {"account_id": account,
                 "cash": wire.cents_to_amount(s.get("cash")),

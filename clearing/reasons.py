@@ -9,7 +9,8 @@ Codes are numbered in one range per subsystem (as exchange-core does):
     3xxx  matching (post-only, fill-or-kill, liquidity, stops)
     4xxx  orders and ids (unknown order, duplicates, amend rules)
     5xxx  trading state (halted, closed, expired)
-    6xxx  access to the service: request bodies, keys, signatures, rate limits, idempotency
+    6xxx  access to the service: credentials, permissions, routes and methods, request bodies,
+          keys, signatures, rate limits, idempotency
 
 The *name* is the stable, machine-readable code that goes on the wire; the number orders
 them and never changes once shipped. Each code maps to one RFC 9457 problem `type` URI.
@@ -92,6 +93,11 @@ class Reason(IntEnum):
     IDEMPOTENCY_KEY_REUSED = 6013
     IDEMPOTENCY_KEY_IN_USE = 6014
     UNKNOWN_API_KEY = 6015
+    # the API's general answers, where no more specific code above applies
+    UNAUTHENTICATED = 6016  # 401: no credentials (INVALID_API_KEY: credentials, wrong)
+    FORBIDDEN = 6017  # 403 (ADMIN_ONLY, INSUFFICIENT_SCOPE: the specific refusals)
+    NOT_FOUND = 6018  # 404: no such route or file (UNKNOWN_*: no such symbol, order...)
+    METHOD_NOT_ALLOWED = 6019  # 405, with the route's methods in the Allow header
 
     @property
     def sentence(self) -> str:
@@ -171,6 +177,10 @@ _SENTENCES = {
     Reason.IDEMPOTENCY_KEY_REUSED: "This Idempotency-Key was used with another request.",
     Reason.IDEMPOTENCY_KEY_IN_USE: "A request with this Idempotency-Key is still being processed.",
     Reason.UNKNOWN_API_KEY: "The account has no API key with this id.",
+    Reason.UNAUTHENTICATED: "The request carries no credentials: send an API key (X-API-Key).",
+    Reason.FORBIDDEN: "The credentials given do not allow this request.",
+    Reason.NOT_FOUND: "Nothing is served at this path.",
+    Reason.METHOD_NOT_ALLOWED: "This path does not take this method: the Allow header lists those it takes.",
 }
 
 

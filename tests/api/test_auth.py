@@ -36,7 +36,7 @@ def test_a_key_is_refused_when_unknown_revoked_expired_or_out_of_scope():
     read, read_key = store.create("alice", NOW, scope="read", expires_at=NOW + 10)
     assert auth.key(trade_key, write=True) == trade and auth.key(read_key) == read
     assert refusal(lambda: auth.key("sk_nope")) == (401, "INVALID_API_KEY")
-    assert refusal(lambda: auth.key(None)) == (401, "INVALID_API_KEY")
+    assert refusal(lambda: auth.key(None)) == (401, "UNAUTHENTICATED")  # no key: not a wrong one
     assert refusal(lambda: auth.key(read_key, write=True)) == (403, "INSUFFICIENT_SCOPE")
     clock[0] = NOW + 10
     assert refusal(lambda: auth.key(read_key)) == (401, "API_KEY_EXPIRED")

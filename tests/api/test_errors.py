@@ -1,0 +1,143 @@
+"""The API's own answers (api/errors.py), through the real server: each code of the access
+range with its status and problem `type`, the Allow header of a 405, and the more specific
+codes clients already get left as they were."""
+
+import asyncio
+import json
+
+import httpx
+import pytest
+import websockets
+from fastapi import HTTPException
+
+from api.app import Settings
+from clearing.reasons import Reason
+
+ADMIN = "test-admin-key"  # the key tests/api/conftest.py starts its servers with
+MAX_BODY = 512
+
+
+def assert_problem(r: httpx.Response, status: int, reason: Reason) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert (body["status"], body["code"], body["type"]) == (status, reason.name, reason.problem_type)
+    assert body["title"] == reason.sentence
+    return body
+
+
+@pytest.fixture(scope="module")
+def live(make_server):
+    """A server with a small body limit and, for the one code no route of the API answers
+    with today (a generic 403), a route that raises the framework's own HTTPException(403)."""
+    server = make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, max_body=MAX_BODY))
+
+    async def forbidden():
+        raise HTTPException(403, "not for you")
+
+    server.app.add_api_route("/v1/test-forbidden", forbidden, methods=["GET"])
+    with server:
+        yield server
+
+
+def test_no_key_is_unauthenticated_a_wrong_key_stays_invalid(live):
+    body = assert_problem(httpx.get(live.url + "/v1/orders"), 401, Reason.UNAUTHENTICATED)
+    assert "X-API-Key" in body["detail"]
+    assert_problem(httpx.get(live.url + "/v1/orders", headers={"X-API-Key": ""}), 401,
+                   Reason.UNAUTHENTICATED)
+    assert_problem(httpx.get(live.url + "/v1/admin/accounts"), 401, Reason.UNAUTHENTICATED)
+    assert_problem(httpx.get(live.url + "/v1/orders", headers={"X-API-Key": "sk_nope"}), 401,
+                   Reason.INVALID_API_KEY)
+    _, user = live.new_account()
+    assert_problem(user.get("/v1/admin/accounts"), 403, Reason.ADMIN_ONLY)  # not the admin's
+
+
+def test_a_websocket_without_a_key_is_unauthenticated(live):
+    url = live.url.replace("http", "ws") + "/v1/ws"
+
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            await ws.send(json.dumps({"op": "subscribe", "id": 1, "channels": ["orders"]}))
+            await ws.send(json.dumps({"op": "cancel_all", "id": 2}))
+            await ws.send(json.dumps({"op": "order", "id": 3, "params": {}}))
+            answers = {}
+            while len(answers) < 3:
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if m.get("id") in (1, 2, 3):
+                    answers[m["id"]] = m
+            return answers
+
+    for answer in asyncio.run(scenario()).values():
+        error = answer["error"]
+        assert answer["type"] == "error"
+        assert (error["status"], error["code"], error["type"]) == (
+            401, "UNAUTHENTICATED", Reason.UNAUTHENTICATED.problem_type)
+
+
+def test_a_framework_403_is_forbidden(live):
+    body = assert_problem(httpx.get(live.url + "/v1/test-forbidden"), 403, Reason.FORBIDDEN)
+    assert body["detail"] == "not for you"
+
+
+def test_no_route_is_not_found_a_missing_resource_keeps_its_code(live):
+    assert_problem(httpx.get(live.url + "/v1/nothing-here"), 404, Reason.NOT_FOUND)
+    assert_problem(httpx.get(live.url + "/static/no-such-file.js"), 404, Reason.NOT_FOUND)
+    assert_problem(httpx.get(live.url + "/v1/book/NOPE"), 404, Reason.UNKNOWN_SYMBOL)
+    _, user = live.new_account()
+    assert_problem(user.get("/v1/orders/999999"), 404, Reason.UNKNOWN_ORDER)
+    with live.admin() as adm:
+        assert_problem(adm.get("/v1/admin/accounts/nobody/keys"), 404, Reason.UNKNOWN_ACCOUNT)
+
+
+def test_a_method_the_path_does_not_take_is_405_with_every_method_it_takes(live):
+    r = httpx.put(live.url + "/v1/orders")
+    assert_problem(r, 405, Reason.METHOD_NOT_ALLOWED)
+    assert r.headers["allow"] == "GET, POST, DELETE"  # three routes: starlette named only one
+    r = httpx.post(live.url + "/v1/admin/accounts/acct-1/keys/k-1", headers={"X-API-Key": ADMIN})
+    assert_problem(r, 405, Reason.METHOD_NOT_ALLOWED)
+    assert r.headers["allow"] == "DELETE"
+    r = httpx.post(live.url + "/static/dashboard.js")  # the mounted files answer their own
+    assert_problem(r, 405, Reason.METHOD_NOT_ALLOWED)
+    assert r.headers["allow"] == "GET, HEAD"
+
+
+def test_allow_lists_exactly_the_methods_the_schema_documents(live):
+    """Every documented path: a method it does not take is 405, and Allow names the documented
+    methods, each of which the server then takes (none of them answers 405)."""
+    paths = httpx.get(live.url + "/openapi.json").json()["paths"]
+    headers = {"X-API-Key": ADMIN}
+    for template, operations in paths.items():
+        path = template.format_map({name: "1" for name in ("symbol", "name", "order_id",
+                                                            "account_id", "key_id")})
+        documented = {m.upper() for m in operations}
+        missing = next(m for m in ("PUT", "OPTIONS", "PATCH", "POST") if m not in documented)
+        r = httpx.request(missing, live.url + path, headers=headers)
+        assert_problem(r, 405, Reason.METHOD_NOT_ALLOWED)
+        allowed = set(r.headers["allow"].split(", "))
+        assert allowed - {"HEAD"} == documented, template
+        for method in documented - {"POST", "PATCH", "DELETE"}:  # the reads: no state changed
+            assert httpx.request(method, live.url + path, headers=headers).status_code != 405
+
+
+def test_a_body_over_the_limit_is_payload_too_large(live):
+    r = httpx.post(live.url + "/v1/admin/accounts", headers={"X-API-Key": ADMIN},
+                   content=b'{"account_id": "' + b"x" * MAX_BODY + b'"}')
+    assert_problem(r, 413, Reason.PAYLOAD_TOO_LARGE)
+
+
+def test_too_many_requests_are_rate_limited(make_server):
+    with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0.1, burst=2)) as s:
+        answers = [httpx.get(s.url + "/v1/contracts") for _ in range(3)]  # the start-up check was one
+        r = answers[-1]
+        assert_problem(r, 429, Reason.RATE_LIMITED)
+        assert int(r.headers["retry-after"]) >= 1
+
+
+def test_the_api_codes_are_the_access_range_each_with_its_status():
+    from api.errors import http_status
+
+    codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
+             Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE)
+    assert {r.subsystem for r in codes} == {"access"}
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413]
+    assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
