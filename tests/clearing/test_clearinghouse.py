@@ -66,7 +66,7 @@ def test_market_maker_rebate():
     out = trade(ch, "a", "mm", 2, 2_000, aggressor=1)
     moved = [(e.source, e.target, e.amount, e.reason) for e in out if e.kind == "cash_moved"]
     assert ("ccp:fees", "m:mm", 10, "mm_rebate") in moved
-    ch.set_market_maker_standing("mm", False)
+    ch.set_market_maker_standing("mm", False, T, [])
     out = trade(ch, "a", "mm", 2, 2_000, aggressor=1, tid=2)
     assert ("m:mm", "ccp:fees", 10, "maker_fee") in [(e.source, e.target, e.amount, e.reason)
                                                        for e in out if e.kind == "cash_moved"]
@@ -273,10 +273,9 @@ def test_the_gates_cached_scan_equals_the_margin_models_reference(
         ch.list_contract(terms, T, [])
     marks = {NEAR.symbol: sit_mark, S: sit_mark + 7, GPU_TERMS.symbol: gpu_mark}
     terms = {t.symbol: t for t in (NEAR, TERMS, GPU_TERMS)}
-    for _ in range(2):  # the second pass reads the cached unit risk arrays
-        fast = ch._scan_initial_with_orders(positions, buys, sells, marks)
-        assert fast == model.requirement_with_orders(positions, buys, sells, marks, terms).initial
-    # and through the gate's own path, with a new order added to the working buys
+    # through the gate's own path (its cached unit risk arrays: the margin model's
+    # `initial_with_orders`, tested against the reference in test_margin.py), with a new order
+    # added to the working buys
     ch.marks.update(marks)
     ch.open_account("x", T, [])
     member = ch.members["x"]
@@ -289,7 +288,8 @@ def test_the_gates_cached_scan_equals_the_margin_models_reference(
     expected = model.requirement_with_orders(
         {s: q for s, q in positions.items() if q}, with_order if side > 0 else buys,
         with_order if side < 0 else sells, marks, terms).initial
-    assert ch._initial_with_orders(member, S, side, qty) == expected
+    for _ in range(2):  # the second pass reads the cached unit risk arrays
+        assert ch.margins.initial_with_orders(member, S, side, qty) == expected
 
 
 def _refused(call) -> Reason:
