@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clearing.clearing_events import LiquidationReason, WaterfallLayer
 from clearing.clearinghouse import BookTop, ClearingHouse, Position
 from clearing.margin import default_margin_model
 from clearing.config import ClearingConfig
@@ -172,7 +173,7 @@ def test_hard_floor_liquidates_during_a_running_margin_call():
     ch.set_index("SIT", 1_920_000, T, [])
     out, liquidate = mark(ch, 1_920, T + 1)  # equity ~ 360,000 < floor, long before the deadline
     assert liquidate == ["a"]
-    assert [e.reason for e in out if e.kind == "liquidation_started"] == ["hard_floor"]
+    assert [e.reason for e in out if e.kind == "liquidation_started"] == [LiquidationReason.HARD_FLOOR]
     assert ch.equity("a") < ch.requirement("a")[1] * 5_000 // 10_000
 
 
@@ -219,6 +220,7 @@ def test_default_waterfall_in_order_and_positions_allocated():
     layers = [e.layer for e in out if e.kind == "waterfall"]
     order = ["defaulter_margin", "defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
     assert layers == [layer for layer in order if layer in layers] and layers
+    assert all(isinstance(layer, WaterfallLayer) for layer in layers)
     assert ch.cash("a") == 0  # the loss was covered
     assert ch.account_summary("a")["defaulted"]
     ch.check()
