@@ -25,6 +25,7 @@ cdef class Member:
     cdef public dict positions, working
 
 
+@cython.final
 cdef class Accounts:
     cdef public object config
     cdef public Sequencer sequencer

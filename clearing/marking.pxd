@@ -11,6 +11,7 @@ cimport cython
 from clearing.accounts cimport Accounts, Member, Position
 
 
+@cython.final
 cdef class Marking:
     cdef public object config
     cdef public Accounts accounts

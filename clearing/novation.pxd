@@ -12,6 +12,7 @@ from clearing.fast_events cimport make
 from clearing.trade cimport ClearedTrade
 
 
+@cython.final
 cdef class Novation:
     cdef public object config
     cdef public Accounts accounts

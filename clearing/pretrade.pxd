@@ -12,6 +12,7 @@ from clearing.accounts cimport Accounts, Member, Position
 from clearing.marking cimport Marking
 
 
+@cython.final
 cdef class PreTrade:
     cdef public object config
     cdef public Accounts accounts
