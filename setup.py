@@ -47,7 +47,14 @@ COMPILED = [
     "clearing/trade.py",
     "clearing/ledger.py",  # a transfer per fee and variation-margin payment, a balance per order
     "clearing/margin.py",  # the margin bound, before every order (the session: 8% less CPU)
-    "clearing/clearinghouse.py",  # the pre-trade check, novation and fees: called per order and fill
+    # the clearinghouse's parts called per order and fill: the port's delegations, the accounts
+    # (a transfer per fee), novation, marks and equity, each account's margin, the pre-trade check
+    "clearing/clearinghouse.py",
+    "clearing/accounts.py",
+    "clearing/novation.py",
+    "clearing/marking.py",
+    "clearing/account_margin.py",
+    "clearing/pretrade.py",
     # the market session's loop: the scheduler, the runner and its event log, the port to the
     # venue, what agents call on the session, the agents' base and every kind
     "marketmakers/scheduler.py",

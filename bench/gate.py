@@ -145,18 +145,18 @@ def run_checks(n: int, seed: int = 5, repeat: int = 3) -> dict:
 def _scans(ch, stream) -> int:
     """How many checks of the stream reach the exact scan (counted outside the timed runs)."""
     calls = 0
-    scan = ch._initial_with_orders
+    scan = ch.margins.initial_with_orders
 
     def counted(*args):
         nonlocal calls
         calls += 1
         return scan(*args)
 
-    ch._initial_with_orders = counted
+    ch.margins.initial_with_orders = counted
     try:
         _decide(ch, stream)
     finally:
-        del ch._initial_with_orders
+        del ch.margins.initial_with_orders
     return calls
 
 

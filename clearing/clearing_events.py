@@ -3,7 +3,27 @@ liquidation step and settlement is one of these (see clearing/clearinghouse.py).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from clearing.events import TupleEvent
+
+
+class LiquidationReason(StrEnum):
+    """Why `LiquidationStarted`: the value is the string events, logs and digests carry."""
+
+    CURE_PERIOD_EXPIRED = "cure_period_expired"  # a margin call not cured by its deadline
+    HARD_FLOOR = "hard_floor"  # equity below the hard floor: no cure period
+
+
+class WaterfallLayer(StrEnum):
+    """A layer of the default waterfall, in the order it is drawn on (`WaterfallUsed.layer`,
+    and the `CashMoved.reason` of the transfers it makes)."""
+
+    DEFAULTER_MARGIN = "defaulter_margin"  # the defaulter's own cash, already consumed
+    DEFAULTER_FUND = "defaulter_fund"  # its guarantee-fund contribution
+    SKIN_IN_THE_GAME = "skin_in_the_game"  # the CCP's own capital at risk
+    MEMBERS_FUND = "members_fund"  # the other members' contributions, pro rata
+    VM_HAIRCUT = "vm_haircut"  # the last cycle's variation-margin gains, pro rata
 
 
 def _event(name: str, kind: str, fields: tuple[str, ...], doc: str) -> type:

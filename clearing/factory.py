@@ -1,23 +1,16 @@
 """Ready-made clearinghouses, e.g. for `sitex serve --gate clearing.factory:default_clearinghouse`.
 
 The default uses the rulebook defaults (clearing/config.py) and the SPAN-like margin model with
-its default scan parameters when clearing/margin.py provides them.
+its default scan parameters (clearing/margin.py).
 """
 
 from __future__ import annotations
 
 from clearing.clearinghouse import ClearingHouse
 from clearing.config import ClearingConfig
+from clearing.margin import default_margin_model
 
-
-def default_margin_model():
-    """The default margin model, or None where this build has no margin module."""
-    try:
-        from clearing import margin
-    except ImportError:
-        return None
-    make = getattr(margin, "default_margin_model", None)
-    return make() if make is not None else None
+__all__ = ["default_clearinghouse", "default_margin_model"]
 
 
 def default_clearinghouse() -> ClearingHouse:

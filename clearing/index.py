@@ -31,7 +31,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from clearing.events import Event
 from clearing.reasons import Reason, Rejection
 from clearing.types import NS_PER_DAY, NS_PER_SECOND, ProviderQuote
 
@@ -99,20 +98,6 @@ class IndexPublication:
         d = asdict(self)
         d["inputs"] = [list(q) for q in self.inputs]
         return d
-
-
-class IndexPublished(Event):
-    kind = "index_published"
-    __slots__ = ("name", "value", "status", "contributors", "inputs_hash")
-
-    def __init__(self, seq, ts, name, value, status, contributors, inputs_hash):
-        self.seq = seq
-        self.ts = ts
-        self.name = name
-        self.value = value
-        self.status = status
-        self.contributors = contributors
-        self.inputs_hash = inputs_hash
 
 
 def _quote_tuple(q: ProviderQuote) -> tuple:

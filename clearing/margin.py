@@ -134,12 +134,21 @@ def unit_risk_array(terms: ClearingTerms, params: ProductMarginParams, mark: int
     return tuple(out)
 
 
+def margin_from_base(base, buffered_bps, ratio_bps):
+    """(initial, maintenance) from a product's base margin (scan risk + spread charge):
+    maintenance = ceil(base x buffered_bps / BPS), initial = ceil(maintenance x ratio_bps / BPS),
+    with `buffered_bps` = BPS + the APC buffer and `ratio_bps` the IM/MM ratio. The one place of
+    these ceilings: the per-account scan, `initial_bound` and the vectorised pass (on int64
+    arrays, where `//` floors the same way) all call it."""
+    maintenance = -(-base * buffered_bps // BPS)
+    return -(-maintenance * ratio_bps // BPS), maintenance
+
+
 def _product_margin(risk: Sequence[int], spread_pairs: int, p: ProductMarginParams,
                     buffer_bps: int) -> tuple[int, int]:
     """(initial, maintenance) of one product from its risk array and spread lot pairs."""
     base = max(0, max(risk)) + p.spread_charge * spread_pairs
-    maintenance = _ceil_div(base * (BPS + buffer_bps), BPS)
-    return _ceil_div(maintenance * _bps(p.mm_ratio), BPS), maintenance
+    return margin_from_base(base, BPS + buffer_bps, _bps(p.mm_ratio))
 
 
 def _spread_pairs(lots: Sequence[int]) -> int:
@@ -218,9 +227,7 @@ class MarginModel:
             if ratios is None:
                 self.product_params(product)  # raises UNKNOWN_SYMBOL
             spread, buffered, ratio = ratios
-            # `_product_margin`'s two ceilings, inlined: this runs before every order
-            maintenance = -(-(max(0, loss) + spread * (lots // 2)) * buffered // BPS)
-            total += -(-maintenance * ratio // BPS)
+            total += margin_from_base(max(0, loss) + spread * (lots // 2), buffered, ratio)[0]
         return total
 
     def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],
@@ -243,6 +250,43 @@ class MarginModel:
             initial += worst.initial
             maintenance += worst.maintenance
         return MarginRequirement(initial, maintenance)
+
+    def initial_with_orders(self, positions: Mapping[str, int], buys: Mapping[str, int],
+                            sells: Mapping[str, int], units: Mapping[str, Sequence[int]],
+                            products: Mapping[str, str]) -> int:
+        """`requirement_with_orders(...).initial` (per product the worst of no order / all
+        buys / all sells filling, summed), the pre-trade check's form: from each contract's
+        unit risk array at its mark (`units`, symbol -> `unit_risk_array`, which the
+        clearinghouse caches per mark) and `requirement_from_risk`, instead of rescanning
+        every contract for every case. `products`: symbol -> its product."""
+        by_product: dict[str, list[str]] = {}
+        for s in {*positions, *buys, *sells}:
+            by_product.setdefault(products[s], []).append(s)
+        total = 0
+        for product, symbols in by_product.items():
+            worst = (0, 0)
+            for case in (0, 1, -1):
+                risk = None
+                longs = shorts = 0
+                for s in symbols:
+                    q = positions.get(s, 0)
+                    if case > 0:
+                        q += buys.get(s, 0)
+                    elif case < 0:
+                        q -= sells.get(s, 0)
+                    if q == 0:
+                        continue
+                    u = units[s]
+                    risk = [q * x for x in u] if risk is None else [r + q * x for r, x in zip(risk, u)]
+                    if q > 0:
+                        longs += q
+                    else:
+                        shorts -= q
+                if risk is not None:
+                    req = self.requirement_from_risk({product: risk}, {product: min(longs, shorts)})
+                    worst = max(worst, (req.initial, req.maintenance))
+            total += worst[0]
+        return total
 
     # ---- the vectorised pass ----------------------------------------------------------------
 
@@ -274,9 +318,7 @@ class MarginModel:
             scan = np.maximum(risk.max(axis=1), 0)
             # spread lot pairs = min(long lots, short lots) = (gross - |net|) / 2
             pairs = (np.abs(pos).sum(axis=1) - np.abs(pos.sum(axis=1))) // 2
-            base = scan + p.spread_charge * pairs
-            mm = -((-base * (BPS + buffer_bps)) // BPS)
-            im = -((-mm * _bps(p.mm_ratio)) // BPS)
+            im, mm = margin_from_base(scan + p.spread_charge * pairs, BPS + buffer_bps, _bps(p.mm_ratio))
             initial += im
             maintenance += mm
         return initial, maintenance

@@ -62,12 +62,12 @@ def test_the_bound_is_never_below_the_exact_initial_margin(model, positions, wor
         member.positions.setdefault(symbol, Position()).qty = qty
     member.working = {s: list(w) for s, w in work.items()}
     symbol, side, qty = order
-    fast = ch._bound_and_equity("x", member, symbol, side, qty)
+    fast = ch.margins.bound_and_equity("x", member, symbol, side, qty)
     bound = None if fast is None else fast[0]
     if fast is not None:
         assert fast[1] == ch.equity("x")
     try:
-        exact = ch._initial_with_orders(member, symbol, side, qty)
+        exact = ch.margins.initial_with_orders(member, symbol, side, qty)
     except Rejection:  # a GPU contract without a mark (no GPU index): the bound gives up
         assert bound is None
         return
@@ -78,14 +78,14 @@ def test_the_bound_gives_up_where_the_exact_scan_raises():
     ch = listed(default_margin_model())
     ch.open_account("x", T, [])
     member = ch.members["x"]
-    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # no mark and no index yet
+    assert ch.margins.bound_and_equity("x", member, "SIT0", 1, 1) is None  # no mark and no index yet
     ch.marks["SIT0"] = 0
-    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # a mark the scan rejects
+    assert ch.margins.bound_and_equity("x", member, "SIT0", 1, 1) is None  # a mark the scan rejects
     ch.marks["SIT0"] = 2_000
-    assert ch._bound_and_equity("x", member, "SIT0", 1, 0) is None  # no order: nothing to settle
-    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is not None
+    assert ch.margins.bound_and_equity("x", member, "SIT0", 1, 0) is None  # no order: nothing to settle
+    assert ch.margins.bound_and_equity("x", member, "SIT0", 1, 1) is not None
     ch.margin = MarginModel(MarginParams({"GPU": default_margin_model().product_params("GPU")}))
-    assert ch._bound_and_equity("x", member, "SIT0", 1, 1) is None  # SIT has no parameters any more
+    assert ch.margins.bound_and_equity("x", member, "SIT0", 1, 1) is None  # SIT has no parameters any more
 
 
 def _decision(ch, account, symbol, side, qty, price, reduce_only):
@@ -171,8 +171,8 @@ def test_an_account_far_from_its_limit_skips_the_exact_scan():
     ch = listed(default_margin_model())
     ch.set_index("SIT", 2_000_000, T, [])
     scans = []
-    scan = ch._initial_with_orders
-    ch._initial_with_orders = lambda *args: scans.append(args) or scan(*args)
+    scan = ch.margins.initial_with_orders
+    ch.margins.initial_with_orders = lambda *args: scans.append(args) or scan(*args)
     for account, cash in (("rich", 100_000_000), ("poor", 100)):
         ch.open_account(account, T, [])
         ch.deposit(account, cash, T, [])
@@ -186,17 +186,17 @@ def test_an_account_far_from_its_limit_skips_the_exact_scan():
 
 def test_the_spot_month_follows_listings_and_settlements():
     ch = listed(default_margin_model())
-    assert ch._is_spot_month("SIT0") and not ch._is_spot_month("SIT1")
+    assert ch.pretrade.is_spot_month("SIT0") and not ch.pretrade.is_spot_month("SIT1")
     ch.final_settlement("SIT0", 2_000, T, [])
-    assert ch._is_spot_month("SIT1")
+    assert ch.pretrade.is_spot_month("SIT1")
     ch.list_contract(ClearingTerms("SITZ", "SIT", "SIT", 1_000, 100, 2026, 12, T + HOUR), T, [])
-    assert ch._is_spot_month("SITZ") and not ch._is_spot_month("SIT1")
-    assert not ch._is_spot_month("nothing")
+    assert ch.pretrade.is_spot_month("SITZ") and not ch.pretrade.is_spot_month("SIT1")
+    assert not ch.pretrade.is_spot_month("nothing")
 
 
 @given(models, st.sampled_from(["SIT", "GPU"]), st.integers(-10, 10**9), st.integers(0, 10**5))
 def test_initial_bound_applies_the_scans_own_ceilings(model, product, loss, lots):
-    """`initial_bound` inlines `_product_margin`'s ceilings: the two must never drift apart."""
+    """`initial_bound` and `_product_margin` apply the same ceilings (`margin_from_base`)."""
     buffer_bps = model.params.buffer_bps()
     exact = _product_margin((loss,), lots // 2, model.product_params(product), buffer_bps)[0]
     assert model.initial_bound({product: (loss, lots)}) == exact

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from clearing.clearing_events import LiquidationReason, WaterfallLayer
 from clearing.clearinghouse import BookTop, ClearingHouse, Position
 from clearing.margin import default_margin_model
 from clearing.config import ClearingConfig
@@ -66,7 +67,7 @@ def test_market_maker_rebate():
     out = trade(ch, "a", "mm", 2, 2_000, aggressor=1)
     moved = [(e.source, e.target, e.amount, e.reason) for e in out if e.kind == "cash_moved"]
     assert ("ccp:fees", "m:mm", 10, "mm_rebate") in moved
-    ch.set_market_maker_standing("mm", False)
+    ch.set_market_maker_standing("mm", False, T, [])
     out = trade(ch, "a", "mm", 2, 2_000, aggressor=1, tid=2)
     assert ("m:mm", "ccp:fees", 10, "maker_fee") in [(e.source, e.target, e.amount, e.reason)
                                                        for e in out if e.kind == "cash_moved"]
@@ -172,7 +173,7 @@ def test_hard_floor_liquidates_during_a_running_margin_call():
     ch.set_index("SIT", 1_920_000, T, [])
     out, liquidate = mark(ch, 1_920, T + 1)  # equity ~ 360,000 < floor, long before the deadline
     assert liquidate == ["a"]
-    assert [e.reason for e in out if e.kind == "liquidation_started"] == ["hard_floor"]
+    assert [e.reason for e in out if e.kind == "liquidation_started"] == [LiquidationReason.HARD_FLOOR]
     assert ch.equity("a") < ch.requirement("a")[1] * 5_000 // 10_000
 
 
@@ -219,6 +220,7 @@ def test_default_waterfall_in_order_and_positions_allocated():
     layers = [e.layer for e in out if e.kind == "waterfall"]
     order = ["defaulter_margin", "defaulter_fund", "skin_in_the_game", "members_fund", "vm_haircut"]
     assert layers == [layer for layer in order if layer in layers] and layers
+    assert all(isinstance(layer, WaterfallLayer) for layer in layers)
     assert ch.cash("a") == 0  # the loss was covered
     assert ch.account_summary("a")["defaulted"]
     ch.check()
@@ -273,10 +275,9 @@ def test_the_gates_cached_scan_equals_the_margin_models_reference(
         ch.list_contract(terms, T, [])
     marks = {NEAR.symbol: sit_mark, S: sit_mark + 7, GPU_TERMS.symbol: gpu_mark}
     terms = {t.symbol: t for t in (NEAR, TERMS, GPU_TERMS)}
-    for _ in range(2):  # the second pass reads the cached unit risk arrays
-        fast = ch._scan_initial_with_orders(positions, buys, sells, marks)
-        assert fast == model.requirement_with_orders(positions, buys, sells, marks, terms).initial
-    # and through the gate's own path, with a new order added to the working buys
+    # through the gate's own path (its cached unit risk arrays: the margin model's
+    # `initial_with_orders`, tested against the reference in test_margin.py), with a new order
+    # added to the working buys
     ch.marks.update(marks)
     ch.open_account("x", T, [])
     member = ch.members["x"]
@@ -289,7 +290,8 @@ def test_the_gates_cached_scan_equals_the_margin_models_reference(
     expected = model.requirement_with_orders(
         {s: q for s, q in positions.items() if q}, with_order if side > 0 else buys,
         with_order if side < 0 else sells, marks, terms).initial
-    assert ch._initial_with_orders(member, S, side, qty) == expected
+    for _ in range(2):  # the second pass reads the cached unit risk arrays
+        assert ch.margins.initial_with_orders(member, S, side, qty) == expected
 
 
 def _refused(call) -> Reason:

@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from clearing.margin import (N_SCENARIOS, MarginModel, MarginParams, MarginRequirement,
+from clearing.margin import (BPS, N_SCENARIOS, MarginModel, MarginParams, MarginRequirement,
                              ProductMarginParams, default_margin_model, default_params,
-                             scenario_moves, unit_risk_array)
+                             margin_from_base, scenario_moves, unit_risk_array)
 from clearing.reasons import Reason, Rejection
 from clearing.scan_ranges import default_scan_range
 from clearing.types import ClearingTerms
@@ -143,6 +145,38 @@ def test_working_orders_worst_case_per_product():
     m = model()
     r = m.requirement_with_orders({}, {"SITF27": 1}, {"GPUF27": 1}, MARKS, TERMS)
     assert r.initial == req(m, {"SITF27": 1}).initial + req(m, {"GPUF27": -1}).initial
+
+
+lots = st.dictionaries(st.sampled_from(sorted(TERMS)), st.integers(-50, 50), max_size=4)
+working = st.dictionaries(st.sampled_from(sorted(TERMS)), st.integers(0, 40), max_size=4)
+
+
+@given(lots, working, working, st.integers(500, 5_000), st.integers(500, 5_000))
+def test_initial_with_orders_from_unit_risks_equals_the_reference(positions, buys, sells, sit, gpu):
+    """The pre-trade check's form of the worst case of working orders (from cached unit risk
+    arrays) against `requirement_with_orders`, the per-case rescan it replaces."""
+    m = default_margin_model()
+    marks = {"SITF27": sit, "SITG27": sit + 7, "SITH27": sit - 11, "GPUF27": gpu}
+    positions = {s: q for s, q in positions.items() if q}
+    symbols = {*positions, *buys, *sells}
+    units = {s: unit_risk_array(TERMS[s], m.product_params(TERMS[s].product), marks[s]) for s in symbols}
+    products = {s: TERMS[s].product for s in symbols}
+    assert m.initial_with_orders(positions, buys, sells, units, products) == \
+        m.requirement_with_orders(positions, buys, sells, marks, TERMS).initial
+
+
+@given(st.sampled_from(["SIT", "GPU"]), st.integers(-10, 10**9), st.integers(0, 10**5), st.booleans())
+def test_the_bound_the_scan_and_the_vectorised_pass_share_the_ceilings(product, loss, lots, stressed):
+    """`margin_from_base` is the one formula: `initial_bound` and the vectorised pass give what
+    `_product_margin` gives for the same base."""
+    m = default_margin_model().stressed(stressed)
+    p = m.product_params(product)
+    base = max(0, loss) + p.spread_charge * (lots // 2)
+    expected = margin_from_base(base, BPS + m.params.buffer_bps(), round(p.mm_ratio * BPS))
+    assert m.initial_bound({product: (loss, lots)}) == expected[0]
+    im, mm = margin_from_base(np.array([base], dtype=np.int64), BPS + m.params.buffer_bps(),
+                              round(p.mm_ratio * BPS))
+    assert (int(im[0]), int(mm[0])) == expected
 
 
 def test_vectorised_equals_loop_on_a_small_book():

@@ -13,6 +13,7 @@ liquidations and defaults, expiries keeps the clearinghouse's invariants.
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from clearing.accounts import open_positions
 from clearing.clearinghouse import BookTop, ClearingHouse
 from clearing.config import ClearingConfig
 from clearing.reasons import Rejection
@@ -160,7 +161,7 @@ class ClearingMachine(RuleBasedStateMachine):
         self.ch.check()
         assert self.ch.ledger.held() == self.external, "cash not conserved"
         for a, member in self.ch.members.items():
-            if not member.defaulted and not member.liquidating and not self.ch._positions(member):
+            if not member.defaulted and not member.liquidating and not open_positions(member):
                 assert self.ch.cash(a) >= 0, f"surviving account {a} left negative"
 
 
