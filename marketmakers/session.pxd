@@ -62,12 +62,7 @@ cdef class Session(SessionView):
     @cython.locals(tracker=ObligationTracker)
     cdef _track(self, Agent maker, object ts)
     cdef _send(self, Agent agent, object cls, tuple args)
-    cdef _arrive(self, Agent agent, object cls, tuple args)
     cdef _drain_md(self)
 
 
 cdef object _inbox_time(Agent agent, object now)
-cpdef _wake(Agent agent, SessionView session)
-cpdef _at_venue(Session session, Agent agent, object cls, tuple args)
-cpdef _respond(Agent agent, list events)
-cpdef _deliver(Agent agent, list events)

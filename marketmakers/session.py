@@ -211,7 +211,7 @@ class Session(SessionView):
     def wake_in(self, agent, delay_ns: int) -> None:
         if delay_ns < 0:
             raise ValueError(f"cannot wake {agent.name} {delay_ns} ns in the past")
-        self.scheduler.push(self.scheduler.now + delay_ns, _wake, (agent, self))
+        self.scheduler.push(self.scheduler.now + delay_ns, agent.wake, (self,))
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -464,9 +464,10 @@ class Session(SessionView):
         """The agent's command `cls(now, account, *args)` leaves now and reaches the venue after
         the agent's latency."""
         agent.in_flight += 1
-        self.scheduler.push(self.scheduler.now + agent.latency(), _at_venue, (self, agent, cls, args))
+        self.scheduler.push(self.scheduler.now + agent.latency(), self._arrive, (agent, cls, args))
 
-    def _arrive(self, agent, cls, args) -> None:
+    def _arrive(self, agent, cls, args: tuple) -> None:
+        """The agent's command reaches the venue: submitted, its events dispatched."""
         cmd = cls(self.scheduler.now, agent.account, *args)
         events = self._submit(cmd)
         self.commands += 1
@@ -489,7 +490,7 @@ class Session(SessionView):
         now = self.scheduler.now
         scheduler = self.scheduler
         if sender is not None:
-            scheduler.push(_inbox_time(sender, now), _respond, (sender, events))
+            scheduler.push(_inbox_time(sender, now), sender.on_response, (events,))
         if not events:
             return
         self.events += len(events)
@@ -553,7 +554,7 @@ class Session(SessionView):
                     bucket.append(e)
         if others:
             for agent, mine in others.items():
-                scheduler.push(_inbox_time(agent, now), _deliver, (agent, mine))
+                scheduler.push(_inbox_time(agent, now), self._deliver, (agent, mine))
         if symbol is not None:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
@@ -562,6 +563,11 @@ class Session(SessionView):
                 md_queue.append((ts, sym, self.port.top(sym)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
+
+    def _deliver(self, agent, events: list) -> None:
+        """Events about an agent's account that another account's command caused reach it."""
+        for e in events:
+            agent.on_event(e)
 
     def _risk_event(self, e) -> None:
         cls = type(e)
@@ -731,26 +737,6 @@ def _inbox_time(agent, now: int) -> int:
         t = agent.inbox_ts
     agent.inbox_ts = t
     return t
-
-
-# what the scheduler runs: module functions (a C call each in the compiled build), not bound
-# methods, which would be made anew for every message
-
-def _wake(agent, session) -> None:
-    agent.wake(session)
-
-
-def _at_venue(session, agent, cls, args) -> None:
-    session._arrive(agent, cls, args)
-
-
-def _respond(agent, events) -> None:
-    agent.on_response(events)
-
-
-def _deliver(agent, events) -> None:
-    for e in events:
-        agent.on_event(e)
 
 
 def _usd(ticks: int | None) -> float:
