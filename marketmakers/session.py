@@ -40,7 +40,6 @@ from exchange.events import BookDelta, ContractListed, Fill, TradingStateChanged
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
 from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
-from marketmakers.agents.session_view import SessionView
 from marketmakers.event_log import EventLog
 from marketmakers.fundamental import simulate_paths
 from marketmakers.index_feed import IndexSource, publishable
@@ -139,7 +138,9 @@ class FundamentalPath:
         return self.prices[min(max(i, 0), len(self.prices) - 1)]
 
 
-class Session(SessionView):
+class Session:
+    """The runner; what agents call on it is a SessionView (marketmakers/agents/session_view.py)."""
+
     def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,
                  progress=None, log_path=None):
         self.config = config

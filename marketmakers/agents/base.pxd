@@ -6,8 +6,6 @@
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
-from marketmakers.agents.session_view cimport SessionView
-
 # the event kinds an agent keeps track of (C ints). The positions of the fields it reads stay
 # Python ints: a tuple event is a tuple subclass, whose item slot is a slow generic one that a
 # C index would go through; a Python int key takes tuple's own subscript.
@@ -23,15 +21,15 @@ cdef class Agent:
 
     # the session's calls and the agent's own: C calls on the compiled kinds (a Python kind's
     # override is still found and called)
-    cpdef wake(self, SessionView session)
-    cpdef _reschedule(self, SessionView session)
-    cpdef act(self, SessionView session)
+    cpdef wake(self, session)
+    cpdef _reschedule(self, session)
+    cpdef act(self, session)
     cpdef on_response(self, events)
     @cython.locals(kind=int, orders=dict, o=list)
     cpdef on_event(self, e)
     cpdef on_fill(self, fill)
-    cpdef trade_toward(self, SessionView session, target, clip, slippage_ticks)
-    cpdef reduce_risk(self, SessionView session)
+    cpdef trade_toward(self, session, target, clip, slippage_ticks)
+    cpdef reduce_risk(self, session)
     cpdef _filled(self, order_id, remaining)
     cpdef _next_wake(self)
     cpdef position(self, symbol=*)
