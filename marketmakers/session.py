@@ -29,6 +29,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import numpy as np
 
@@ -509,18 +510,18 @@ class Session:
             except KeyError:
                 route = routes[cls] = _route(cls)
             if route == _BOOK:
-                sym = e[_DELTA_SYMBOL]
+                sym = e.symbol
                 if symbol is None:
                     symbol = sym
                 elif sym != symbol:
                     more = {sym} if more is None else more | {sym}
                 continue
             if route == _FILL:
-                sym = e[_FILL_SYMBOL]
+                sym = e.symbol
                 flow = self.flow.get(sym)
                 if flow is None:
                     flow = self.flow[sym] = [0, 0, 0, 0]
-                qty = e[_FILL_QTY]
+                qty = e.qty
                 flow[0] += 1
                 flow[1] += qty
                 flow[2] += 1
@@ -532,8 +533,8 @@ class Session:
                 accounts = (e.maker_account, e.taker_account)
             elif route == _PUBLIC:
                 continue
-            else:  # the account at that position (a tuple event) or in that field (a slotted one)
-                account = e[route] if type(route) is int else getattr(e, route)
+            else:  # an event about one account
+                account = _ACCOUNT_OF[cls](e)
                 if cls in _RISK:
                     self._risk_event(e)
                 if account == own:
@@ -709,19 +710,18 @@ class Session:
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
-_BOOK, _FILL, _PUBLIC = -1, -2, -3
-# positions in the tuple events read on the hot path
-_DELTA_SYMBOL = BookDelta._fields.index("symbol")
-_FILL_SYMBOL, _FILL_QTY = Fill._fields.index("symbol"), Fill._fields.index("qty")
+_BOOK, _FILL, _PUBLIC, _ACCOUNT = range(4)  # how an event is routed
 _ROUTES: dict = {BookDelta: _BOOK, Fill: _FILL}  # event class -> how it is routed
+_ACCOUNT_OF: dict = {}  # event class -> the reader of the account it concerns (_ACCOUNT)
 
 
-def _route(cls) -> str | int:
-    """Where an event names the account it concerns: its position in a tuple event, the
-    field's name in a slotted one (clearing.events.Event), or _PUBLIC."""
+def _route(cls) -> int:
+    """An event names the account it concerns in its field `account` (`defaulter` for the
+    waterfall), or it is _PUBLIC."""
     for name in ("account", "defaulter"):
         if name in cls._fields:
-            return cls._fields.index(name) if issubclass(cls, tuple) else name
+            _ACCOUNT_OF[cls] = attrgetter(name)
+            return _ACCOUNT
     return _PUBLIC
 
 

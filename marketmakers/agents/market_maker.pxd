@@ -4,7 +4,9 @@
 # with typed fields and the methods declared here C calls. Keep the two in step: a field the .py
 # sets must be declared here. The test suite runs on the installed (compiled) build, and
 # tests/test_compiled.py holds it to the pure source: same events, same state.
-from marketmakers.agents.base cimport Agent
+cimport cython
+
+from marketmakers.agents.base cimport Agent, OpenOrder
 from marketmakers.quoting cimport avellaneda_stoikov, gueant_lehalle_fernandez_tapia, ladder, to_ticks
 
 
@@ -21,5 +23,6 @@ cdef class MarketMaker(Agent):
     cpdef _next_wake(self)
     cpdef act(self, session)
     cpdef target(self, session, mid)
+    @cython.locals(o=OpenOrder)
     cpdef reconcile(self, session, target)
     cpdef on_fill(self, fill)
