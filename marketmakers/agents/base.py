@@ -54,7 +54,7 @@ _IGNORED = -1
 class OpenOrder:
     """One of the agent's orders as its own events describe it (lots: `remaining` of `qty`)."""
 
-    __slots__ = ("symbol", "side", "price", "remaining", "qty")
+    __slots__ = ("price", "qty", "remaining", "side", "symbol")
 
     def __init__(self, symbol: str, side: int, price: int | None, remaining: int, qty: int):
         self.symbol, self.side, self.price, self.remaining, self.qty = symbol, side, price, remaining, qty
