@@ -55,13 +55,13 @@ COMPILED = [
     "clearing/marking.py",
     "clearing/account_margin.py",
     "clearing/pretrade.py",
-    # the market session's loop: the scheduler, the runner and its event log, the port to the
-    # venue, what agents call on the session, the agents' base and every kind
+    # the market session's loop: the scheduler (its C heap buys 1.4x the session's events/s,
+    # marketmakers/timed_heap.pxd), the runner and its event log, the port to the venue, the
+    # agents' base and every kind
     "marketmakers/scheduler.py",
     "marketmakers/session.py",
     "marketmakers/event_log.py",
     "marketmakers/venue_port.py",
-    "marketmakers/agents/session_view.py",
     "marketmakers/agents/base.py",
     "marketmakers/agents/noise.py",
     "marketmakers/agents/market_maker.py",
@@ -73,7 +73,9 @@ COMPILED = [
     "marketmakers/obligations.py",  # a maker's compliance, whenever its own quotes change
 ]
 # Not compiled, measured: clearing/index.py, marketmakers/feeds.py and index_feed.py (an index
-# publication a minute; compiled without C types they ran no faster, docs/benchmarks.md)
+# publication a minute; compiled without C types they ran no faster, docs/benchmarks.md).
+# Not compiled since issue 19: marketmakers/agents/session_view.py, a Protocol with no code to
+# run (it was the agents' C base class for the session; docs/benchmarks.md, "Issue 19")
 
 # -O1 and no debug information: a third of the compile time of Python's own -O3 -g (56 s of CPU
 # for the core against 164 s), for 2% more instructions in the venue and a session as fast

@@ -248,7 +248,7 @@ class RemoteSession(SessionView):
             if d["trade_id"] in self.seen_trades.setdefault(agent, set()):
                 return None  # already counted from the order's REST answer
             o = agent.orders.get(oid)
-            remaining = max(0, o[3] - d["qty"]) if o is not None else 0
+            remaining = max(0, o.remaining - d["qty"]) if o is not None else 0
             side = 1 if d["side"] == "buy" else -1
             self.stats["fills"] += 1
             return X.Fill(0, now, d["trade_id"], d.get("symbol"), to_ticks(d["price"]), d["qty"],

@@ -7,7 +7,6 @@
 cimport cython
 
 from marketmakers.agents.base cimport Agent
-from marketmakers.agents.session_view cimport SessionView
 from marketmakers.event_log cimport EventLog
 from marketmakers.obligations cimport ObligationTracker
 from marketmakers.scheduler cimport Scheduler
@@ -24,7 +23,7 @@ cdef class FundamentalPath:
     cpdef next_move(self, ts)
 
 
-cdef class Session(SessionView):
+cdef class Session:
     cdef dict __dict__  # open to tools and tests (bench/session.py records through _submit)
     cdef public object config, start_ts, end_ts, venue, _submit, progress
     cdef public LocalVenue port
@@ -36,25 +35,7 @@ cdef class Session(SessionView):
     cdef public dict fundamentals, indices, by_account, md, md_index, flow, trackers, deposits
     cdef public dict samples, maker_series, _listed
 
-    @cython.locals(scheduler=Scheduler, by_account=dict, routes=dict, others=dict, agent=Agent, flow=list,
-                   bucket=list)
-    # SessionView's calls, implemented here (Cython wants an override declared again)
-    cpdef symbol_for(self, product, expiry)
-    cpdef listed(self, product)
-    cpdef wake_in(self, agent, delay_ns)
-    cpdef top(self, symbol)
-    cpdef index_ticks(self, name)
-    @cython.locals(path=FundamentalPath)
-    cpdef fundamental_ticks(self, name=*)
-    @cython.locals(path=FundamentalPath)
-    cpdef next_fundamental_move(self, name, ts)
-    @cython.locals(path=FundamentalPath)
-    cpdef sigma_ticks_per_sqrt_s(self, name=*)
-    cpdef limit(self, agent, symbol, side, qty, price, tif=*)
-    cpdef market(self, agent, symbol, side, qty)
-    cpdef cancel(self, agent, order_id)
-    cpdef amend(self, agent, order_id, qty=*, price=*)
-    cpdef cancel_all(self, agent, symbol=*)
+    cdef public long long listing_version
 
     cpdef _dispatch(self, list events, object sender)
     @cython.locals(agent=Agent)
@@ -62,12 +43,7 @@ cdef class Session(SessionView):
     @cython.locals(tracker=ObligationTracker)
     cdef _track(self, Agent maker, object ts)
     cdef _send(self, Agent agent, object cls, tuple args)
-    cdef _arrive(self, Agent agent, object cls, tuple args)
     cdef _drain_md(self)
 
 
 cdef object _inbox_time(Agent agent, object now)
-cpdef _wake(Agent agent, SessionView session)
-cpdef _at_venue(Session session, Agent agent, object cls, tuple args)
-cpdef _respond(Agent agent, list events)
-cpdef _deliver(Agent agent, list events)

@@ -29,6 +29,7 @@ from bisect import bisect_right
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 
 import numpy as np
 
@@ -40,7 +41,6 @@ from exchange.events import BookDelta, ContractListed, Fill, TradingStateChanged
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
 from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
-from marketmakers.agents.session_view import SessionView
 from marketmakers.event_log import EventLog
 from marketmakers.fundamental import simulate_paths
 from marketmakers.index_feed import IndexSource, publishable
@@ -139,7 +139,9 @@ class FundamentalPath:
         return self.prices[min(max(i, 0), len(self.prices) - 1)]
 
 
-class Session(SessionView):
+class Session:
+    """The runner; what agents call on it is a SessionView (marketmakers/agents/session_view.py)."""
+
     def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,
                  progress=None, log_path=None):
         self.config = config
@@ -211,7 +213,7 @@ class Session(SessionView):
     def wake_in(self, agent, delay_ns: int) -> None:
         if delay_ns < 0:
             raise ValueError(f"cannot wake {agent.name} {delay_ns} ns in the past")
-        self.scheduler.push(self.scheduler.now + delay_ns, _wake, (agent, self))
+        self.scheduler.push(self.scheduler.now + delay_ns, agent.wake, (self,))
 
     def top(self, symbol: str) -> tuple:
         """Public top of book as the agent sees it (delayed): (bid, lots, ask, lots, last)."""
@@ -464,9 +466,10 @@ class Session(SessionView):
         """The agent's command `cls(now, account, *args)` leaves now and reaches the venue after
         the agent's latency."""
         agent.in_flight += 1
-        self.scheduler.push(self.scheduler.now + agent.latency(), _at_venue, (self, agent, cls, args))
+        self.scheduler.push(self.scheduler.now + agent.latency(), self._arrive, (agent, cls, args))
 
-    def _arrive(self, agent, cls, args) -> None:
+    def _arrive(self, agent, cls, args: tuple) -> None:
+        """The agent's command reaches the venue: submitted, its events dispatched."""
         cmd = cls(self.scheduler.now, agent.account, *args)
         events = self._submit(cmd)
         self.commands += 1
@@ -489,7 +492,7 @@ class Session(SessionView):
         now = self.scheduler.now
         scheduler = self.scheduler
         if sender is not None:
-            scheduler.push(_inbox_time(sender, now), _respond, (sender, events))
+            scheduler.push(_inbox_time(sender, now), sender.on_response, (events,))
         if not events:
             return
         self.events += len(events)
@@ -507,18 +510,18 @@ class Session(SessionView):
             except KeyError:
                 route = routes[cls] = _route(cls)
             if route == _BOOK:
-                sym = e[_DELTA_SYMBOL]
+                sym = e.symbol
                 if symbol is None:
                     symbol = sym
                 elif sym != symbol:
                     more = {sym} if more is None else more | {sym}
                 continue
             if route == _FILL:
-                sym = e[_FILL_SYMBOL]
+                sym = e.symbol
                 flow = self.flow.get(sym)
                 if flow is None:
                     flow = self.flow[sym] = [0, 0, 0, 0]
-                qty = e[_FILL_QTY]
+                qty = e.qty
                 flow[0] += 1
                 flow[1] += qty
                 flow[2] += 1
@@ -530,8 +533,8 @@ class Session(SessionView):
                 accounts = (e.maker_account, e.taker_account)
             elif route == _PUBLIC:
                 continue
-            else:  # the account at that position (a tuple event) or in that field (a slotted one)
-                account = e[route] if type(route) is int else getattr(e, route)
+            else:  # an event about one account
+                account = _ACCOUNT_OF[cls](e)
                 if cls in _RISK:
                     self._risk_event(e)
                 if account == own:
@@ -553,7 +556,7 @@ class Session(SessionView):
                     bucket.append(e)
         if others:
             for agent, mine in others.items():
-                scheduler.push(_inbox_time(agent, now), _deliver, (agent, mine))
+                scheduler.push(_inbox_time(agent, now), self._deliver, (agent, mine))
         if symbol is not None:
             touched = {symbol} if more is None else more | {symbol}
             ts = now + self._md_latency
@@ -562,6 +565,11 @@ class Session(SessionView):
                 md_queue.append((ts, sym, self.port.top(sym)))
             if self.trackers:
                 self._update_obligations(touched, sender, others)
+
+    def _deliver(self, agent, events: list) -> None:
+        """Events about an agent's account that another account's command caused reach it."""
+        for e in events:
+            agent.on_event(e)
 
     def _risk_event(self, e) -> None:
         cls = type(e)
@@ -702,19 +710,18 @@ class Session(SessionView):
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
-_BOOK, _FILL, _PUBLIC = -1, -2, -3
-# positions in the tuple events read on the hot path
-_DELTA_SYMBOL = BookDelta._fields.index("symbol")
-_FILL_SYMBOL, _FILL_QTY = Fill._fields.index("symbol"), Fill._fields.index("qty")
+_BOOK, _FILL, _PUBLIC, _ACCOUNT = range(4)  # how an event is routed
 _ROUTES: dict = {BookDelta: _BOOK, Fill: _FILL}  # event class -> how it is routed
+_ACCOUNT_OF: dict = {}  # event class -> the reader of the account it concerns (_ACCOUNT)
 
 
-def _route(cls) -> str | int:
-    """Where an event names the account it concerns: its position in a tuple event, the
-    field's name in a slotted one (clearing.events.Event), or _PUBLIC."""
+def _route(cls) -> int:
+    """An event names the account it concerns in its field `account` (`defaulter` for the
+    waterfall), or it is _PUBLIC."""
     for name in ("account", "defaulter"):
         if name in cls._fields:
-            return cls._fields.index(name) if issubclass(cls, tuple) else name
+            _ACCOUNT_OF[cls] = attrgetter(name)
+            return _ACCOUNT
     return _PUBLIC
 
 
@@ -731,26 +738,6 @@ def _inbox_time(agent, now: int) -> int:
         t = agent.inbox_ts
     agent.inbox_ts = t
     return t
-
-
-# what the scheduler runs: module functions (a C call each in the compiled build), not bound
-# methods, which would be made anew for every message
-
-def _wake(agent, session) -> None:
-    agent.wake(session)
-
-
-def _at_venue(session, agent, cls, args) -> None:
-    session._arrive(agent, cls, args)
-
-
-def _respond(agent, events) -> None:
-    agent.on_response(events)
-
-
-def _deliver(agent, events) -> None:
-    for e in events:
-        agent.on_event(e)
 
 
 def _usd(ticks: int | None) -> float:

@@ -6,13 +6,16 @@
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 cimport cython
 
-from marketmakers.agents.session_view cimport SessionView
-
-# the event kinds an agent keeps track of (C ints). The positions of the fields it reads stay
-# Python ints: a tuple event is a tuple subclass, whose item slot is a slow generic one that a
-# C index would go through; a Python int key takes tuple's own subscript.
+# the event kinds an agent keeps track of (C ints)
 cdef int _FILL, _SETTLED, _ACCEPTED, _POSITION, _GONE, _AMENDED, _REJECTED, _CALLED, _CURED, _LIQUIDATED
 cdef dict _KINDS
+
+
+# an agent's open order, a C type: made and read in C by the agents (as a plain Python class
+# the 1 h session's loop ran 2.7% more instructions: 1,024 M against 997 M, callgrind)
+cdef class OpenOrder:
+    cdef public object symbol, price
+    cdef public long side, remaining, qty
 
 
 cdef class Agent:
@@ -23,15 +26,17 @@ cdef class Agent:
 
     # the session's calls and the agent's own: C calls on the compiled kinds (a Python kind's
     # override is still found and called)
-    cpdef wake(self, SessionView session)
-    cpdef _reschedule(self, SessionView session)
-    cpdef act(self, SessionView session)
+    cpdef wake(self, session)
+    cpdef _reschedule(self, session)
+    cpdef act(self, session)
     cpdef on_response(self, events)
-    @cython.locals(kind=int, orders=dict, o=list)
+    @cython.locals(kind=int, orders=dict, o=OpenOrder)
     cpdef on_event(self, e)
     cpdef on_fill(self, fill)
-    cpdef trade_toward(self, SessionView session, target, clip, slippage_ticks)
-    cpdef reduce_risk(self, SessionView session)
+    cpdef trade_toward(self, session, target, clip, slippage_ticks)
+    @cython.locals(o=OpenOrder)
+    cpdef reduce_risk(self, session)
+    @cython.locals(o=OpenOrder)
     cpdef _filled(self, order_id, remaining)
     cpdef _next_wake(self)
     cpdef position(self, symbol=*)

@@ -47,28 +47,17 @@ _BY_KIND = {_FILL: (Fill,), _SETTLED: (CE.FinalSettlement,), _ACCEPTED: (OrderAc
             _CURED: (CE.MarginCallCured,), _LIQUIDATED: (CE.LiquidationStarted,)}
 
 
-def _at(name: str, *classes) -> int:
-    """The position of field `name` in these tuple events (the same in each of them)."""
-    (i,) = {cls._fields.index(name) for cls in classes}
-    return i
+_KINDS = {cls: kind for kind, classes in _BY_KIND.items() for cls in classes}  # event class -> kind
+_IGNORED = -1
 
 
-# event class -> (kind, position of its account field; -1 for a fill and a settlement). The
-# agent reads its events (tuples: exchange/events.py) by position: a field's name costs an
-# attribute lookup, several per event, on every message an agent gets.
-_KINDS = {cls: (kind, _at("account", *classes) if kind not in (_FILL, _SETTLED) else -1)
-          for kind, classes in _BY_KIND.items() for cls in classes}
-_IGNORED = (-1, -1)
-_MAKER_ACCOUNT, _MAKER_ORDER, _MAKER_LEFT = (_at(f, Fill) for f in ("maker_account", "maker_order_id", "maker_remaining"))
-_TAKER_ACCOUNT, _TAKER_ORDER, _TAKER_LEFT = (_at(f, Fill) for f in ("taker_account", "taker_order_id", "taker_remaining"))
-_SETTLED_SYMBOL = _at("symbol", CE.FinalSettlement)
-_NEW_ID, _NEW_SYMBOL, _NEW_SIDE, _NEW_PRICE, _NEW_QTY, _NEW_STATUS = (
-    _at(f, OrderAccepted) for f in ("order_id", "symbol", "side", "price", "qty", "status"))
-_POSITION_SYMBOL, _POSITION_LOTS = _at("symbol", CE.PositionChanged), _at("position", CE.PositionChanged)
-_GONE_ID = _at("order_id", OrderCancelled, OrderExpired)
-_AMENDED_ID, _AMENDED_PRICE, _AMENDED_LEFT, _AMENDED_QTY = (
-    _at(f, OrderAmended) for f in ("order_id", "price", "remaining", "qty"))
-_REJECTED_ID, _REJECTED_REASON = _at("order_id", Rejected), _at("reason", Rejected)
+class OpenOrder:
+    """One of the agent's orders as its own events describe it (lots: `remaining` of `qty`)."""
+
+    __slots__ = ("price", "qty", "remaining", "side", "symbol")
+
+    def __init__(self, symbol: str, side: int, price: int | None, remaining: int, qty: int):
+        self.symbol, self.side, self.price, self.remaining, self.qty = symbol, side, price, remaining, qty
 
 
 @dataclass(frozen=True)
@@ -114,7 +103,7 @@ class Agent:
         self.random = random.Random(int(rng.integers(2**63)))
         self._waits = exponential_draws(params.wake_s * NS, rng).__next__
         self.latency = params.latency().draws(rng).__next__
-        self.orders: dict[int, list] = {}  # order_id -> [symbol, side, price, remaining, total qty]
+        self.orders: dict[int, OpenOrder] = {}  # its open orders by id
         self.positions: dict[str, int] = {}
         self.in_flight = 0  # commands sent and not answered yet
         self.inbox_ts = 0  # when its latest message arrives: its messages arrive in order
@@ -156,39 +145,37 @@ class Agent:
                 self.on_event(e)
 
     def on_event(self, e) -> None:
-        kind, at_account = _KINDS.get(type(e), _IGNORED)
+        kind = _KINDS.get(type(e), _IGNORED)
         if kind < 0:
             return  # nothing it keeps track of (cash movements, marks, book deltas...)
         if kind == _FILL:
-            if e[_MAKER_ACCOUNT] == self.account:
-                self._filled(e[_MAKER_ORDER], e[_MAKER_LEFT])
-            if e[_TAKER_ACCOUNT] == self.account:
-                self._filled(e[_TAKER_ORDER], e[_TAKER_LEFT])
+            if e.maker_account == self.account:
+                self._filled(e.maker_order_id, e.maker_remaining)
+            if e.taker_account == self.account:
+                self._filled(e.taker_order_id, e.taker_remaining)
             self.on_fill(e)
             return
         if kind == _SETTLED:
-            self.positions.pop(e[_SETTLED_SYMBOL], None)
+            self.positions.pop(e.symbol, None)
             return
-        if e[at_account] != self.account:
+        if e.account != self.account:
             return  # a response carries every event of the command: the other side's too
         orders = self.orders
         if kind == _ACCEPTED:
-            status = e[_NEW_STATUS]
-            if status == "new" or status == "pending_trigger":
-                qty = e[_NEW_QTY]
-                orders[e[_NEW_ID]] = [e[_NEW_SYMBOL], e[_NEW_SIDE], e[_NEW_PRICE], qty, qty]
+            if e.status == "new" or e.status == "pending_trigger":
+                orders[e.order_id] = OpenOrder(e.symbol, e.side, e.price, e.qty, e.qty)
         elif kind == _POSITION:
-            self.positions[e[_POSITION_SYMBOL]] = e[_POSITION_LOTS]
+            self.positions[e.symbol] = e.position
         elif kind == _GONE:
-            orders.pop(e[_GONE_ID], None)
+            orders.pop(e.order_id, None)
         elif kind == _AMENDED:
-            o = orders.get(e[_AMENDED_ID])
+            o = orders.get(e.order_id)
             if o is not None:
-                o[2], o[3], o[4] = e[_AMENDED_PRICE], e[_AMENDED_LEFT], e[_AMENDED_QTY]
+                o.price, o.remaining, o.qty = e.price, e.remaining, e.qty
         elif kind == _REJECTED:
             self.rejections += 1
-            if e[_REJECTED_REASON] == Reason.UNKNOWN_ORDER:
-                orders.pop(e[_REJECTED_ID], None)  # gone before the command arrived
+            if e.reason == Reason.UNKNOWN_ORDER:
+                orders.pop(e.order_id, None)  # gone before the command arrived
         elif kind == _CALLED:
             self.margin_called = True
         elif kind == _CURED:
@@ -219,7 +206,7 @@ class Agent:
         if self.in_flight:
             return
         for o in self.orders.values():  # (a loop, not any(...): no closures in a C method)
-            if o[0] == self.symbol:
+            if o.symbol == self.symbol:
                 session.cancel_all(self, self.symbol)
                 break
         pos = self.position()
@@ -232,7 +219,7 @@ class Agent:
         if remaining:
             o = self.orders.get(order_id)
             if o is not None:
-                o[3] = remaining
+                o.remaining = remaining
         else:
             self.orders.pop(order_id, None)
 

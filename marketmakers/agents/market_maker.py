@@ -167,8 +167,8 @@ class MarketMaker(Agent):
         bids: list = []
         asks: list = []
         for oid, o in self.orders.items():
-            if o[0] == symbol:
-                (bids if o[1] > 0 else asks).append((o[2], oid, o[3], o[4]))
+            if o.symbol == symbol:
+                (bids if o.side > 0 else asks).append((o.price, oid, o.remaining, o.qty))
         bids.sort(reverse=True)
         asks.sort()
         for side, have in ((1, bids), (-1, asks)):

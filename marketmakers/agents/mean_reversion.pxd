@@ -5,10 +5,9 @@
 # sets must be declared here. The test suite runs on the installed (compiled) build, and
 # tests/test_compiled.py holds it to the pure source: same events, same state.
 from marketmakers.agents.base cimport Agent
-from marketmakers.agents.session_view cimport SessionView
 
 
 cdef class MeanReversion(Agent):
     cdef public object avg, p
 
-    cpdef act(self, SessionView session)
+    cpdef act(self, session)

@@ -69,9 +69,9 @@ def mark_following_config() -> ClearingConfig:
 class _BoundView(SessionView):
     """What one agent sees: the market, with its own contract month and fair value (a maker
     quotes against `fundamental_ticks`: here its month's fair value). `listing_version` is a
-    field (a C field in the compiled build): the market sets it on every view."""
+    field: the market sets it on every view."""
 
-    __slots__ = ("_m", "_month", "_symbol")
+    __slots__ = ("_m", "_month", "_symbol", "listing_version")
 
     def __init__(self, market: CompressedMarket, symbol: str | None, month: int | None):
         self._m, self._symbol, self._month = market, symbol, month

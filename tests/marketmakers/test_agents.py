@@ -207,7 +207,7 @@ def test_nothing_moved_nothing_sent():
 
 def test_a_fundamental_move_of_requote_ticks_amends_every_level():
     s, mm = quoting_maker(requote_ticks=2)
-    before = {oid: o[2] for oid, o in mm.orders.items()}
+    before = {oid: o.price for oid, o in mm.orders.items()}
     s.fundamental += 1  # less than requote_ticks: the quotes stay
     mm.act(s)
     assert s.take() == []
@@ -224,9 +224,9 @@ def test_a_partly_filled_level_is_topped_up():
     s, mm = quoting_maker()
     mm.act(s)
     s.take()
-    best_bid = max((o for o in mm.orders.items() if o[1][1] > 0), key=lambda x: x[1][2])[0]
+    best_bid = max((oid for oid, o in mm.orders.items() if o.side > 0), key=lambda oid: mm.orders[oid].price)
     fill(mm, s, best_bid, 4, 6)
-    assert mm.orders[best_bid][3] == 6
+    assert mm.orders[best_bid].remaining == 6
     mm.act(s)
     calls = s.take()
     assert calls == [("amend", best_bid, 14, None)]  # filled 4 stay counted: 4 + a fresh 10
@@ -237,7 +237,7 @@ def test_protection_pulls_every_quote_after_n_fills_in_the_window_then_pauses():
     ids = sorted(mm.orders)
     for i, oid in enumerate(ids[:3]):
         s.now = T0 + i * 300_000_000  # 3 fills within 0.6 s
-        fill(mm, s, oid, 1, mm.orders[oid][3] - 1)
+        fill(mm, s, oid, 1, mm.orders[oid].remaining - 1)
     calls = s.take()
     assert calls == [("cancel_all", SYM)]
     assert mm.pulls == 1 and mm.paused_until == s.now + 5 * NS
@@ -254,7 +254,7 @@ def test_fills_spread_wider_than_the_window_do_not_pull():
     s, mm = quoting_maker(protect_fills=3, protect_window_s=1.0)
     for i, oid in enumerate(sorted(mm.orders)[:3]):
         s.now = T0 + i * 2 * NS
-        fill(mm, s, oid, 1, mm.orders[oid][3] - 1)
+        fill(mm, s, oid, 1, mm.orders[oid].remaining - 1)
     assert s.take() == [] and mm.pulls == 0
 
 
