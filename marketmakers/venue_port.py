@@ -96,7 +96,7 @@ class LocalVenue:
         return self.gate.positions(account)
 
     def mark(self, symbol: str) -> int | None:
-        return self.gate.marks.get(symbol)
+        return self.gate.mark(symbol)
 
     def index_value(self, name: str) -> int | None:
         return self.venue.index_value(name)
