@@ -13,7 +13,7 @@ import numpy as np
 
 from clearing.accounts import Accounts, Member, open_positions
 from clearing.ledger import cash_key, fund_key
-from clearing.margin import unit_risk_array
+from clearing.margin import MarginModel, unit_risk_array
 from clearing.marking import Marking
 from clearing.reasons import Reason, Rejection
 
@@ -47,13 +47,13 @@ class Margins:
 
     def requirements_of(self, accounts: list[str]) -> dict[str, tuple[int, int]]:
         """(initial, maintenance) of many accounts' positions: one vectorised pass of the
-        margin model over all of them where it offers one (equal to the per-account
+        scan model (MarginModel) over all of them (equal to the per-account
         `requirement`, which the margin tests prove), else the per-account loop."""
-        vectorised = getattr(self.margin, "requirements", None)
+        scan = self.margin if isinstance(self.margin, MarginModel) else None
         members, marks = self.accounts.members, self.marking.marks
         holdings = {a: open_positions(members[a]) for a in accounts}
         symbols = sorted({s for held in holdings.values() for s in held})
-        if vectorised is None or not symbols or any(s not in marks for s in symbols):
+        if scan is None or not symbols or any(s not in marks for s in symbols):
             return {a: self.requirement(a) for a in accounts}
         column = {s: j for j, s in enumerate(symbols)}
         positions = np.zeros((len(accounts), len(symbols)), dtype=np.int64)
@@ -61,7 +61,7 @@ class Margins:
             for s, q in holdings[a].items():
                 positions[i, column[s]] = q
         mark_row = np.array([marks[s] for s in symbols], dtype=np.int64)
-        initial, maintenance = vectorised(positions, mark_row, [self.terms[s] for s in symbols])
+        initial, maintenance = scan.requirements(positions, mark_row, [self.terms[s] for s in symbols])
         return {a: (int(initial[i]), int(maintenance[i])) for i, a in enumerate(accounts)}
 
     # ------------------------------------------------------------------ with working orders
@@ -85,7 +85,7 @@ class Margins:
             if mark is None:
                 raise Rejection(Reason.NO_REFERENCE_PRICE, f"{s} has no mark or index value yet")
             marks[s] = mark
-        if hasattr(self.margin_caches(), "initial_with_orders"):  # the scan model: its cached form
+        if isinstance(self.margin_caches(), MarginModel):  # the scan model: its cached form
             terms = self.terms
             return self.margin.initial_with_orders(positions, buys, sells,
                                                    {s: self.unit(s, marks[s]) for s in symbols},
@@ -148,8 +148,7 @@ class Margins:
         with p = B = S = 0 add nothing to the bound (the exact path leaves them out too), only
         their unsettled variation margin to equity."""
         margin = self.margin_caches()
-        bound_of = getattr(margin, "initial_bound", None)
-        if bound_of is None or qty <= 0:
+        if not isinstance(margin, MarginModel) or qty <= 0:  # the bound is the scan model's
             return None
         positions, working, marks, terms = member.positions, member.working, self.marking.marks, self.terms
         cache = self.unit_loss
@@ -192,7 +191,7 @@ class Margins:
             lots = -lo if hi + lo < 0 else hi  # max(|hi|, |lo|), as hi >= lo
             acc = exposure.get(product)
             exposure[product] = (loss, lots) if acc is None else (acc[0] + loss, acc[1] + lots)
-        return bound_of(exposure), self.accounts.ledger.balances[cash_key(account)] + vm
+        return margin.initial_bound(exposure), self.accounts.ledger.balances[cash_key(account)] + vm
 
     # ------------------------------------------------------------------ room and summary
 

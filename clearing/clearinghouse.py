@@ -25,6 +25,7 @@ from clearing.accounts import VM_ACCOUNT, Accounts, Member, Position, open_posit
 from clearing.config import ClearingConfig
 from clearing.default import Default
 from clearing.events import Sequencer
+from clearing.margin import MarginModelInterface
 from clearing.marking import BookTop, Marking
 from clearing.novation import Novation
 from clearing.pretrade import PreTrade
@@ -38,8 +39,8 @@ __all__ = ["VM_ACCOUNT", "BookTop", "ClearingHouse", "Member", "Position"]
 class ClearingHouse:
     clears = True  # accounts, cash, marks and settlement live here (clearing.port.ClearingPort)
 
-    def __init__(self, config: ClearingConfig = ClearingConfig(), margin=None,
-                 sequencer: Sequencer | None = None, fast_path: bool = True):
+    def __init__(self, config: ClearingConfig = ClearingConfig(),
+                 margin: MarginModelInterface | None = None, sequencer: Sequencer | None = None, fast_path: bool = True):
         self.config = config
         terms: dict[str, ClearingTerms] = {}
         self.accounts = Accounts(config, sequencer or Sequencer())

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Protocol
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,6 +154,21 @@ def _product_margin(risk: Sequence[int], spread_pairs: int, p: ProductMarginPara
 
 def _spread_pairs(lots: Sequence[int]) -> int:
     return min(sum(q for q in lots if q > 0), -sum(q for q in lots if q < 0))
+
+
+class MarginModelInterface(Protocol):
+    """What the clearinghouse asks of any margin model (a test's flat per-lot model too). The
+    scan model below also has fast forms (a vectorised pass, a pre-trade bound, a cached
+    margin with orders) that the clearinghouse uses when its model is a `MarginModel`."""
+
+    def product_params(self, product: str) -> ProductMarginParams: ...
+
+    def requirement(self, positions: Mapping[str, int], marks: Mapping[str, int],
+                    terms: Mapping[str, ClearingTerms]) -> MarginRequirement: ...
+
+    def requirement_with_orders(self, positions: Mapping[str, int], working_buys: Mapping[str, int],
+                                working_sells: Mapping[str, int], marks: Mapping[str, int],
+                                terms: Mapping[str, ClearingTerms]) -> MarginRequirement: ...
 
 
 class MarginModel:
