@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ServiceStopped)
     async def _stopped(request: Request, exc: ServiceStopped):
-        return errors.problem(Reason.INVALID_COMMAND, f"the service has stopped: {exc}", 503)
+        return errors.problem(Reason.SERVICE_UNAVAILABLE, f"the service has stopped: {exc}")
 
     # Both checks are async: a plain `def` dependency runs in FastAPI's thread pool, a thread
     # hop per request for a hash and a dict lookup (about a tenth of a REST order's time).

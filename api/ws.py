@@ -177,7 +177,7 @@ class WsSession:
         elif isinstance(exc, ValidationError):
             self._error(req_id, Reason.INVALID_COMMAND, describe_validation(exc.errors()), 422)
         else:  # ServiceStopped
-            self._error(req_id, Reason.INVALID_COMMAND, str(exc), 503)
+            self._error(req_id, Reason.SERVICE_UNAVAILABLE, str(exc), 503)
 
     def _order(self, msg: dict) -> None:
         """`op_order` without a task: validated and queued now, answered from the done

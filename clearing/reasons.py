@@ -98,6 +98,7 @@ class Reason(IntEnum):
     FORBIDDEN = 6017  # 403 (ADMIN_ONLY, INSUFFICIENT_SCOPE: the specific refusals)
     NOT_FOUND = 6018  # 404: no such route or file (UNKNOWN_*: no such symbol, order...)
     METHOD_NOT_ALLOWED = 6019  # 405, with the route's methods in the Allow header
+    SERVICE_UNAVAILABLE = 6020  # 503: the service stopped taking orders (its journal failed)
 
     @property
     def sentence(self) -> str:
@@ -181,6 +182,7 @@ _SENTENCES = {
     Reason.FORBIDDEN: "The credentials given do not allow this request.",
     Reason.NOT_FOUND: "Nothing is served at this path.",
     Reason.METHOD_NOT_ALLOWED: "This path does not take this method: the Allow header lists those it takes.",
+    Reason.SERVICE_UNAVAILABLE: "The service has stopped taking requests that change state (its journal failed); reads still answer.",
 }
 
 

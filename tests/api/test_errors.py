@@ -137,7 +137,8 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
     from api.errors import http_status
 
     codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
-             Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE)
+             Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE,
+             Reason.SERVICE_UNAVAILABLE)
     assert {r.subsystem for r in codes} == {"access"}
-    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413]
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code

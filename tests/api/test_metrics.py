@@ -164,11 +164,40 @@ def test_not_ready_after_the_journal_failed(make_server, admin_key, tmp_path):
 
         flush, s.service.journal.flush = s.service.journal.flush, broken
         r = a.post("/v1/orders", json={"symbol": sym, "side": "buy", "qty": 1, "price": "1.950"})
-        assert r.status_code == 503
+        assert r.status_code == 503 and r.json()["code"] == "SERVICE_UNAVAILABLE"
+        assert r.json()["type"] == "urn:sitex:problem:service-unavailable"
         r = httpx.get(s.url + "/readyz")
         assert r.status_code == 503 and "disk full" in r.json()["reason"]
         assert httpx.get(s.url + "/healthz").status_code == 200
         s.service.journal.flush = flush
+
+
+def test_an_order_over_the_websocket_after_the_journal_failed_is_service_unavailable(
+        make_server, admin_key, tmp_path):
+    with make_server(Settings(admin_key=admin_key, cycle_seconds=0, rate=0,
+                              journal=str(tmp_path / "j.db"))) as s:
+        sym = s.front()
+        _, a = s.new_account()
+
+        def broken():
+            raise OSError("disk full")
+
+        flush, s.service.journal.flush = s.service.journal.flush, broken
+        url = s.url.replace("http", "ws") + "/v1/ws"
+        params = {"symbol": sym, "side": "buy", "qty": 1, "price": "1.950"}
+
+        async def order_over_ws():
+            async with websockets.connect(url, additional_headers={"X-API-Key": a.headers["X-API-Key"]}) as ws:
+                await ws.send(json.dumps({"op": "order", "id": 1, "params": params}))
+                while True:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    if m.get("id") == 1:
+                        return m
+
+        answer = asyncio.run(order_over_ws())
+        s.service.journal.flush = flush
+    assert answer["type"] == "error"
+    assert (answer["error"]["status"], answer["error"]["code"]) == (503, "SERVICE_UNAVAILABLE")
 
 
 def test_json_lines_mask_keys():
