@@ -284,7 +284,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
     if args.checks < 1 or args.venue_ops < 0 or args.repeat < 1:
         ap.error("--checks and --repeat must be >= 1, --venue-ops >= 0")
     gc.collect()

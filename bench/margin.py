@@ -87,7 +87,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
     if args.accounts < 1 or args.expiries < 1 or args.loop_accounts < 1:
         ap.error("--accounts, --expiries and --loop-accounts must be >= 1")
     r = run(args.accounts, args.expiries, args.loop_accounts)

@@ -132,7 +132,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
     if args.hours <= 0 or args.seed < 0 or args.repeat < 1:
         ap.error("--hours must be > 0, --seed >= 0, --repeat >= 1")
     r = run(args.hours, args.seed, args.repeat)

@@ -124,3 +124,15 @@ def test_bench_gate_prints_the_contracted_keys(capsys):
                 "venue_baseline_ops_per_s"):
         assert result[key] > 0
     assert result["agree"] and result["venue_agree"]
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["bench", "gate", "--checks", "0"], "--checks and --repeat must be >= 1"),
+    (["bench", "margin", "--accounts", "0"], "--accounts, --expiries and --loop-accounts must be >= 1"),
+    (["bench", "session", "--hours", "0"], "--hours must be > 0"),
+])
+def test_a_benchmark_refuses_a_bad_size_with_a_usage_error(argv, words, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(argv)
+    assert done.value.code == 2
+    assert words in capsys.readouterr().err
