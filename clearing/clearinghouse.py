@@ -40,7 +40,8 @@ class ClearingHouse:
     clears = True  # accounts, cash, marks and settlement live here (clearing.port.ClearingPort)
 
     def __init__(self, config: ClearingConfig = ClearingConfig(),
-                 margin: MarginModelInterface | None = None, sequencer: Sequencer | None = None, fast_path: bool = True):
+                 margin: MarginModelInterface | None = None, sequencer: Sequencer | None = None,
+                 fast_path: bool = True):
         self.config = config
         terms: dict[str, ClearingTerms] = {}
         self.accounts = Accounts(config, sequencer or Sequencer())

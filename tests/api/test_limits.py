@@ -4,7 +4,6 @@ UTF-8, WebSocket frames; and error details in the wire's units."""
 import asyncio
 import json
 
-import httpx
 import pytest
 import websockets
 from hypothesis import given

@@ -14,7 +14,7 @@ from clearing.reasons import Reason
 from exchange.commands import (AmendOrder, CancelAll, CancelOrder, ExpireContract, NewOrder,
                                OpenAccount, PublishIndex, SetReferencePrice, SetTradingState)
 from exchange.contracts import SIT, with_rules
-from tests.exchange.conftest import (BUY, DAY, FOK, GTD, MARKET, SELL, STOP, STOP_LIMIT, SYM, Desk,
+from tests.exchange.conftest import (BUY, DAY, GTD, MARKET, SELL, STOP, STOP_LIMIT, SYM, Desk,
                                      rejected_with)
 
 R = Reason

@@ -1,6 +1,5 @@
 """Order types and time in force, with the exact fills a trader relies on."""
 
-import pytest
 
 from clearing.reasons import Reason
 from exchange.commands import AmendOrder

@@ -1,6 +1,5 @@
 """Self-trade prevention: the incoming order's mode decides, by account or by stp_group."""
 
-import pytest
 
 from exchange.contracts import SIT, with_rules
 from clearing.reasons import Reason
