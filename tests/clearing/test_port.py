@@ -33,7 +33,6 @@ def test_the_clearinghouse_has_every_member_of_the_port():
     missing = [name for name in PORT_METHODS if not callable(getattr(ClearingHouse, name, None))]
     assert missing == []
     assert ClearingHouse.clears is True
-    assert isinstance(ClearingHouse(), ClearingHouse)
 
 
 def test_every_method_has_the_ports_signature():
