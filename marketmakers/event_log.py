@@ -99,16 +99,13 @@ class EventLog:
 
 def _line_function(cls):
     """A function from one event of class `cls` to its CSV line, made once per class: the
-    common columns by position (tuple events) or attribute (clearing events), the rest as
+    common columns by position (every event is a TupleEvent, clearing.events), the rest as
     `name=value` pairs (a reason code by its name). The cells are quoted exactly as the csv
     module quotes them (QUOTE_MINIMAL: only a cell with a comma, a quote or a line break);
     a whole line is one f-string (the log of a default session is written in half the time a
     csv writer took; tests/support/csv_event_log.py is that writer, kept as the reference)."""
     fields = cls._fields
-    if issubclass(cls, tuple):
-        ref = {name: f"e[{i}]" for i, name in enumerate(fields)}
-    else:
-        ref = {name: f"e.{name}" for name in fields}
+    ref = {name: f"e[{i}]" for i, name in enumerate(fields)}
     body, cells = [], []
     for i, name in enumerate(("seq", "ts") + COMMON):
         if name in ref:

@@ -101,3 +101,19 @@ def test_a_gzip_log_holds_the_same_csv_and_has_the_same_digest(tmp_path):
     assert gzip.decompress(packed.read_bytes()) == plain.read_bytes()
     assert packed.read_bytes() == again.read_bytes()
     assert packed.stat().st_size < plain.stat().st_size / 4
+
+
+def test_every_event_the_venue_makes_is_a_tuple_event_the_log_reads_by_position():
+    """The log reads every field by position (there is no second way for events of another
+    shape): each event class of the exchange and the clearinghouse is a TupleEvent."""
+    from clearing.events import TupleEvent
+    from exchange import events as X
+
+    classes = [v for m in (X, CE) for v in vars(m).values()
+               if isinstance(v, type) and isinstance(getattr(v, "kind", None), str)]
+    assert len(classes) > 20
+    assert all(issubclass(c, TupleEvent) for c in classes), [c for c in classes if not issubclass(c, TupleEvent)]
+    e = CE.MarkSet(7, 8, "SITF27", 2000, 1990, 10, "index+basis")
+    log = EventLog()
+    log.extend([e])
+    assert log.write_to(io.StringIO()) == hashlib.sha256(reference_csv([e]).encode()).hexdigest()
