@@ -19,6 +19,10 @@ from clearing.types import usd
 
 # the event made on the hot path, one per fee
 CashMoved = E.CashMoved
+# the reasons of the transfers made here, as the plain strings the events carry
+_CCP_CAPITAL = E.CashReason.CCP_CAPITAL.value
+_DEPOSIT = E.CashReason.DEPOSIT.value
+_WITHDRAWAL = E.CashReason.WITHDRAWAL.value
 
 VM_ACCOUNT = "ccp:vm"  # variation margin passes through here and nets to zero each cycle
 
@@ -104,8 +108,8 @@ class Accounts:
             return
         self.capitalised = True
         skin = self.config.skin_in_the_game
-        self.move(EXTERNAL, CCP_SKIN, skin, "ccp_capital", None, ts, out)
-        self.move(EXTERNAL, CCP_CAPITAL, self.config.ccp_capital - skin, "ccp_capital", None, ts, out)
+        self.move(EXTERNAL, CCP_SKIN, skin, _CCP_CAPITAL, None, ts, out)
+        self.move(EXTERNAL, CCP_CAPITAL, self.config.ccp_capital - skin, _CCP_CAPITAL, None, ts, out)
 
     def open(self, account: str, ts: int, out: list, market_maker: bool = False) -> None:
         if type(account) is not str or not account or account.startswith(("ccp:", "external")):
@@ -124,7 +128,7 @@ class Accounts:
             raise Rejection(Reason.ACCOUNT_DEFAULTED)
         if type(amount) is not int or amount <= 0:
             raise Rejection(Reason.INVALID_AMOUNT)
-        self.move(EXTERNAL, cash_key(account), amount, "deposit", account, ts, out)
+        self.move(EXTERNAL, cash_key(account), amount, _DEPOSIT, account, ts, out)
 
     def check_withdrawal(self, account: str, amount: int) -> None:
         """Who may withdraw and how much may be asked for; the room is the margins' to say."""
@@ -140,7 +144,7 @@ class Accounts:
             raise Rejection(Reason.INSUFFICIENT_FUNDS,
                             f"{usd(max(room, 0))} USD can be withdrawn: the excess over initial margin, "
                             f"less variation-margin gains not paid yet")
-        self.move(cash_key(account), EXTERNAL, amount, "withdrawal", account, ts, out)
+        self.move(cash_key(account), EXTERNAL, amount, _WITHDRAWAL, account, ts, out)
 
     def set_market_maker_standing(self, account: str, good: bool, ts: int, out: list) -> None:
         member = self.member(account)

@@ -26,6 +26,31 @@ class WaterfallLayer(StrEnum):
     VM_HAIRCUT = "vm_haircut"  # the last cycle's variation-margin gains, pro rata
 
 
+class CashReason(StrEnum):
+    """Why cash moved (`CashMoved.reason`), but for the default waterfall's transfers, whose
+    reason is the WaterfallLayer they draw on. The events carry the value, a plain string, so
+    the event log, the JSON and the digests read as they always have."""
+
+    CCP_CAPITAL = "ccp_capital"  # the CCP's own capital, paid in once
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TAKER_FEE = "taker_fee"
+    MAKER_FEE = "maker_fee"
+    MM_REBATE = "mm_rebate"  # a market maker in good standing is paid for its resting liquidity
+    VARIATION_MARGIN = "variation_margin"
+    GUARANTEE_FUND = "guarantee_fund"  # a contribution called into (or paid back from) the fund
+
+
+class MarkSource(StrEnum):
+    """How a mark was made (`MarkSet.source`). The events carry the value, a plain string."""
+
+    INDEX_BASIS = "index+basis"  # the index-implied fair value plus the smoothed book basis
+    BOOK = "book"  # no index: the mid of a tight book
+    LAST_TRADE = "last_trade"  # no index, no tight book: the last trade
+    PREVIOUS = "previous"  # none of those: the previous mark
+    FINAL_SETTLEMENT = "final_settlement"  # the final settlement price, the contract's last mark
+
+
 def _event(name: str, kind: str, fields: tuple[str, ...], doc: str) -> type:
     """A TupleEvent class (seq, ts, *fields), made on the hot path with clearing.fast_events.make."""
     return type(name, (TupleEvent,), {"__slots__": (), "kind": kind, "__doc__": doc,

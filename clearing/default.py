@@ -17,10 +17,12 @@ import math
 from clearing import clearing_events as E
 from clearing.account_margin import Margins
 from clearing.accounts import Accounts, open_positions
-from clearing.clearing_events import LiquidationReason, WaterfallLayer
+from clearing.clearing_events import CashReason, LiquidationReason, WaterfallLayer
 from clearing.config import BPS, ClearingConfig
 from clearing.ledger import CCP_SKIN, cash_key, fund_key
 from clearing.marking import Marking
+
+_GUARANTEE_FUND = CashReason.GUARANTEE_FUND.value  # the plain string the events carry
 
 
 class Default:
@@ -203,9 +205,9 @@ class Default:
                 want = share - have
                 if want > 0:
                     want = min(want, max(0, accounts.cash(account)))
-                    accounts.move(cash_key(account), fund_key(account), want, "guarantee_fund", account, ts, out)
+                    accounts.move(cash_key(account), fund_key(account), want, _GUARANTEE_FUND, account, ts, out)
                 elif want < 0:
-                    accounts.move(fund_key(account), cash_key(account), -want, "guarantee_fund", account, ts, out)
+                    accounts.move(fund_key(account), cash_key(account), -want, _GUARANTEE_FUND, account, ts, out)
         accounts.emit(out, E.GuaranteeFundSized, ts, cfg.cover, required, uncovered[:cfg.cover],
                       accounts.ledger.balance(CCP_SKIN))
         return required

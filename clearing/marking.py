@@ -25,6 +25,14 @@ from clearing.config import BPS, ClearingConfig
 from clearing.index import IndexHistory, IndexPublication
 from clearing.ledger import cash_key
 
+# the plain strings the events carry
+_VARIATION_MARGIN = E.CashReason.VARIATION_MARGIN.value
+_INDEX_BASIS = E.MarkSource.INDEX_BASIS.value
+_BOOK = E.MarkSource.BOOK.value
+_LAST_TRADE = E.MarkSource.LAST_TRADE.value
+_PREVIOUS = E.MarkSource.PREVIOUS.value
+_FINAL_SETTLEMENT = E.MarkSource.FINAL_SETTLEMENT.value
+
 
 @dataclass(frozen=True)
 class BookTop:
@@ -72,7 +80,7 @@ class Marking:
         if bid is not None and ask is not None and (ask - bid) * BPS <= cfg.max_spread_bps * (bid + ask) // 2:
             mid = (bid + ask) // 2
         if fair is None:
-            source = "book" if mid is not None else "last_trade" if last is not None else "previous"
+            source = _BOOK if mid is not None else _LAST_TRADE if last is not None else _PREVIOUS
             mark = mid if mid is not None else last if last is not None else self.marks.get(symbol)
             return mark, None, 0, source
         basis = self.basis.get(symbol, 0)
@@ -81,7 +89,7 @@ class Marking:
         clamp = fair * cfg.basis_clamp_bps // BPS
         basis = max(-clamp, min(clamp, basis))
         self.basis[symbol] = basis
-        return fair + basis, fair, basis, "index+basis"
+        return fair + basis, fair, basis, _INDEX_BASIS
 
     def mark_all(self, ts: int, books: dict, out: list) -> None:
         """A new mark for every listed contract with a book top in `books`."""
@@ -97,7 +105,7 @@ class Marking:
     def set_final(self, symbol: str, price: int, ts: int, out: list) -> None:
         """The settlement price becomes the contract's last mark."""
         self.marks[symbol] = price
-        self.accounts.emit(out, E.MarkSet, ts, symbol, price, None, 0, "final_settlement")
+        self.accounts.emit(out, E.MarkSet, ts, symbol, price, None, 0, _FINAL_SETTLEMENT)
 
     def forget(self, symbol: str) -> None:
         """A settled contract has no mark any more."""
@@ -155,12 +163,12 @@ class Marking:
         collected = 0
         for account, vm in flows:  # losses in first, then gains out: ccp:vm nets to zero
             if vm < 0:
-                accounts.move(cash_key(account), VM_ACCOUNT, -vm, "variation_margin", account, ts, out)
+                accounts.move(cash_key(account), VM_ACCOUNT, -vm, _VARIATION_MARGIN, account, ts, out)
                 collected += -vm
         paid = 0
         for account, vm in flows:
             if vm > 0:
-                accounts.move(VM_ACCOUNT, cash_key(account), vm, "variation_margin", account, ts, out)
+                accounts.move(VM_ACCOUNT, cash_key(account), vm, _VARIATION_MARGIN, account, ts, out)
                 paid += vm
         assert paid == collected and accounts.ledger.balance(VM_ACCOUNT) == 0, "VM cycle not zero-sum"
         accounts.emit(out, E.VariationMarginCycle, ts, end_of_day, paid, collected, len(flows))

@@ -17,6 +17,10 @@ from clearing.trade import ClearedTrade
 
 # the event made on the hot path, one per fill side
 PositionChanged = E.PositionChanged
+# the fees' reasons, as the plain strings the events carry
+_TAKER_FEE = E.CashReason.TAKER_FEE.value
+_MAKER_FEE = E.CashReason.MAKER_FEE.value
+_MM_REBATE = E.CashReason.MM_REBATE.value
 
 
 class Novation:
@@ -53,6 +57,6 @@ class Novation:
             else:
                 fee = cfg.maker_fee * qty
             if fee > 0:
-                accounts.move(cash_key(account), FEES, fee, "taker_fee" if taker else "maker_fee", account, ts, out)
+                accounts.move(cash_key(account), FEES, fee, _TAKER_FEE if taker else _MAKER_FEE, account, ts, out)
             elif fee < 0:
-                accounts.move(FEES, cash_key(account), -fee, "mm_rebate", account, ts, out)
+                accounts.move(FEES, cash_key(account), -fee, _MM_REBATE, account, ts, out)
