@@ -56,10 +56,11 @@ COMPILED = [
     "clearing/account_margin.py",
     "clearing/pretrade.py",
     # the market session's loop: the scheduler (its C heap buys 1.4x the session's events/s,
-    # marketmakers/timed_heap.pxd), the runner and its event log, the port to the venue, the
-    # agents' base and every kind
+    # marketmakers/timed_heap.pxd), the runner, the fundamental it reads and its event log, the
+    # port to the venue, the agents' base and every kind
     "marketmakers/scheduler.py",
     "marketmakers/session.py",
+    "marketmakers/fundamental_path.py",  # read at every requote
     "marketmakers/event_log.py",
     "marketmakers/venue_port.py",
     "marketmakers/agents/base.py",

@@ -13,16 +13,6 @@ from marketmakers.scheduler cimport Scheduler
 from marketmakers.venue_port cimport LocalVenue
 
 
-cdef class FundamentalPath:
-    cdef public long long start_ts, step_ns
-    cdef public list prices, moves
-    cdef public double sigma
-
-    @cython.locals(i='long long')
-    cpdef double usd(self, long long ts)
-    cpdef next_move(self, ts)
-
-
 cdef class Session:
     cdef dict __dict__  # open to tools and tests (bench/session.py records through _submit)
     cdef public object config, start_ts, end_ts, venue, _submit, progress

@@ -25,13 +25,8 @@ from __future__ import annotations
 import gc
 import math
 import time
-from bisect import bisect_right
-from collections import Counter, deque
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections import deque
 from operator import attrgetter
-
-import numpy as np
 
 from clearing import clearing_events as CE
 from clearing.factory import default_clearinghouse
@@ -40,109 +35,28 @@ from exchange import commands as C
 from exchange.events import BookDelta, ContractListed, Fill, TradingStateChanged
 from exchange.orders import OrderType, TimeInForce
 from exchange.venue import Venue
-from marketmakers.agents.config import AgentsConfig, build_agents, default_agents
+from marketmakers.agents.config import build_agents
 from marketmakers.event_log import EventLog
-from marketmakers.fundamental import simulate_paths
+from marketmakers.fundamental_path import NS_PER_YEAR, TICKS_PER_USD, FundamentalPath
 from marketmakers.index_feed import IndexSource, publishable
 from marketmakers.obligations import ObligationTracker
 from marketmakers.record import SessionRecord
+from marketmakers.record_builder import build_record
 from marketmakers.rng import stream
 from marketmakers.scenarios import load_scenario
 from marketmakers.scheduler import Scheduler
-from marketmakers.stylized import returns_facts, stylized_facts
+from marketmakers.session_config import NS_PER_DAY, SessionConfig
 from marketmakers.venue_port import LocalVenue
 
-NS_PER_YEAR = 365 * 86_400 * NS_PER_SECOND
-NS_PER_DAY = 86_400 * NS_PER_SECOND
-TICKS_PER_USD = 1_000  # both products quote in 0.001 USD ticks
 MICRO_PER_TICK = INDEX_SCALE // TICKS_PER_USD
 _LIMIT, _MARKET = OrderType.LIMIT, OrderType.MARKET
 _GTC, _IOC = TimeInForce.GTC, TimeInForce.IOC
 
 
-@dataclass(frozen=True)
-class SessionConfig:
-    scenario: str = "baseline"  # drives the SIT fundamental (marketmakers/scenarios.toml)
-    gpu_scenario: str = "gpu-baseline"  # drives the GPU-hour fundamental
-    seed: int = 1
-    hours: float = 24.0  # one trading day: 16:00 UTC to 16:00 UTC, the daily fixing
-    days: int = 0  # > 0: that many days, each trading `window_hours` before its fixing (not hours)
-    window_hours: float = 2.0  # a multi-day session's daily trading window
-    start: str = "2027-01-04T16:00:00+00:00"  # ISO 8601, UTC
-    agents: AgentsConfig = field(default_factory=default_agents)
-    fundamental_step_s: float = 1.0  # resolution of the pre-simulated fundamental
-    mark_interval_s: float = 900.0  # intraday mark and variation-margin cycles
-    sample_interval_s: float = 60.0  # the report's series
-    returns_interval_s: float = 600.0  # the horizon of the returns in the stylized facts
-    standing_interval_s: float = 3_600.0  # market makers' rebate standing is reviewed
-    md_latency_us: int = 500  # public market data reaches agents this late
-
-    def start_ts(self) -> int:
-        dt = datetime.fromisoformat(self.start)
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=UTC)
-        return int(dt.timestamp()) * NS_PER_SECOND
-
-    def span_ns(self) -> int:
-        """From the start to the end: `hours`, or `days` whole days."""
-        if self.days:
-            return self.days * NS_PER_DAY
-        return round(self.hours * 3_600 * NS_PER_SECOND)
-
-    def window_ns(self) -> int:
-        """The trading time of each day (a one-day session: all of it)."""
-        return round(self.window_hours * 3_600 * NS_PER_SECOND) if self.days else self.span_ns()
-
-    def __post_init__(self):
-        window_s = self.window_hours * 3_600
-        checks = ((self.hours > 0, "hours must be > 0"),
-                  (isinstance(self.days, int) and self.days >= 0, "days must be an integer >= 0"),
-                  (not self.days or 0 < self.window_hours <= 24,
-                   "window_hours must be > 0 and at most 24"),
-                  (not self.days or (window_s % self.mark_interval_s == 0
-                                     and window_s % self.sample_interval_s == 0),
-                   f"window_hours must be a whole number of mark intervals "
-                   f"({self.mark_interval_s:g} s): each day's last mark falls on its close"),
-                  (self.fundamental_step_s > 0 and self.mark_interval_s > 0
-                   and self.sample_interval_s > 0 and self.standing_interval_s > 0,
-                   "intervals must be > 0"),
-                  (self.md_latency_us >= 0, "md_latency_us must be >= 0"),
-                  (isinstance(self.seed, int) and self.seed >= 0, "seed must be an integer >= 0"))
-        for ok, message in checks:
-            if not ok:
-                raise ValueError(message)
-
-
-class FundamentalPath:
-    """The fundamental pre-simulated at a fixed step for the whole session (one vectorised
-    call, exact OU step), read by time."""
-
-    def __init__(self, scenario, start_ts: int, end_ts: int, step_ns: int, rng):
-        self.start_ts, self.step_ns = start_ts, step_ns
-        n = (end_ts - start_ts) // step_ns + 1
-        x = simulate_paths(scenario.params, math.log(scenario.price_usd), step_ns / NS_PER_YEAR,
-                           n, 1, rng)[0]
-        prices = np.exp(x)
-        self.prices = prices.tolist()
-        self.sigma = scenario.params.sigma
-        ticks = np.rint(prices * TICKS_PER_USD)
-        steps = np.flatnonzero(np.diff(ticks)) + 1  # where the price in whole ticks changes
-        self.moves = (start_ts + steps * step_ns).tolist()
-
-    def next_move(self, ts: int) -> int | None:
-        """The first time after `ts` at which the price moves to another whole tick."""
-        i = bisect_right(self.moves, ts)
-        return self.moves[i] if i < len(self.moves) else None
-
-    def usd(self, ts: int) -> float:
-        i = (ts - self.start_ts) // self.step_ns
-        return self.prices[min(max(i, 0), len(self.prices) - 1)]
-
-
 class Session:
     """The runner; what agents call on it is a SessionView (marketmakers/agents/session_view.py)."""
 
-    def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,
+    def __init__(self, config: SessionConfig = SessionConfig(), venue: Venue | None = None,  # noqa: B008 - frozen
                  progress=None, log_path=None):
         self.config = config
         self.start_ts = config.start_ts()
@@ -610,103 +524,8 @@ class Session:
     # ------------------------------------------------------------------ the record
 
     def record(self) -> SessionRecord:
-        reports = [t.close(self.end_ts) for t in self.trackers.values()]
-        samples = {k: np.asarray(v) for k, v in self.samples.items()}
-        makers = {name: {k: np.asarray(v) for k, v in series.items()}
-                  for name, series in self.maker_series.items()}
-        digest = self.log.write(self.log_path)
-        kinds = Counter(e["kind"] for e in self.risk_events)
-        waterfall: Counter = Counter()
-        for e in self.risk_events:
-            if e["kind"] == "waterfall":
-                waterfall[e["layer"]] += e["amount_cents"]
-        facts = self._stylized(samples)
-        summary = {
-            "scenario": self.config.scenario, "seed": self.config.seed,
-            "hours": self.config.span_ns() / (3_600 * NS_PER_SECOND),
-            "days": self.config.days, "window_hours": self.config.window_hours if self.config.days else None,
-            "trading_hours": self.config.days * self.config.window_hours if self.config.days else None,
-            "start": self.config.start, "start_ts": self.start_ts, "end_ts": self.end_ts,
-            "primary_symbol": self.primaries[0][1] if self.primaries else None,
-            "primary_symbols": self.primaries,
-            # what the report's figures name: the index and the unit of every price
-            "index_name": self.scenario.index_name,
-            "price_unit": (self.venue.market(self.primary).spec.product.quote_unit
-                           if self.primary else None),
-            "sample_interval_s": self.config.sample_interval_s,
-            "agents": dict(Counter(a.kind for a in self.agents)),
-            "events": self.events, "commands": self.commands,
-            "wall_s": round(self.wall_s, 3),
-            "events_per_s": round(self.events / self.wall_s) if self.wall_s > 0 else None,
-            "commands_per_s": round(self.commands / self.wall_s) if self.wall_s > 0 else None,
-            # ABIDES counts every message to and from its exchange: commands in plus events out
-            "messages_per_s": (round((self.commands + self.events) / self.wall_s)
-                               if self.wall_s > 0 else None),
-            "trades": sum(f[0] for f in self.flow.values()),
-            "volume": sum(f[1] for f in self.flow.values()),
-            "trades_by_symbol": {sym: f[0] for sym, f in sorted(self.flow.items())},
-            "digest": digest,
-            "mm_obligations_met": {r.maker: r.met for r in reports},
-            "mm_obligations": [r.to_dict() for r in reports],
-            "margin_calls": kinds["margin_call"], "liquidations": kinds["liquidation"],
-            "defaults": kinds["default"], "waterfall_cents": dict(sorted(waterfall.items())),
-            "rejections": sum(a.rejections for a in self.agents),
-            "stylized_facts": facts,
-        }
-        if self.config.days:
-            summary["scenario_level_usd"] = self._scenario_level()
-        return SessionRecord(summary=summary, samples=samples, makers=makers,
-                             risk_events=list(self.risk_events))
-
-    def _scenario_level(self) -> list[list]:
-        """[ts, USD] at each day's fixing: the level the scenario's fundamental reverts to,
-        exp(theta(t) + lambda mu_J / kappa) (the stationary mean of its log with jumps,
-        docs/price-model.md), the trend a multi-day session's price plot draws."""
-        p = self.scenario.params
-        days = np.arange(self.config.days + 1)
-        log_level = p.theta(days / 365.0) + p.jump_rate * p.jump_mean / p.kappa
-        return [[self.start_ts + int(d) * NS_PER_DAY, float(v)] for d, v in zip(days, np.exp(log_level))]
-
-    def _window_returns(self, ts, mid, step: int) -> np.ndarray:
-        """Log returns of the mid every `step` samples within each trading window, joined."""
-        cuts = np.flatnonzero(np.diff(ts) > 2 * self.config.sample_interval_s * NS_PER_SECOND) + 1
-        windows = [w[::step] for w in np.split(mid, cuts)]
-        windows = [w[~np.isnan(w)] for w in windows]
-        return np.concatenate([np.diff(np.log(w)) for w in windows if w.size > 1] or [np.empty(0)])
-
-    def _stylized(self, samples: dict) -> dict:
-        """Stylized facts of the primary contract's mid (trade prices bounce between bid and
-        ask) at `returns_interval_s` (shorter in a short session): at one minute a 0.001 USD tick is about one minute's
-        standard deviation, and the mid's half-tick steps alone make returns mean-revert (the
-        lag-1 autocorrelation at the sample interval is reported too, for comparison)."""
-        if len(samples.get("ts", ())) < 3:
-            return {}
-        mid = (samples["bid_usd"] + samples["ask_usd"]) / 2
-        step = round(self.config.returns_interval_s / self.config.sample_interval_s)
-        step = max(1, min(step, len(mid) // 30))  # a short session: shorter returns, not too few
-        spreads = samples["spread_ticks"][~np.isnan(samples["spread_ticks"])]
-        depth = (samples["bid_depth"] + samples["ask_depth"]) / 2
-        if self.config.days:  # the returns within each day's window, not across the nights
-            returns = self._window_returns(samples["ts"], mid, step)
-            if returns.size < 3:
-                return {}
-            facts = returns_facts(returns, spreads, depth)
-            facts["returns_interval_s"] = step * self.config.sample_interval_s
-            every = self._window_returns(samples["ts"], mid, 1)
-            if every.size >= 3:
-                facts["autocorr_returns_lag1_at_sample_interval"] = returns_facts(every)["autocorr_returns_lag1"]
-            return facts
-        else:
-            prices = mid[::step]
-            prices = prices[~np.isnan(prices)]
-            if prices.size < 4:
-                return {}
-            facts = stylized_facts(prices, spreads, depth)
-        facts["returns_interval_s"] = step * self.config.sample_interval_s
-        every = mid[~np.isnan(mid)]
-        if every.size >= 4:
-            facts["autocorr_returns_lag1_at_sample_interval"] = stylized_facts(every)["autocorr_returns_lag1"]
-        return facts
+        """The record of the session so far (marketmakers/record_builder.py)."""
+        return build_record(self)
 
 
 _EMPTY_TOP = (None, 0, None, 0, None)
