@@ -29,8 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("api.serve:main", "the REST and WebSocket service"),
     "agents": ("api.agents:main", "a small market session against a live server (--server URL)"),
     "bench api": ("api.bench:main", "REST and WebSocket order entry: orders/s and latency"),
-    "report large-traders": ("api.reports:large_traders_main", "the large-trader report of a day, rebuilt from a journal"),
-    "report audit": ("api.reports:audit_main", "every order event, rebuilt from a journal (CSV or Parquet)"),
+    "report large-traders": ("api.report_commands:large_traders_main", "the large-trader report of a day, rebuilt from a journal"),
+    "report audit": ("api.report_commands:audit_main", "every order event, rebuilt from a journal (CSV or Parquet)"),
     "bench memory": ("api.bench_memory:main", "the server's resident memory under a sustained order load"),
 }
 
@@ -49,8 +49,8 @@ PARSERS: dict[str, str] = {
     "serve": "api.serve:parser",
     "agents": "api.agents:parser",
     "bench api": "api.bench:parser",
-    "report large-traders": "api.reports:large_traders_parser",
-    "report audit": "api.reports:audit_parser",
+    "report large-traders": "api.report_commands:large_traders_parser",
+    "report audit": "api.report_commands:audit_parser",
     "bench memory": "api.bench_memory:parser",
     "sweep": "api.sweep.command:build_parser",
     "bench sweep": "bench.sweep:parser",

@@ -12,7 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from api.app import Settings
-from api.reports import AUDIT_COLUMNS, Levels, audit_main, large_traders, large_traders_main
+from api.audit_trail import AUDIT_COLUMNS
+from api.large_traders import Levels, large_traders
+from api.report_commands import audit_main, large_traders_main
 from api.store import OrderStore
 from clearing.factory import default_clearinghouse
 from exchange.events import Fill
