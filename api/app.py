@@ -193,7 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/v1/orders", tags=["orders"], response_model=wire.OrderResult, responses=PROBLEMS)
     async def create_order(body: wire.OrderRequest, account: Account):
-        return await service.place(account, body)
+        return await service.orders.place(account, body)
 
     @app.get("/v1/orders", tags=["orders"], response_model=list[wire.OrderView], responses=PROBLEMS)
     async def orders(account: Account, symbol: str | None = None,
@@ -207,10 +207,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         come from the history (api/history.py)."""
         if status == "open":
             return [fmt.order(o) for o in service.store.open_orders(account, symbol)]
-        return [fmt.order(o) for o in service.closed_orders(account, symbol, since, after_id, limit)]
+        return [fmt.order(o) for o in service.reads.closed_orders(account, symbol, since, after_id, limit)]
 
     def own(account: str, order_id: int) -> dict:
-        o = service.find_order(account, order_id)
+        o = service.reads.find_order(account, order_id)
         if o is None:
             raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
         return o
@@ -223,16 +223,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.patch("/v1/orders/{order_id}", tags=["orders"], response_model=wire.OrderResult,
                responses=PROBLEMS)
     async def amend_order(order_id: int, body: wire.AmendRequest, account: Account):
-        return await service.amend(account, order_id, body)
+        return await service.orders.amend(account, order_id, body)
 
     @app.delete("/v1/orders/{order_id}", tags=["orders"], response_model=wire.OrderView,
                 responses=PROBLEMS)
     async def cancel_order(order_id: int, account: Account):
-        return await service.cancel(account, order_id)
+        return await service.orders.cancel(account, order_id)
 
     @app.delete("/v1/orders", tags=["orders"], responses=PROBLEMS)
     async def cancel_all(account: Account, symbol: str | None = None) -> dict:
-        return {"cancelled": await service.cancel_all(account, symbol)}
+        return {"cancelled": await service.orders.cancel_all(account, symbol)}
 
     # ------------------------------------------------------------------ account
 
@@ -253,7 +253,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100):
         """Oldest first, made at or after `since` (ns); page with `after_seq` = the last `seq`
         you have. Fills older than the retention window come from the history."""
-        return [fmt.fill(f) for f in service.fills(account, after_seq, since, limit)]
+        return [fmt.fill(f) for f in service.reads.fills(account, after_seq, since, limit)]
 
     @app.post("/v1/withdrawals", tags=["account"], responses=PROBLEMS)
     async def withdraw(body: wire.AmountRequest, account: Account) -> dict:
@@ -305,7 +305,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/admin/index-quotes", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def index_quote(body: wire.IndexQuote) -> dict:
         """A provider's index quote (with `--index-source admin` it is published as the index)."""
-        if service.index_source != "admin":
+        if service.indices.source != "admin":
             raise Rejection(Reason.INVALID_COMMAND,
                             "this server publishes indices from the provider feed (--index-source feed)")
         micro = wire.index_to_micro(body.value)
@@ -318,21 +318,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         (clearing/index.py: staleness, outliers, volume-weighted median, minimum contributors).
         With `--index-source admin` the index is published from these on each cycle, or at once
         with `POST /v1/admin/index/publish`."""
-        if service.index_source != "admin":
+        if service.indices.source != "admin":
             raise Rejection(Reason.INVALID_COMMAND,
                             "this server publishes indices from the provider feed (--index-source feed)")
         inp = wire.index_to_micro(body.input_price)
         out = wire.index_to_micro(body.output_price) if body.output_price is not None else inp
         quote = ProviderQuote(body.name, body.provider, body.tier, inp, out, body.volume, service.now())
-        service.add_provider_quote(quote)
+        service.indices.add_provider_quote(quote)
         return {"name": body.name, "provider": body.provider, "tier": body.tier, "ts": quote.ts}
 
     @app.post("/v1/admin/index/publish", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def publish_index() -> dict:
         """Publish the indices now from the provider quotes received (admin index source)."""
-        if service.index_source != "admin":
+        if service.indices.source != "admin":
             raise Rejection(Reason.INVALID_COMMAND, "only with --index-source admin")
-        pubs = await service.publish_from_quotes()
+        pubs = await service.indices.publish_from_quotes()
         return {name: {"value": wire.micro_to_index(p.value), "status": p.status,
                        "contributors": p.contributors, "quotes_used": p.quotes_used,
                        "quotes_rejected": p.quotes_rejected, "inputs_hash": p.inputs_hash,

@@ -82,7 +82,7 @@ def install(app: FastAPI, service: Service, problems: dict) -> None:
         store, watch = service.store, service.watch
         ob = watch.obligation
         return {
-            "index_source": service.index_source,
+            "index_source": service.indices.source,
             "fundamental": {name: watch.fundamental_view(name, history)
                             for name in sorted(watch.fundamental)},
             "obligation": {"symbol": watch.symbol, "max_spread_ticks": ob.max_spread_ticks,

@@ -77,7 +77,7 @@ class ServiceCollector:
                                      labels=["outcome", "reason"])
         orders.add_metric(["accepted", ""], len(store.orders))
         rejected = dict(store.rejected)
-        for reason, n in s.refused.items():
+        for reason, n in s.orders.refused.items():
             rejected[reason] = rejected.get(reason, 0) + n
         for reason, n in sorted(rejected.items()):
             orders.add_metric(["rejected", reason], n)
@@ -102,7 +102,7 @@ class ServiceCollector:
         status = GaugeMetricFamily("sitex_index_status", "1 for the index's latest publication "
                                    "status (ok, held, stale, none), 0 for the others",
                                    labels=["index", "status"])
-        for name, current in sorted(s.index_statuses().items()):
+        for name, current in sorted(s.indices.index_statuses().items()):
             for st in INDEX_STATUSES:
                 status.add_metric([name, st], 1 if st == current else 0)
         yield status

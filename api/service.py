@@ -6,6 +6,10 @@ makes the journal durable once for the whole batch (group commit, off the event 
 then resolves the waiting requests and fans the events out. So a client never hears of a
 command that a crash could lose, and the venue stays single-threaded and deterministic.
 On start the journal is replayed through the same path, which rebuilds the identical state.
+
+The service composes the parts that handle one kind of request, each given the service:
+order entry (api/order_requests.py: `service.orders`), the order views (api/order_reads.py:
+`service.reads`), the index publications (api/index_publishing.py: `service.indices`).
 """
 
 from __future__ import annotations
@@ -17,35 +21,29 @@ import logging
 import pickle
 import sqlite3
 import time
-from bisect import bisect_right
 from collections import defaultdict, deque
 from functools import partial
-from operator import itemgetter
 from time import perf_counter_ns
 
 from api import wire
 from api.formatter import Formatter
 from api.history import History
 from api.hub import Hub
+from api.index_publishing import IndexPublishing
 from api.mailbox import Mailbox
 from api.metrics import Timings
+from api.order_reads import OrderReads
+from api.order_requests import OrderRequests, as_rejection, order_terms, rejected
 from api.session_watch import SessionWatch
 from api.snapshots import CAN_FORK, SnapshotInChild, SnapshotStore
 from api.store import OrderStore
-from clearing.index import GPU_METHODOLOGY, SIT_METHODOLOGY, IndexCalculator
 from clearing.port import ClearingPort
 from clearing.reasons import Reason, Rejection
 from exchange import commands as C
 from exchange.journal import Journal
-from exchange.orders import OrderType, Side, TimeInForce
 from exchange.venue import Venue
-from marketmakers.index_feed import ProviderFeedSource
 
 log = logging.getLogger("sitex")
-_SIDES = {"buy": Side.BUY, "sell": Side.SELL}
-_TYPES = {t.wire: t for t in OrderType}
-_TIFS = {t.wire: t for t in TimeInForce}
-SEED_INDEX = {"SIT": 2_000_000, "GPU": 2_500_000}  # micro-USD: 2.000 and 2.500 USD
 
 
 class ServiceStopped(Exception):
@@ -75,12 +73,8 @@ class Service:
         self._busy = 0  # commands taken by the writer and not yet answered
         self._settled: asyncio.Event | None = None  # set while no batch is between apply and durable
         self.clock = clock
-        self.index_source = index_source
-        self.feed = ProviderFeedSource(feed_seed) if index_source == "feed" else None
-        # --index-source admin: providers' quotes go through the index methodology
-        self.calculators = {"SIT": IndexCalculator(SIT_METHODOLOGY),
-                            "GPU": IndexCalculator(GPU_METHODOLOGY)}
-        self.publications: dict[str, object] = {}  # name -> the latest IndexPublication
+        # the indices' publications, from the feed or from quotes (api/index_publishing.py)
+        self.indices = IndexPublishing(self, index_source, feed_seed)
         self.batch_max = batch_max
         self.store = OrderStore()
         # closed orders and fills older than this (venue time) leave memory for the read model
@@ -105,8 +99,9 @@ class Service:
         self.largest_batch = 0
         self._frozen_at = 0  # self.commands at the last freeze
         self.timings = Timings()  # the writer's per-batch timers (api/metrics.py)
-        self.refused: dict[str, int] = defaultdict(int)  # orders refused at the API, by reason
         self.watch = SessionWatch()  # the fundamental and the makers' obligations (a cycle's)
+        self.orders = OrderRequests(self)  # new orders, cancels, amends (api/order_requests.py)
+        self.reads = OrderReads(self)  # orders and fills as the API answers (api/order_reads.py)
 
     # ---------------------------------------------------------------- life cycle
 
@@ -147,8 +142,7 @@ class Service:
         self._settled.set()
         self._writer = asyncio.create_task(self._write_loop(), name="sitex-writer")
         await self.execute(C.ListContracts)
-        if self.feed is not None and all(self.venue.index_value(n) is None for n in SEED_INDEX):
-            await self.publish_indices(SEED_INDEX)
+        await self.indices.seed()
         if cycle_seconds > 0:
             self._cycles = asyncio.create_task(self._cycle_loop(cycle_seconds), name="sitex-cycles")
 
@@ -388,9 +382,9 @@ class Service:
                     break
         elif tag == "open_account":
             # a venue without clearing holds no accounts: the service keeps the list itself
-            if not _rejected(events) or not self.venue.gate.clears:
+            if not rejected(events) or not self.venue.gate.clears:
                 self.accounts.setdefault(cmd.account, cmd.market_maker)
-        elif tag == "index" and not _rejected(events):
+        elif tag == "index" and not rejected(events):
             self.index_history[cmd.name].append((cmd.ts, cmd.value))
             self.hub.publish_index(cmd.name, wire.micro_to_index(cmd.value), cmd.ts)
 
@@ -405,38 +399,11 @@ class Service:
         for symbol in self.due_for_expiry():  # final settlement, and the next month listed
             await self.execute(lambda ts, s=symbol: C.ExpireContract(ts, s))
         await self.execute(C.ListContracts)
-        if self.feed is not None:
-            await self.publish_indices(self.feed.next(self.now()))
-            self.watch.record_fundamental(self.feed.last_ts, {
-                name: fundamental.price for name, (fundamental, _) in self.feed.sources.items()})
-        elif self.index_source == "admin" and any(c.due(self.now()) for c in self.calculators.values()):
-            await self.publish_from_quotes()
+        await self.indices.publish_due()
         if self.venue.gate.clears:
             await self.execute(C.MarkCycle)
         await self.settled()  # the makers' quotes as durable state shows them
         self.watch.sample_makers(self.now(), self.venue, [a for a, mm in self.accounts.items() if mm])
-
-    def add_provider_quote(self, quote) -> None:
-        """A provider's quote (clearing.types.ProviderQuote) for the next publication.
-
-        Quotes are inputs of the index, not venue state: they are not journaled; what is
-        journaled (and replayed) is each publication's value, as a PublishIndex command."""
-        calculator = self.calculators.get(quote.index_name)
-        if calculator is None:
-            raise Rejection(Reason.INVALID_QUOTE, f"no index {quote.index_name!r}")
-        calculator.add_quote(quote)
-
-    async def publish_from_quotes(self) -> dict:
-        """Run the index methodology on the quotes received; publish the values it gives."""
-        ts = self.now()
-        published = {}
-        for name, calculator in self.calculators.items():
-            pub = calculator.publish(ts)
-            self.publications[name] = pub
-            if pub.value is not None and pub.status == "ok":
-                await self.execute(lambda t, n=name, v=pub.value: C.PublishIndex(t, n, v))
-            published[name] = pub
-        return published
 
     def due_for_expiry(self) -> list[str]:
         """Contracts whose last trading time has passed and that are not expired yet."""
@@ -444,20 +411,8 @@ class Service:
         return [m.symbol for m in self.venue.markets()
                 if m.state != "expired" and now >= m.spec.last_trade_ts]
 
-    async def publish_indices(self, values: dict[str, int]) -> None:
-        for name, value in values.items():
-            await self.execute(lambda ts, n=name, v=value: C.PublishIndex(ts, n, v))
-
     def queued(self) -> int:
         return self._queue.qsize() if self._queue else 0
-
-    def index_statuses(self) -> dict[str, str]:
-        """index -> the status of its latest publication by the index methodology ("ok",
-        "held", "stale", "none"); an index published directly (admin index-quotes) is "ok"."""
-        pubs = self.feed.publications if self.feed is not None else self.publications
-        out = {name: "ok" for name in self.index_history}
-        out.update({name: pub.status for name, pub in pubs.items()})
-        return out
 
     def readiness(self) -> tuple[bool, str]:
         """(ready, why not): orders are taken once the journal is replayed and the writer runs."""
@@ -477,170 +432,6 @@ class Service:
                 "journaled": self.journal.flushed if self.journal is not None else None,
                 "websocket_sessions": len(hub.subscribers), "orders_known": len(self.store.orders),
                 "accounts": len(self.accounts)}
-
-    # ---------------------------------------------------------------- order entry
-
-    def _spec(self, symbol: str):
-        try:
-            return self.venue.contract(symbol)
-        except KeyError:
-            raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}") from None
-
-    def order_args(self, account: str, r: wire.OrderRequest) -> tuple:
-        """The NewOrder fields after its `ts` (prices converted and checked)."""
-        tick = self._spec(r.symbol).product.tick_size
-        price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
-        stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
-        return (account, r.symbol, _SIDES[r.side], r.qty, price, _TYPES[r.type],
-                _TIFS[r.time_in_force], stop, r.display_qty, r.expire_at, r.post_only,
-                r.reduce_only, r.client_order_id)
-
-    def order_command(self, account: str, r: wire.OrderRequest):
-        args = self.order_args(account, r)
-        return lambda ts: C.NewOrder(ts, *args)
-
-    async def place(self, account: str, r: wire.OrderRequest) -> dict:
-        pending = self.place_nowait(account, r)
-        if isinstance(pending, dict):
-            return pending
-        return self.placed(account, r, await pending)
-
-    def place_nowait(self, account: str, r: wire.OrderRequest) -> dict | asyncio.Future:
-        """The first half of `place`, for a caller that would rather not be a coroutine (the
-        WebSocket's order entry): the order of a retried client_order_id as it is now (a
-        client_order_id used for another order raises DUPLICATE_CLIENT_ORDER_ID), or the
-        future of the queued order's events, to be handed to `placed` once resolved."""
-        try:
-            args = self.order_args(account, r)
-        except Rejection as refused:  # an unknown symbol, a price off the tick: never queued
-            self.refused[refused.reason.name] += 1
-            raise
-        if r.client_order_id is not None:
-            earlier = self._earlier_result(account, r.client_order_id, args)
-            if earlier is not None:
-                return earlier
-        return self.submit(lambda ts: C.NewOrder(ts, *args))
-
-    def placed(self, account: str, r: wire.OrderRequest, events: list) -> dict:
-        """The second half of `place`: the answer to a durable order (raises its rejection)."""
-        oid = None
-        for e in events:
-            if e.kind == "order_accepted" and e.account == account:
-                oid = e.order_id
-                break
-        if oid is None:
-            rej = _rejected(events)
-            if rej is not None and rej.reason == Reason.DUPLICATE_CLIENT_ORDER_ID:
-                # a concurrent retry of the same order (or a reuse, refused there)
-                earlier = self._earlier_result(account, r.client_order_id, self.order_args(account, r))
-                if earlier is not None:
-                    return earlier
-            raise _as_rejection(rej)
-        return self.order_result(oid, [e for e in events if e.kind == "fill"])
-
-    def _earlier_result(self, account: str, client_order_id: str, args: tuple) -> dict | None:
-        """The order `client_order_id` named, as it is now, if `args` ask for what it asked;
-        DUPLICATE_CLIENT_ORDER_ID if they ask for something else; None if the id is new."""
-        key = (account, client_order_id)
-        oid = self.store.by_client_id.get(key)
-        if oid is not None:
-            terms = self.store.terms.get(key)
-        else:  # perhaps an order that has left memory
-            found = self.history.by_client_id(account, client_order_id)
-            if found is None:
-                return None
-            oid, terms = found
-        if terms != order_terms(args):
-            raise Rejection(Reason.DUPLICATE_CLIENT_ORDER_ID,
-                            f"client order id {client_order_id!r} was used for order {oid}, "
-                            f"with other parameters")
-        return self.order_result(oid, None)
-
-    def order_result(self, oid: int, fill_events) -> dict:
-        """The answer about order `oid`: its view and fills (`fill_events`: this command's
-        fills, the newest; None: all the order's fills, the read model's first)."""
-        stored = self.store.orders.get(oid)
-        o = self.fmt.order(stored if stored is not None else self.history.order(oid))
-        account = o["account"]
-        mine = self.store.fills.get(account, ())
-        if fill_events is None:
-            fills = self.history.fills_of(account, oid) + [f for f in mine if f["order_id"] == oid]
-        else:  # this command's fills are the newest ones: walk back only as far as they go
-            trades = {e.trade_id for e in fill_events}
-            first = min(trades, default=0)
-            fills = []
-            for f in reversed(mine):
-                if not trades or f["trade_id"] < first:
-                    break
-                if f["order_id"] == oid and f["trade_id"] in trades:
-                    fills.append(f)
-            fills.reverse()
-        return {"order": o, "fills": [self.fmt.fill(f) for f in fills], "order_id": oid,
-                "status": o["status"], "filled_qty": o["filled_qty"],
-                "remaining_qty": o["remaining_qty"], "reason": o.get("reason")}
-
-    def find_order(self, account: str, order_id: int) -> dict | None:
-        """The order if it is `account`'s: in memory, else in the read model."""
-        o = self.store.order_of(account, order_id)
-        if o is None:
-            o = self.history.order(order_id)
-        return o if o is not None and o["account"] == account else None
-
-    def closed_orders(self, account: str, symbol: str | None, since: int, after_id: int,
-                      limit: int) -> list[dict]:
-        """The account's closed orders (filled, cancelled, expired; of `symbol`, or all) by
-        order id after `after_id`, made at or after `since` (ns): the read model's and the
-        window's."""
-        old = self.history.closed_orders(account, symbol, since, after_id, limit)
-        orders = self.store.orders
-        recent = [o for oid in self.store.by_account.get(account, ()) if oid > after_id
-                  and (o := orders[oid])["status"] in CLOSED and o["ts"] >= since
-                  and (symbol is None or o["symbol"] == symbol)]
-        return sorted(old + recent, key=lambda o: o["order_id"])[:limit]
-
-    def fills(self, account: str, after_seq: int, since: int, limit: int) -> list[dict]:
-        """The account's fills after `after_seq`, at or after `since` (ns), oldest first: the
-        read model holds the oldest of them, memory the window."""
-        out = self.history.fills(account, after_seq, since, limit)
-        if len(out) < limit:
-            mine = self.store.fills.get(account, ())
-            start = bisect_right(mine, out[-1]["seq"] if out else after_seq, key=_SEQ)
-            for i in range(start, len(mine)):
-                f = mine[i]
-                if f["ts"] >= since:
-                    out.append(f)
-                    if len(out) == limit:
-                        break
-        return out
-
-    async def cancel(self, account: str, order_id: int) -> dict:
-        if self.store.order_of(account, order_id) is None:
-            raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
-        events = await self.execute(lambda ts: C.CancelOrder(ts, account, order_id))
-        rej = _rejected(events)
-        if rej is not None:
-            raise _as_rejection(rej)
-        return self.fmt.order(self.store.orders[order_id])
-
-    async def amend(self, account: str, order_id: int, r: wire.AmendRequest) -> dict:
-        o = self.store.order_of(account, order_id)
-        if o is None:
-            raise Rejection(Reason.UNKNOWN_ORDER, f"no order {order_id} in this account")
-        tick = self.fmt.tick(o["symbol"])
-        price = wire.price_to_ticks(r.price, tick) if r.price is not None else None
-        stop = wire.price_to_ticks(r.stop_price, tick) if r.stop_price is not None else None
-        events = await self.execute(lambda ts: C.AmendOrder(ts, account, order_id, r.qty, price, stop))
-        rej = _rejected(events)
-        if rej is not None:
-            raise _as_rejection(rej)
-        return self.order_result(order_id, [e for e in events if e.kind == "fill"])
-
-    async def cancel_all(self, account: str, symbol: str | None) -> list[int]:
-        events = await self.execute(lambda ts: C.CancelAll(ts, account, symbol))
-        rej = _rejected(events)
-        if rej is not None:
-            raise _as_rejection(rej)
-        return [e.order_id for e in events if e.kind == "order_cancelled" and e.account == account]
 
     # ---------------------------------------------------------------- accounts and admin
 
@@ -664,7 +455,7 @@ class Service:
         finally:
             self._reserved_accounts.discard(account)
         if account not in self.accounts:
-            raise _as_rejection(_rejected(events))
+            raise as_rejection(rejected(events))
         return account
 
     async def cash(self, kind: str, account: str, cents: int) -> None:
@@ -672,16 +463,16 @@ class Service:
             raise Rejection(Reason.UNKNOWN_ACCOUNT, f"no account {account!r}")
         cls = C.Deposit if kind == "deposit" else C.Withdraw
         events = await self.execute(lambda ts: cls(ts, account, cents))
-        rej = _rejected(events)
+        rej = rejected(events)
         if rej is not None:
-            raise _as_rejection(rej)
+            raise as_rejection(rej)
 
     async def command(self, build) -> list:
         """An operator command; refused ones raise their Rejection."""
         events = await self.execute(build)
-        rej = _rejected(events)
+        rej = rejected(events)
         if rej is not None:
-            raise _as_rejection(rej)
+            raise as_rejection(rej)
         return events
 
     def account_summary(self, account: str) -> dict:
@@ -697,28 +488,3 @@ class Service:
                 "withdrawable": wire.cents_to_amount(s.get("withdrawable")),
                 "margin_call": s.get("margin_call"),
                 "positions": positions}
-
-
-CLOSED = ("filled", "cancelled", "expired")
-_SEQ = itemgetter("seq")
-
-
-def order_terms(args: tuple) -> tuple:
-    """What an order asked for (NewOrder's fields from `account` to `reduce_only`), in plain
-    values: a live request and a replayed command compare equal (enums and ints, False and 0)."""
-    (_, symbol, side, qty, price, typ, tif, stop, display, expire_at, post_only, reduce_only) = args[:12]
-    return (symbol, int(side), qty, price, int(typ), int(tif), stop, display, expire_at,
-            bool(post_only), bool(reduce_only))
-
-
-def _rejected(events):
-    for e in reversed(events):
-        if e.kind == "rejected":
-            return e
-    return None
-
-
-def _as_rejection(rej) -> Rejection:
-    if rej is None:
-        return Rejection(Reason.INVALID_COMMAND, "the venue did not accept the command")
-    return Rejection(Reason(rej.reason), rej.text)

@@ -98,7 +98,7 @@ class WsSession:
                 self._expiry.cancel()
             if self.cancel_on_disconnect and self.account is not None:
                 with contextlib.suppress(Exception):
-                    await self.service.cancel_all(self.account, None)
+                    await self.service.orders.cancel_all(self.account, None)
 
     async def _send_loop(self) -> None:
         q = self.sub.queue
@@ -187,7 +187,7 @@ class WsSession:
         try:
             account = self._private()
             r = wire.OrderRequest.model_validate(msg.get("params"))
-            pending = self.service.place_nowait(account, r)
+            pending = self.service.orders.place_nowait(account, r)
         except _ANSWERED as exc:
             return self._refuse(req_id, exc)
         if isinstance(pending, dict):  # a retried client_order_id: its first answer
@@ -198,7 +198,7 @@ class WsSession:
         if fut.cancelled():
             return
         try:
-            result = self.service.placed(account, r, fut.result())
+            result = self.service.orders.placed(account, r, fut.result())
         except _ANSWERED as exc:
             return self._refuse(req_id, exc)
         self._reply({"id": req_id, "type": "result", "op": "order", "data": result})
@@ -317,18 +317,18 @@ class WsSession:
         oid = msg.get("order_id")
         if type(oid) is not int:
             raise ApiError(400, Reason.INVALID_COMMAND, "order_id is an integer")
-        return await self.service.cancel(account, oid)
+        return await self.service.orders.cancel(account, oid)
 
     async def op_amend(self, msg):
         account = self._private()
         oid = msg.get("order_id")
         if type(oid) is not int:
             raise ApiError(400, Reason.INVALID_COMMAND, "order_id is an integer")
-        return await self.service.amend(account, oid, wire.AmendRequest.model_validate(msg.get("params") or {}))
+        return await self.service.orders.amend(account, oid, wire.AmendRequest.model_validate(msg.get("params") or {}))
 
     async def op_cancel_all(self, msg):
         account = self._private()
         symbol = msg.get("symbol")
         if symbol is not None and not isinstance(symbol, str):
             raise ApiError(400, Reason.INVALID_COMMAND, "symbol is a string")
-        return {"cancelled": await self.service.cancel_all(account, symbol)}
+        return {"cancelled": await self.service.orders.cancel_all(account, symbol)}

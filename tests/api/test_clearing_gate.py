@@ -98,8 +98,8 @@ def test_the_cycle_expires_and_settles_a_contract_after_its_last_trading_time():
             await svc.open_account(account, False)
             await svc.cash("deposit", account, 10_000_000)  # cents
         await svc.cycle()  # publishes the index: the contracts get reference prices
-        await svc.place("a", wire.OrderRequest(symbol=front.symbol, side="sell", qty=2, price="2.000"))
-        await svc.place("b", wire.OrderRequest(symbol=front.symbol, side="buy", qty=2, price="2.000"))
+        await svc.orders.place("a", wire.OrderRequest(symbol=front.symbol, side="sell", qty=2, price="2.000"))
+        await svc.orders.place("b", wire.OrderRequest(symbol=front.symbol, side="buy", qty=2, price="2.000"))
         assert svc.venue.gate.open_interest(front.symbol) == 2
         clock["t"] = front.last_trade_ts + 1
         await svc.cycle()

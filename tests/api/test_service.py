@@ -5,7 +5,8 @@ import asyncio
 import pytest
 
 from api import wire
-from api.service import SEED_INDEX, Service, ServiceStopped
+from api.index_publishing import SEED_INDEX
+from api.service import Service, ServiceStopped
 from clearing.reasons import Reason, Rejection
 
 T0 = 1_795_000_000 * 1_000_000_000
@@ -33,8 +34,8 @@ async def session(svc: Service) -> str:
         await svc.open_account(a, False)
     for i in range(20):
         side = "buy" if i % 2 else "sell"
-        await svc.place("abc"[i % 3], req(sym, side, 1 + i % 4, f"2.{i % 5:03d}"))
-    await asyncio.gather(*[svc.place("c", req(sym, "buy", 2, "2.010", client_order_id=f"c{i}"))
+        await svc.orders.place("abc"[i % 3], req(sym, side, 1 + i % 4, f"2.{i % 5:03d}"))
+    await asyncio.gather(*[svc.orders.place("c", req(sym, "buy", 2, "2.010", client_order_id=f"c{i}"))
                            for i in range(10)])
     await svc.cycle()
     return sym
@@ -71,7 +72,7 @@ def test_an_order_is_answered_only_once_durable(tmp_path):
         flushed = []
         real_flush = svc.journal.flush
         svc.journal.flush = lambda: flushed.append(svc.journal.pending) or real_flush()
-        results = await asyncio.gather(*[svc.place("x", req(sym, "buy", 1, "1.950")) for _ in range(50)])
+        results = await asyncio.gather(*[svc.orders.place("x", req(sym, "buy", 1, "1.950")) for _ in range(50)])
         durable = svc.journal.flushed
         await svc.stop()
         return results, flushed, durable
@@ -89,14 +90,14 @@ def test_retry_with_client_order_id_after_restart(tmp_path):
         svc = Service(path, clock=Clock())
         await svc.start()
         sym = svc.venue.contracts()[1].symbol
-        r = await svc.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
+        r = await svc.orders.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
         await svc.stop()
         return sym, r
 
     async def second(sym):
         svc = Service(path, clock=Clock())
         await svc.start()
-        r = await svc.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
+        r = await svc.orders.place("x", req(sym, "buy", 1, "1.950", client_order_id="once"))
         n = len(svc.store.open_orders("x"))
         await svc.stop()
         return r, n
@@ -134,9 +135,9 @@ def test_rejections_raise_with_the_venue_reason():
         await svc.start()
         sym = svc.venue.contracts()[1].symbol
         with pytest.raises(Rejection) as e:
-            await svc.place("x", req(sym, "buy", 1, "9.000"))
+            await svc.orders.place("x", req(sym, "buy", 1, "9.000"))
         with pytest.raises(Rejection) as u:
-            await svc.cancel("x", 12345)
+            await svc.orders.cancel("x", 12345)
         await svc.stop()
         return e.value.reason, u.value.reason
 
@@ -154,9 +155,9 @@ def test_a_failed_journal_stops_acknowledgements(tmp_path):
 
         svc.journal.flush = broken
         with pytest.raises(ServiceStopped):
-            await svc.place("x", req(sym, "buy", 1, "1.950"))
+            await svc.orders.place("x", req(sym, "buy", 1, "1.950"))
         with pytest.raises(ServiceStopped):
-            await svc.place("x", req(sym, "buy", 1, "1.950"))
+            await svc.orders.place("x", req(sym, "buy", 1, "1.950"))
         svc.journal.flush = lambda: 0
         await svc.stop()
 
@@ -171,7 +172,7 @@ def test_restart_from_a_snapshot_equals_a_full_replay(tmp_path):
         await session(svc)
         position = await svc.snapshot()
         sym = svc.venue.contracts()[1].symbol
-        await svc.place("a", req(sym, "buy", 3, "1.990"))  # after the last snapshot
+        await svc.orders.place("a", req(sym, "buy", 3, "1.990"))  # after the last snapshot
         state = (svc.venue.digest(), svc.store.orders, svc.commands)
         await svc.stop()
         return position, state
@@ -239,7 +240,7 @@ def test_a_periodic_snapshot_is_taken_behind_while_orders_go_on(tmp_path, monkey
         in_flight = svc._snapshotting
         assert in_flight is not None and not in_flight.done()
         for i in range(5):
-            await svc.place("a", req(sym, "buy", 1, "1.990"))
+            await svc.orders.place("a", req(sym, "buy", 1, "1.990"))
         assert not in_flight.done()  # acknowledged while the snapshot was still being taken
         await in_flight
         stored = svc.snapshots.latest()[0]
@@ -266,7 +267,7 @@ def test_a_snapshot_child_that_fails_turns_snapshots_off_and_orders_go_on(tmp_pa
         svc = Service(str(tmp_path / "j.db"), clock=Clock(), snapshot_every=10)
         sym = await session(svc)
         await svc._snapshot_settled()
-        await svc.place("a", req(sym, "buy", 1, "1.990"))
+        await svc.orders.place("a", req(sym, "buy", 1, "1.990"))
         off = svc.snapshots is None
         await svc.stop()
         return off
@@ -345,7 +346,7 @@ def test_reads_of_the_venue_wait_for_the_batch_in_flight_to_be_durable(tmp_path)
         for a in ("maker", "taker"):
             await svc.open_account(a, False)
             await svc.cash("deposit", a, 10_000_000)
-        await svc.place("maker", req(sym, "sell", 5, "2.000"))
+        await svc.orders.place("maker", req(sym, "sell", 5, "2.000"))
         cash = lambda: Decimal(svc.account_summary("taker")["cash"])  # noqa: E731
         before = cash()
         release = threading.Event()
@@ -356,7 +357,7 @@ def test_reads_of_the_venue_wait_for_the_batch_in_flight_to_be_durable(tmp_path)
             return real_flush()
 
         svc.journal.flush = slow_flush
-        order = asyncio.create_task(svc.place("taker", req(sym, "buy", 5, "2.000")))
+        order = asyncio.create_task(svc.orders.place("taker", req(sym, "buy", 5, "2.000")))
         while svc.venue.market(sym).last_trade is None:  # applied, not yet durable
             await asyncio.sleep(0.001)
         assert cash() < before  # the venue runs ahead of the journal
@@ -389,7 +390,7 @@ def test_a_reader_waiting_on_a_failed_batch_is_told_the_service_stopped(tmp_path
             raise OSError("disk full")
 
         svc.journal.flush = broken
-        order = asyncio.create_task(svc.place("x", req(sym, "buy", 1, "1.950")))
+        order = asyncio.create_task(svc.orders.place("x", req(sym, "buy", 1, "1.950")))
         while svc._busy == 0:
             await asyncio.sleep(0.001)
         read = asyncio.create_task(svc.settled())
