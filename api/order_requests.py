@@ -45,10 +45,6 @@ class OrderRequests:
                 _TIFS[r.time_in_force], stop, r.display_qty, r.expire_at, r.post_only,
                 r.reduce_only, r.client_order_id)
 
-    def order_command(self, account: str, r: wire.OrderRequest):
-        args = self.order_args(account, r)
-        return lambda ts: C.NewOrder(ts, *args)
-
     async def place(self, account: str, r: wire.OrderRequest) -> dict:
         pending = self.place_nowait(account, r)
         if isinstance(pending, dict):
