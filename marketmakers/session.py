@@ -45,7 +45,7 @@ from marketmakers.event_log import EventLog
 from marketmakers.fundamental import simulate_paths
 from marketmakers.index_feed import IndexSource, publishable
 from marketmakers.obligations import ObligationTracker
-from marketmakers.record import SessionRecord
+from marketmakers.record import SAMPLE_KEYS, SessionRecord
 from marketmakers.rng import stream
 from marketmakers.scenarios import load_scenario
 from marketmakers.scheduler import Scheduler
@@ -95,7 +95,7 @@ class SessionConfig:
 
     def __post_init__(self):
         window_s = self.window_hours * 3_600
-        checks = ((self.hours > 0, "hours must be > 0"),
+        checks = ((math.isfinite(self.hours) and self.hours > 0, "hours must be > 0"),
                   (isinstance(self.days, int) and self.days >= 0, "days must be an integer >= 0"),
                   (not self.days or 0 < self.window_hours <= 24,
                    "window_hours must be > 0 and at most 24"),
@@ -185,7 +185,8 @@ class Session:
         self.risk_events: list[dict] = []
         self.trackers: dict[str, ObligationTracker] = {}
         self.deposits = {a.account: a.params.cash_usd * 100 for a in self.agents}
-        self.samples: dict[str, list] = {}
+        # every series from the start: a session shorter than one sample interval has none
+        self.samples: dict[str, list] = {key: [] for key in SAMPLE_KEYS}
         self.maker_series: dict[str, dict[str, list]] = {}
         self.primary: str | None = None
         self.primaries: list = []
@@ -432,10 +433,6 @@ class Session:
         ts = self.scheduler.now
         sym = self.primary
         s = self.samples
-        if not s:
-            for key in ("ts", "fundamental_usd", "index_usd", "last_usd", "mark_usd", "bid_usd",
-                        "ask_usd", "spread_ticks", "bid_depth", "ask_depth", "volume", "trades"):
-                s[key] = []
         bid, bid_qty, ask, ask_qty, last = self.port.top(sym) if sym else _EMPTY_TOP
         index = self.port.index_value(self.scenario.index_name)
         mark = self.port.mark(sym) if sym else None
