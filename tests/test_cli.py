@@ -108,6 +108,21 @@ def test_the_printed_demo_names_the_market_order_the_sweep_and_the_stop(capsys):
     assert "SITH27" in lines[0] and "2027-03-10T10:00:00+00:00" in lines[0]
 
 
+@pytest.mark.parametrize("argv,words", [
+    (["--index", "abc"], "argument --index: an index value in USD > 0"),
+    (["--index", "-1"], "argument --index: an index value in USD > 0"),
+    (["--index", "2.0000001"], "with at most 6 decimals"),
+    (["--date", "1969-12-31"], "argument --date: a day from 1970-01-01 to 9998-12-31"),
+    (["--date", "9999-10-01"], "argument --date: a day from 1970-01-01 to 9998-12-31"),
+    (["--date", "2026-02-29"], "argument --date: a day as YYYY-MM-DD"),
+])
+def test_the_demo_refuses_an_index_or_a_day_it_cannot_run_with_a_usage_error(argv, words, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["demo", *argv])
+    assert done.value.code == 2
+    assert words in capsys.readouterr().err
+
+
 def test_bench_engine_prints_the_contracted_keys(capsys):
     assert cli.main(["bench", "engine", "--ops", "3000", "--repeat", "1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
