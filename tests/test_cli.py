@@ -145,6 +145,17 @@ def test_bench_gate_prints_the_contracted_keys(capsys):
     (["bench", "gate", "--checks", "0"], "--checks and --repeat must be >= 1"),
     (["bench", "margin", "--accounts", "0"], "--accounts, --expiries and --loop-accounts must be >= 1"),
     (["bench", "session", "--hours", "0"], "--hours must be > 0"),
+    (["bench", "session", "--hours", "inf"], "--hours must be > 0 and at most 8760"),
+    (["bench", "engine", "--ops", "0"], "--ops and --repeat must be >= 1"),
+    (["bench", "engine", "--repeat", "0"], "--ops and --repeat must be >= 1"),
+    (["bench", "api", "--clients", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--seconds", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--rounds", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--modes", "nope"], "--modes is rest, ws or rest,ws, got 'nope'"),
+    (["bench", "memory", "--orders", "0"], "--warmup from 0 to below --orders"),
+    (["bench", "memory", "--orders", "100", "--warmup", "200"], "--warmup from 0 to below --orders"),
+    (["bench", "memory", "--every", "0"], "--every must be >= 1"),
+    (["bench", "memory", "--retention", "-1"], "--retention must be >= 0"),
 ])
 def test_a_benchmark_refuses_a_bad_size_with_a_usage_error(argv, words, capsys):
     with pytest.raises(SystemExit) as done:
