@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import importlib
 import io
 import json
 import pickle
@@ -34,6 +33,7 @@ from fastapi import FastAPI, Query, Response
 
 from api import wire
 from api.errors import ApiError
+from api.serve import load_gate
 from api.store import OrderStore
 from clearing.reasons import Reason
 from exchange.commands import command_from_record
@@ -415,10 +415,9 @@ def install(app: FastAPI, service: Service, admin, problems: dict) -> None:
 
 
 def _gate(spec: str):
-    if spec == "permissive":
-        return None
-    module, _, factory = spec.partition(":")
-    return getattr(importlib.import_module(module), factory)()
+    if spec != "permissive" and not (len(spec.split(":")) == 2 and all(spec.split(":"))):
+        raise ValueError(f"--gate is 'permissive' or MODULE:FACTORY, got {spec!r}")
+    return load_gate(spec)
 
 
 def _common(ap: argparse.ArgumentParser) -> None:
@@ -456,9 +455,14 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     text = large_traders_csv(report) if args.format == "csv" else json.dumps(report, indent=2) + "\n"
     if args.out == "-":
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         with open(args.out, "w") as f:
             f.write(text)
+    except OSError as exc:
+        print(f"sitex report large-traders: cannot write --out {args.out}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -495,6 +499,9 @@ def audit_main(argv: list[str] | None = None) -> int:
                 n = write_audit(rows, f, "csv")
     except (ValueError, sqlite3.Error) as exc:
         print(f"sitex report audit: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"sitex report audit: cannot write --out {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
     print(f"sitex report audit: {n} rows", file=sys.stderr)
     return 0

@@ -94,15 +94,16 @@ def check(ap: argparse.ArgumentParser, args) -> None:
         ap.error("; ".join(bad))
 
 
-def load_gate(ap: argparse.ArgumentParser, spec: str):
-    """The risk gate `--gate MODULE:FACTORY` names (None: permissive)."""
+def load_gate(spec: str):
+    """The risk gate `--gate MODULE:FACTORY` names (None: permissive); ValueError when it
+    cannot be loaded (sitex serve and sitex report take the same option)."""
     if spec == "permissive":
         return None
     module, _, factory = spec.partition(":")
     try:
         make = getattr(importlib.import_module(module), factory)
-    except (ImportError, AttributeError) as exc:
-        ap.error(f"--gate {spec}: cannot load it ({exc})")
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"--gate {spec}: cannot load it ({exc})") from None
     return make()
 
 
@@ -118,7 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     from api.app import Settings, create_app
     from api.logs import RequestIds
 
-    gate = load_gate(ap, args.gate)
+    try:
+        gate = load_gate(args.gate)
+    except ValueError as exc:
+        ap.error(str(exc))
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
                         snapshot_every=args.snapshot_every, max_body=args.max_body,

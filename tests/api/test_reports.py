@@ -187,6 +187,22 @@ def test_the_audit_trail_rebuilt_by_the_command_line_is_the_same(session, capsys
     assert table.column("seq").to_pylist() == [r["seq"] for r in served]
 
 
+@pytest.mark.parametrize("argv,words", [
+    (["--gate", "clearing"], "--gate is 'permissive' or MODULE:FACTORY, got 'clearing'"),
+    (["--gate", "no_such_module:factory"], "--gate no_such_module:factory: cannot load it"),
+    (["--out", "{dir}"], "cannot write --out {dir}: Is a directory"),
+])
+@pytest.mark.parametrize("main", [large_traders_main, audit_main])
+def test_the_commands_refuse_a_gate_or_out_they_cannot_use_in_one_line(session, capsys, tmp_path,
+                                                                       main, argv, words):
+    _, journal = session
+    argv = [a.format(dir=tmp_path) for a in argv]
+    assert main(["--journal", journal, *argv]) == 2
+    err = capsys.readouterr().err
+    assert words.format(dir=tmp_path) in err and "Traceback" not in err
+    assert err.count("\n") == 1
+
+
 def test_refusals(session, capsys, tmp_path, make_server, admin_key):
     live, journal = session
     problems = live["problems"]
