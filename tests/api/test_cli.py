@@ -66,7 +66,17 @@ def test_serve_says_when_its_journal_cannot_be_opened(tmp_path, capsys):
 def test_agents_need_the_admin_key(capsys, monkeypatch):
     monkeypatch.delenv("SITEX_ADMIN_KEY", raising=False)
     assert cli.main(["agents", "--server", "http://127.0.0.1:9"]) == 2
-    assert "admin key" in capsys.readouterr().out
+    assert "admin key" in capsys.readouterr().err  # an error, on stderr as every command's
+
+
+@pytest.mark.parametrize("argv", [["--seconds", "-1"], ["--seconds", "nan"], ["--makers", "-1"],
+                                  ["--takers", "-2"]])
+def test_agents_refuse_a_length_or_count_that_cannot_be_with_a_usage_error(argv, capsys):
+    """--seconds -1 (or nan) used to run forever, like 0; a negative count ran a session."""
+    with pytest.raises(SystemExit) as done:
+        cli.main(["agents", "--server", "http://127.0.0.1:9", "--admin-key", "k", *argv])
+    assert done.value.code == 2
+    assert "--seconds must be >= 0 (0: forever), --makers and --takers >= 0" in capsys.readouterr().err
 
 
 def test_bench_api_reports_both_modes(capsys):
