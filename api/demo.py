@@ -115,7 +115,8 @@ def index_usd(text: str) -> str:
     except ArithmeticError:
         value = None
     if value is None or not value.is_finite() or value <= 0 or value != value.quantize(Decimal("1e-6")):
-        raise argparse.ArgumentTypeError(f"an index value in USD > 0 with at most 6 decimals, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"an index value in USD > 0 with at most 6 decimals, got {text!r}")
     return text
 
 
