@@ -67,6 +67,14 @@ class Levels:
     def accountability_for(self, product: str) -> int:
         return self.accountability.get(product, ACCOUNTABILITY)
 
+    def check(self, contracts: dict[str, dict]) -> None:
+        """A level for a product the venue does not list would be silently unused (`sit=10`
+        leaves SIT at its default): refuse it, naming the products."""
+        products = sorted({c["product"] for c in contracts.values()})
+        for name in (*self.reportable, *self.accountability):
+            if name not in products:
+                raise ValueError(f"no product {name!r} (products: {', '.join(products)})")
+
 
 def parse_levels(items: Iterable[str], sep: str) -> dict[str, int]:
     """["SIT=25", ...] (or "SIT:25") -> {"SIT": 25}; a clear error for anything else."""
@@ -368,13 +376,15 @@ def install(app: FastAPI, service: Service, admin, problems: dict) -> None:
             level: Annotated[list[str] | None, Query(description="PRODUCT:LOTS reportable level")] = None,
             accountability: Annotated[list[str] | None, Query(description="PRODUCT:LOTS")] = None):
         """Large traders of one day, per contract (docs/regulation.md)."""
+        await service.settled()
+        contracts = contracts_of(service.venue)
         try:
             levels = Levels(parse_levels(level or (), ":"), parse_levels(accountability or (), ":"))
+            levels.check(contracts)
         except ValueError as exc:
             raise ApiError(422, Reason.INVALID_COMMAND, str(exc)) from None
-        await service.settled()
         day = date_ or datetime.now(UTC).date()
-        report = large_traders(service.store, contracts_of(service.venue), day, levels)
+        report = large_traders(service.store, contracts, day, levels)
         if format == "csv":
             return Response(large_traders_csv(report), media_type="text/csv")
         return report
@@ -447,11 +457,13 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     try:
         levels = Levels(parse_levels(args.level, "="), parse_levels(args.accountability, "="))
         store, venue = rebuild(args.journal, _gate(args.gate))
+        contracts = contracts_of(venue)
+        levels.check(contracts)
     except (ValueError, sqlite3.Error) as exc:
         print(f"sitex report large-traders: {exc}", file=sys.stderr)
         return 2
     day = args.date or datetime.fromtimestamp(venue.clock // NS, UTC).date()
-    report = large_traders(store, contracts_of(venue), day, levels)
+    report = large_traders(store, contracts, day, levels)
     text = large_traders_csv(report) if args.format == "csv" else json.dumps(report, indent=2) + "\n"
     if args.out == "-":
         sys.stdout.write(text)

@@ -69,6 +69,8 @@ def _session(make_server, admin_key, journal):
             live["audit_all"] = a.get("/v1/admin/reports/audit", params={"limit": 10_000}).json()
             live["problems"] = {
                 "level": a.get("/v1/admin/reports/large-traders", params={"level": "SIT:lots"}),
+                "product": a.get("/v1/admin/reports/large-traders",
+                                 params={"accountability": "sit:10"}),
                 "date": a.get("/v1/admin/reports/large-traders", params={"date": "yesterday"}),
                 "time": a.get("/v1/admin/reports/audit", params={"from": "noon"}),
                 "limit": a.get("/v1/admin/reports/audit", params={"limit": 0})}
@@ -208,6 +210,11 @@ def test_refusals(session, capsys, tmp_path, make_server, admin_key):
     problems = live["problems"]
     assert problems["level"].status_code == 422 and problems["level"].json()["code"] == "INVALID_COMMAND"
     assert problems["date"].status_code == 422
+    # a level for a product the venue does not list was silently unused (sit: SIT kept 500)
+    assert problems["product"].status_code == 422
+    assert problems["product"].json()["detail"] == "no product 'sit' (products: GPU, SIT)"
+    assert large_traders_main(["--journal", journal, "--level", "NOPE=5"]) == 2
+    assert "no product 'NOPE' (products: GPU, SIT)" in capsys.readouterr().err
     assert problems["time"].status_code == 422 and "not a time" in problems["time"].json()["detail"]
     assert problems["limit"].status_code == 422
     assert live["not_admin"].status_code == 403
