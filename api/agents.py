@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import random
+import sys
 import time
 from decimal import Decimal
 
@@ -122,17 +124,21 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
+    if not (math.isfinite(args.seconds) and args.seconds >= 0) or args.makers < 0 or args.takers < 0:
+        ap.error("--seconds must be >= 0 (0: forever), --makers and --takers >= 0")
     args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
     if not args.admin_key:
-        print("sitex agents: the admin key is needed to open accounts (--admin-key or SITEX_ADMIN_KEY)")
+        print("sitex agents: the admin key is needed to open accounts (--admin-key or "
+              "SITEX_ADMIN_KEY)", file=sys.stderr)
         return 2
     seconds = args.seconds if args.seconds > 0 else float("inf")
     try:
         stats = asyncio.run(session(args.server, args.admin_key, seconds, args.makers, args.takers,
                                     args.seed))
     except (OSError, httpx.HTTPError) as exc:
-        print(f"sitex agents: lost the server at {args.server}: {exc!r}")
+        print(f"sitex agents: lost the server at {args.server}: {exc!r}", file=sys.stderr)
         return 1
     print(f"sitex agents: {stats['orders']} orders, {stats['fills']} fills, "
           f"{stats['rejected']} rejected (last: {stats['last_error']}) on {', '.join(stats['symbols'])}")

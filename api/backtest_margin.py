@@ -137,7 +137,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
+    if args.paths < 1 or args.seed < 0:
+        ap.error("--paths must be >= 1, --seed >= 0")
     names = args.scenario or list_scenarios()
     unknown = [n for n in names if n not in list_scenarios()]
     if unknown:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import signal
@@ -176,8 +177,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
     modes = args.modes.split(",")
+    if (args.clients < 1 or args.window < 1 or args.rounds < 1
+            or not (math.isfinite(args.seconds) and args.seconds > 0)):
+        ap.error("--clients, --window and --rounds must be >= 1, --seconds > 0")
+    if not set(modes) <= {"rest", "ws"} or len(set(modes)) != len(modes):
+        ap.error(f"--modes is rest, ws or rest,ws, got {args.modes!r}")
     runs: dict[str, list[dict]] = {m: [] for m in modes}
     bare_runs: dict[str, list[dict]] = {m: [] for m in modes}
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import signal
 import tempfile
@@ -92,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
     args = ap.parse_args(argv)
+    if (args.orders < 1 or args.clients < 1 or args.window < 1 or args.every < 1
+            or not 0 <= args.warmup < args.orders):
+        ap.error("--orders, --clients, --window and --every must be >= 1, --warmup from 0 to "
+                 "below --orders")
+    if not (math.isfinite(args.retention) and args.retention >= 0):
+        ap.error("--retention must be >= 0")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()

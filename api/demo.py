@@ -105,11 +105,38 @@ def run(seed_index_usd: str = "2.000", day: date | None = None) -> dict:
             "orders": orders, "notes": log, "events": venue.seq, "digest": venue.digest()}
 
 
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)  # the venue's ns clock, its calendar
+
+
+def index_usd(text: str) -> str:
+    """--index: a price in USD, > 0, at most 6 decimals (the index counts micro-USD)."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or not value.is_finite() or value <= 0 or value != value.quantize(Decimal("1e-6")):
+        raise argparse.ArgumentTypeError(
+            f"an index value in USD > 0 with at most 6 decimals, got {text!r}")
+    return text
+
+
+def demo_day(text: str) -> date:
+    """--date: YYYY-MM-DD, a day the venue's clock and listing calendar reach."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a day as YYYY-MM-DD, got {text!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(f"a day from {FIRST_DAY} to {LAST_DAY}, got {text!r}")
+    return day
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="sitex demo", description=__doc__.splitlines()[0],
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--index", default="2.000", help="SIT index, USD per million SIT")
-    ap.add_argument("--date", type=date.fromisoformat, default=None,
+    ap.add_argument("--index", default="2.000", type=index_usd,
+                    help="SIT index, USD per million SIT")
+    ap.add_argument("--date", type=demo_day, default=None,
                     help="the demo's day, YYYY-MM-DD (None: today, UTC); its front SIT "
                          "contract is the one that trades that day")
     ap.add_argument("--json", action="store_true", help="print one JSON object")

@@ -38,6 +38,14 @@ class Levels:
     def accountability_for(self, product: str) -> int:
         return self.accountability.get(product, ACCOUNTABILITY)
 
+    def check(self, contracts: dict[str, dict]) -> None:
+        """A level for a product the venue does not list would be silently unused (`sit=10`
+        leaves SIT at its default): refuse it, naming the products."""
+        products = sorted({c["product"] for c in contracts.values()})
+        for name in (*self.reportable, *self.accountability):
+            if name not in products:
+                raise ValueError(f"no product {name!r} (products: {', '.join(products)})")
+
 
 def parse_levels(items: Iterable[str], sep: str) -> dict[str, int]:
     """["SIT=25", ...] (or "SIT:25") -> {"SIT": 25}; a clear error for anything else."""

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sqlite3
 import sys
@@ -26,14 +25,14 @@ from api.large_traders import (
     large_traders_csv,
     parse_levels,
 )
+from api.serve import load_gate
 from clearing.types import NS_PER_SECOND as NS
 
 
 def _gate(spec: str):
-    if spec == "permissive":
-        return None
-    module, _, factory = spec.partition(":")
-    return getattr(importlib.import_module(module), factory)()
+    if spec != "permissive" and not (len(spec.split(":")) == 2 and all(spec.split(":"))):
+        raise ValueError(f"--gate is 'permissive' or MODULE:FACTORY, got {spec!r}")
+    return load_gate(spec)
 
 
 def _common(ap: argparse.ArgumentParser) -> None:
@@ -63,17 +62,24 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     try:
         levels = Levels(parse_levels(args.level, "="), parse_levels(args.accountability, "="))
         store, venue = rebuild(args.journal, _gate(args.gate))
+        contracts = contracts_of(venue)
+        levels.check(contracts)
     except (ValueError, sqlite3.Error) as exc:
         print(f"sitex report large-traders: {exc}", file=sys.stderr)
         return 2
     day = args.date or datetime.fromtimestamp(venue.clock // NS, UTC).date()
-    report = large_traders(store, contracts_of(venue), day, levels)
+    report = large_traders(store, contracts, day, levels)
     text = large_traders_csv(report) if args.format == "csv" else json.dumps(report, indent=2) + "\n"
     if args.out == "-":
         sys.stdout.write(text)
-    else:
+        return 0
+    try:
         with open(args.out, "w") as f:
             f.write(text)
+    except OSError as exc:
+        print(f"sitex report large-traders: cannot write --out {args.out}: {exc.strerror}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -110,6 +116,9 @@ def audit_main(argv: list[str] | None = None) -> int:
                 n = write_audit(rows, f, "csv")
     except (ValueError, sqlite3.Error) as exc:
         print(f"sitex report audit: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"sitex report audit: cannot write --out {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
     print(f"sitex report audit: {n} rows", file=sys.stderr)
     return 0

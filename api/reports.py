@@ -55,13 +55,15 @@ def install(app: FastAPI, service: Service, admin, problems: dict) -> None:
             level: Annotated[list[str] | None, Query(description="PRODUCT:LOTS reportable level")] = None,
             accountability: Annotated[list[str] | None, Query(description="PRODUCT:LOTS")] = None):
         """Large traders of one day, per contract (docs/regulation.md)."""
+        await service.settled()
+        contracts = contracts_of(service.venue)
         try:
             levels = Levels(parse_levels(level or (), ":"), parse_levels(accountability or (), ":"))
+            levels.check(contracts)
         except ValueError as exc:
             raise ApiError(422, Reason.INVALID_COMMAND, str(exc)) from None
-        await service.settled()
         day = date_ or datetime.now(UTC).date()
-        report = large_traders(service.store, contracts_of(service.venue), day, levels)
+        report = large_traders(service.store, contracts, day, levels)
         if format == "csv":
             return Response(large_traders_csv(report), media_type="text/csv")
         return report

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import subprocess
 import sys
 
 from api import limits
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
                          "from the history beside the journal")
     ap.add_argument("--snapshot-every", type=int, default=100_000,
                     help="journal commands between state snapshots (0: only on request)")
-    ap.add_argument("--cycle", type=float, default=1.0, help="seconds between time/index/mark cycles")
+    ap.add_argument("--cycle", type=float, default=1.0,
+                    help="seconds between time/index/mark cycles (0: none)")
     ap.add_argument("--agents", action="store_true",
                     help="also run a market session against this server (sitex agents)")
     ap.add_argument("--gate", default="clearing.factory:default_clearinghouse", metavar="MODULE:FACTORY",
@@ -54,25 +58,71 @@ def parser() -> argparse.ArgumentParser:
                     help="bytes a request body may have (413 PAYLOAD_TOO_LARGE over it)")
     ap.add_argument("--max-json-depth", type=int, default=limits.MAX_DEPTH,
                     help="nesting of a JSON body or WebSocket message (422 JSON_TOO_DEEP over it)")
-    ap.add_argument("--log-level", default="warning", help="debug, info, warning or error")
+    ap.add_argument("--log-level", default="warning", type=str.lower, choices=LOG_LEVELS,
+                    help="debug, info, warning, error or critical")
     ap.add_argument("--log-format", choices=("text", "json"), default="text",
                     help="json: one JSON object a line, a request id per request (echoed in "
                          "X-Request-Id), never a key or secret")
     return ap
 
 
+def check(ap: argparse.ArgumentParser, args) -> None:
+    """Refuse a value the server would take and misbehave on (or crash on later) with
+    argparse's usage error, naming the option."""
+    finite = math.isfinite
+    bad = [name for name, ok in (
+        ("--port must be from 0 to 65535", 0 <= args.port <= 65_535),
+        ("--rate-limit must be >= 0", finite(args.rate_limit) and args.rate_limit >= 0),
+        ("--burst must be >= 1", args.burst >= 1),
+        ("--admin-rate-limit must be >= 0",
+         args.admin_rate_limit is None or finite(args.admin_rate_limit) and args.admin_rate_limit >= 0),
+        ("--admin-burst must be >= 1", args.admin_burst is None or args.admin_burst >= 1),
+        ("--anonymous-rate-limit must be >= 0", args.anonymous_rate_limit is None
+         or finite(args.anonymous_rate_limit) and args.anonymous_rate_limit >= 0),
+        ("--anonymous-burst must be >= 1", args.anonymous_burst is None or args.anonymous_burst >= 1),
+        ("--idempotency-seconds must be >= 0",
+         finite(args.idempotency_seconds) and args.idempotency_seconds >= 0),
+        ("--retention must be >= 0", finite(args.retention) and args.retention >= 0),
+        ("--snapshot-every must be >= 0", args.snapshot_every >= 0),
+        ("--cycle must be >= 0", finite(args.cycle) and args.cycle >= 0),
+        ("--max-body must be >= 1", args.max_body >= 1),
+        ("--max-json-depth must be >= 1", args.max_json_depth >= 1),
+        ("--gate is 'permissive' or MODULE:FACTORY",
+         args.gate == "permissive" or len(args.gate.split(":")) == 2 and all(args.gate.split(":"))),
+    ) if not ok]
+    if bad:
+        ap.error("; ".join(bad))
+
+
+def load_gate(spec: str):
+    """The risk gate `--gate MODULE:FACTORY` names (None: permissive); ValueError when it
+    cannot be loaded (sitex serve and sitex report take the same option)."""
+    if spec == "permissive":
+        return None
+    module, _, factory = spec.partition(":")
+    try:
+        make = getattr(importlib.import_module(module), factory)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"--gate {spec}: cannot load it ({exc})") from None
+    return make()
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
+    check(ap, args)
+    import sqlite3
+
     import uvicorn
 
     from api import logs
     from api.app import Settings, create_app
     from api.logs import RequestIds
 
-    gate = None
-    if args.gate and args.gate != "permissive":
-        module, _, factory = args.gate.partition(":")
-        gate = getattr(importlib.import_module(module), factory)()
+    try:
+        gate = load_gate(args.gate)
+    except ValueError as exc:
+        ap.error(str(exc))
     settings = Settings(journal=args.journal, index_source=args.index_source, rate=args.rate_limit,
                         burst=args.burst, cycle_seconds=args.cycle, gate=gate,
                         snapshot_every=args.snapshot_every, max_body=args.max_body,
@@ -81,7 +131,11 @@ def main(argv: list[str] | None = None) -> int:
                         anonymous_burst=args.anonymous_burst,
                         idempotency_seconds=args.idempotency_seconds,
                         retention_seconds=args.retention)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except (sqlite3.Error, OSError) as exc:  # a journal path that cannot be opened
+        print(f"sitex serve: cannot open the journal {args.journal}: {exc}", file=sys.stderr)
+        return 1
     admin_key = app.state.admin.key
     logs.configure(args.log_format, args.log_level, secrets=(admin_key,))
     if args.log_format == "json":

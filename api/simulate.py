@@ -8,6 +8,7 @@ index, marks and margin, and the summary counts what the agents sent and receive
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.admin_key:
         print("sitex simulate: --server needs the admin key (--admin-key or SITEX_ADMIN_KEY)",
               file=sys.stderr)
+        return 2
+    if not (math.isfinite(args.hours) and args.hours > 0) or args.seed < 0:
+        print("sitex simulate: --hours must be > 0 and --seed >= 0", file=sys.stderr)
         return 2
     try:
         agents = load_agents(args.agents) if args.agents else default_agents()

@@ -84,6 +84,9 @@ class WsSession:
                 if msg.get("op") == "order":  # the hot path: no task, an answer on resolution
                     self._order(msg)
                     continue
+                if msg.get("op") == "auth":  # at once, so an order sent right behind it has its key
+                    self._auth(msg)
+                    continue
                 task = asyncio.create_task(self._handle(msg))
                 pending.add(task)
                 task.add_done_callback(pending.discard)
@@ -255,12 +258,24 @@ class WsSession:
     async def op_ping(self, msg):
         return {"pong": msg.get("ts")}
 
-    async def op_auth(self, msg):
-        record = self.auth.key(msg.get("api_key"))
-        self.auth.signed(record, msg.get("timestamp"), msg.get("signature"), msg.get("recv_window"),
-                         "GET", "/v1/ws", "", b"")
-        self._login(record)
-        return {"account_id": record.account, "key_id": record.key_id, "scope": record.scope}
+    def _auth(self, msg: dict) -> None:
+        """`auth` without a task (nothing in it waits): the ops read after it, an `order` on the
+        hot path included, act for its account, as a client that pipelines them expects."""
+        req_id = msg.get("id")
+        try:
+            if self.key is None:  # an anonymous session: its client address's budget
+                wait = self.budgets.addresses.check(address(self.socket.scope))
+                if wait:
+                    raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
+            record = self.auth.key(msg.get("api_key"))
+            self.auth.signed(record, msg.get("timestamp"), msg.get("signature"),
+                             msg.get("recv_window"), "GET", "/v1/ws", "", b"")
+            self._login(record)
+        except _ANSWERED as exc:
+            return self._refuse(req_id, exc)
+        self._reply({"id": req_id, "type": "result", "op": "auth",
+                     "data": {"account_id": record.account, "key_id": record.key_id,
+                              "scope": record.scope}})
 
     async def op_subscribe(self, msg):
         channels = msg.get("channels")
@@ -309,7 +324,10 @@ class WsSession:
 
     async def op_cancel_on_disconnect(self, msg):
         self._private()
-        self.cancel_on_disconnect = bool(msg.get("enabled", True))
+        enabled = msg.get("enabled", True)
+        if type(enabled) is not bool:
+            raise ApiError(400, Reason.INVALID_COMMAND, "enabled is true or false")
+        self.cancel_on_disconnect = enabled
         return {"cancel_on_disconnect": self.cancel_on_disconnect}
 
     async def op_cancel(self, msg):

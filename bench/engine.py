@@ -194,7 +194,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    ap = parser()
+    args = ap.parse_args(argv)
+    if args.ops < 1 or args.repeat < 1:
+        ap.error("--ops and --repeat must be >= 1")
 
     ops = generate(args.ops, args.seed)
     _record_owners(ops)

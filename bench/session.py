@@ -134,8 +134,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
     args = ap.parse_args(argv)
-    if args.hours <= 0 or args.seed < 0 or args.repeat < 1:
-        ap.error("--hours must be > 0, --seed >= 0, --repeat >= 1")
+    if not 0 < args.hours <= 8_760 or args.seed < 0 or args.repeat < 1:
+        ap.error("--hours must be > 0 and at most 8760 (a year), --seed >= 0, --repeat >= 1")
     r = run(args.hours, args.seed, args.repeat)
     ok = r["replay_matches"] and r["deterministic"]
     if args.json:

@@ -40,7 +40,7 @@ from marketmakers.event_log import EventLog
 from marketmakers.fundamental_path import NS_PER_YEAR, TICKS_PER_USD, FundamentalPath
 from marketmakers.index_feed import IndexSource, publishable
 from marketmakers.obligations import ObligationTracker
-from marketmakers.record import SessionRecord
+from marketmakers.record import SAMPLE_KEYS, SessionRecord
 from marketmakers.record_builder import build_record
 from marketmakers.rng import stream
 from marketmakers.scenarios import load_scenario
@@ -99,7 +99,8 @@ class Session:
         self.risk_events: list[dict] = []
         self.trackers: dict[str, ObligationTracker] = {}
         self.deposits = {a.account: a.params.cash_usd * 100 for a in self.agents}
-        self.samples: dict[str, list] = {}
+        # every series from the start: a session shorter than one sample interval has none
+        self.samples: dict[str, list] = {key: [] for key in SAMPLE_KEYS}
         self.maker_series: dict[str, dict[str, list]] = {}
         self.primary: str | None = None
         self.primaries: list = []
@@ -346,10 +347,6 @@ class Session:
         ts = self.scheduler.now
         sym = self.primary
         s = self.samples
-        if not s:
-            for key in ("ts", "fundamental_usd", "index_usd", "last_usd", "mark_usd", "bid_usd",
-                        "ask_usd", "spread_ticks", "bid_depth", "ask_depth", "volume", "trades"):
-                s[key] = []
         bid, bid_qty, ask, ask_qty, last = self.port.top(sym) if sym else _EMPTY_TOP
         index = self.port.index_value(self.scenario.index_name)
         mark = self.port.mark(sym) if sym else None

@@ -4,6 +4,7 @@ bad configuration fails with a clear message before anything runs."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -48,7 +49,7 @@ class SessionConfig:
 
     def __post_init__(self):
         window_s = self.window_hours * 3_600
-        checks = ((self.hours > 0, "hours must be > 0"),
+        checks = ((math.isfinite(self.hours) and self.hours > 0, "hours must be > 0"),
                   (isinstance(self.days, int) and self.days >= 0, "days must be an integer >= 0"),
                   (not self.days or 0 < self.window_hours <= 24,
                    "window_hours must be > 0 and at most 24"),

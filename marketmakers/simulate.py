@@ -20,6 +20,8 @@ from marketmakers.session import Session, SessionConfig
 
 
 EVENT_LOGS = {"gzip": "events.csv.gz", "csv": "events.csv"}
+# the session clock's range: int64 nanoseconds since the epoch, and no time before it
+CLOCK_FROM, CLOCK_TO = "1970-01-01", "2262-04-11"
 
 
 def sit_scenarios() -> list[str]:
@@ -57,6 +59,25 @@ def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
+def check_options(args, config: SessionConfig) -> None:
+    """What the session would only trip over later (a traceback, or a report on a directory
+    that is a file), refused first with a sentence naming the option."""
+    if args.scenario not in sit_scenarios():
+        known = "; a GPU-hour scenario, not a SIT one" if args.scenario in list_scenarios() else ""
+        raise ValueError(f"unknown scenario {args.scenario!r}{known}; SIT scenarios: "
+                         f"{', '.join(sit_scenarios())}")
+    try:
+        start_ns = config.start_ts()
+    except ValueError:
+        raise ValueError(f"--start must be an ISO 8601 time, got {args.start!r}") from None
+    if not 0 <= start_ns <= start_ns + config.span_ns() < 2**63:
+        raise ValueError(f"the session must fall between {CLOCK_FROM} and {CLOCK_TO} (its clock "
+                         f"counts nanoseconds since 1970 in 64 bits): --start {args.start} and "
+                         f"its length are out of that range")
+    if args.out.exists() and not args.out.is_dir():
+        raise ValueError(f"--out {args.out} is a file, not a directory")
+
+
 def run(args) -> int:
     """The in-process session of parsed arguments; prints the summary, writes the report."""
     try:
@@ -64,6 +85,7 @@ def run(args) -> int:
         config = SessionConfig(scenario=args.scenario, seed=args.seed, hours=args.hours,
                                days=args.days, window_hours=args.window_hours, start=args.start,
                                agents=agents)
+        check_options(args, config)
         args.out.mkdir(parents=True, exist_ok=True)
         log_path = args.out / EVENT_LOGS[args.event_log]
         with _progress(not args.no_progress) as progress:

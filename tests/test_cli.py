@@ -108,6 +108,21 @@ def test_the_printed_demo_names_the_market_order_the_sweep_and_the_stop(capsys):
     assert "SITH27" in lines[0] and "2027-03-10T10:00:00+00:00" in lines[0]
 
 
+@pytest.mark.parametrize("argv,words", [
+    (["--index", "abc"], "argument --index: an index value in USD > 0"),
+    (["--index", "-1"], "argument --index: an index value in USD > 0"),
+    (["--index", "2.0000001"], "with at most 6 decimals"),
+    (["--date", "1969-12-31"], "argument --date: a day from 1970-01-01 to 9998-12-31"),
+    (["--date", "9999-10-01"], "argument --date: a day from 1970-01-01 to 9998-12-31"),
+    (["--date", "2026-02-29"], "argument --date: a day as YYYY-MM-DD"),
+])
+def test_the_demo_refuses_an_index_or_a_day_it_cannot_run_with_a_usage_error(argv, words, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["demo", *argv])
+    assert done.value.code == 2
+    assert words in capsys.readouterr().err
+
+
 def test_bench_engine_prints_the_contracted_keys(capsys):
     assert cli.main(["bench", "engine", "--ops", "3000", "--repeat", "1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -130,6 +145,17 @@ def test_bench_gate_prints_the_contracted_keys(capsys):
     (["bench", "gate", "--checks", "0"], "--checks and --repeat must be >= 1"),
     (["bench", "margin", "--accounts", "0"], "--accounts, --expiries and --loop-accounts must be >= 1"),
     (["bench", "session", "--hours", "0"], "--hours must be > 0"),
+    (["bench", "session", "--hours", "inf"], "--hours must be > 0 and at most 8760"),
+    (["bench", "engine", "--ops", "0"], "--ops and --repeat must be >= 1"),
+    (["bench", "engine", "--repeat", "0"], "--ops and --repeat must be >= 1"),
+    (["bench", "api", "--clients", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--seconds", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--rounds", "0"], "--clients, --window and --rounds must be >= 1, --seconds > 0"),
+    (["bench", "api", "--modes", "nope"], "--modes is rest, ws or rest,ws, got 'nope'"),
+    (["bench", "memory", "--orders", "0"], "--warmup from 0 to below --orders"),
+    (["bench", "memory", "--orders", "100", "--warmup", "200"], "--warmup from 0 to below --orders"),
+    (["bench", "memory", "--every", "0"], "--every must be >= 1"),
+    (["bench", "memory", "--retention", "-1"], "--retention must be >= 0"),
 ])
 def test_a_benchmark_refuses_a_bad_size_with_a_usage_error(argv, words, capsys):
     with pytest.raises(SystemExit) as done:

@@ -61,6 +61,8 @@ class ResultsWriter:
 
     def _check(self, resume: bool) -> None:
         manifest_path = self.out / MANIFEST
+        if self.out.exists() and not self.out.is_dir():
+            raise ResultsError(f"--out {self.out} is a file, not a directory")
         if resume:
             if not manifest_path.exists():
                 raise ResultsError(f"--resume: {self.out} holds no sweep ({MANIFEST} is missing)")

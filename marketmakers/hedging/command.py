@@ -78,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed < 0:
         print("sitex hedge: --seed must be >= 0", file=sys.stderr)
         return 2
+    if args.out is not None:  # before the study, not after it
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            print(f"sitex hedge: cannot write to --out {args.out}: {e.strerror}", file=sys.stderr)
+            return 2
     bar = _Progress(not args.no_progress, settings.paths + settings.in_sample_paths, "paths",
                     "hedging study")
     try:

@@ -254,6 +254,33 @@ def test_websocket_order_entry_private_channels_and_cancel_on_disconnect(server)
 
 
 
+def test_websocket_ops_sent_right_behind_auth_act_for_its_account(server):
+    """A client may send auth and an order without waiting for auth's answer: the order is
+    the account's (it used to be refused 401, the order's hot path overtaking auth's task).
+    And cancel_on_disconnect takes a boolean only ("maybe" used to switch it on)."""
+    sym = server.front("GPU")
+    account, a = server.new_account()
+    url = server.url.replace("http", "ws") + "/v1/ws"
+
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            await ws.send(json.dumps({"op": "auth", "id": 1, "api_key": a.headers["X-API-Key"]}))
+            await ws.send(json.dumps({"op": "order", "id": 2, "params": order(sym, "sell", 1, "2.700")}))
+            await ws.send(json.dumps({"op": "cancel_on_disconnect", "id": 3, "enabled": "maybe"}))
+            answers = {}
+            await ws_recv(ws, lambda m: answers.setdefault(m.get("id"), m) is not None
+                          and {1, 2, 3} <= set(answers))
+            return answers
+
+    answers = asyncio.run(scenario())
+    assert answers[1]["type"] == "result" and answers[1]["data"]["account_id"] == account
+    assert answers[2]["type"] == "result", answers[2]
+    assert answers[2]["data"]["status"] == "new"
+    assert answers[3]["type"] == "error" and answers[3]["error"]["code"] == "INVALID_COMMAND"
+    # cancel-on-disconnect stayed off: the order outlives the socket
+    assert a.get(f"/v1/orders/{answers[2]['data']['order_id']}").json()["status"] == "new"
+
+
 def test_websocket_orders_answer_every_outcome_with_its_id(server):
     """Order entry over the socket: refusals before the queue (no account, a malformed order,
     an unknown symbol), a venue rejection after it, and a retried client_order_id answered

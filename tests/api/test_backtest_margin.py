@@ -51,6 +51,14 @@ def test_unknown_scenario_exits_2(capsys):
     assert cli.main(["backtest-margin", "--scenario", "nope"]) == 2
 
 
+@pytest.mark.parametrize("argv", [["--paths", "0"], ["--paths", "-3"], ["--seed", "-1"]])
+def test_a_bad_size_or_seed_is_a_usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main(["backtest-margin", *argv])
+    assert done.value.code == 2
+    assert "--paths must be >= 1, --seed >= 0" in capsys.readouterr().err
+
+
 def test_the_table_says_what_its_columns_mean(capsys):
     assert cli.main(["backtest-margin", "--scenario", "baseline", "--paths", "50"]) == 0
     out = capsys.readouterr().out

@@ -32,10 +32,51 @@ def test_serve_accepts_websocket_compression_only_when_asked(monkeypatch):
     assert seen == [False, True]
 
 
+@pytest.mark.parametrize("argv,words", [
+    (["--rate-limit", "-1"], "--rate-limit must be >= 0"),
+    (["--burst", "0"], "--burst must be >= 1"),
+    (["--retention", "-1"], "--retention must be >= 0"),
+    (["--cycle", "nan"], "--cycle must be >= 0"),
+    (["--snapshot-every", "-1"], "--snapshot-every must be >= 0"),
+    (["--max-body", "-5"], "--max-body must be >= 1"),
+    (["--max-json-depth", "0"], "--max-json-depth must be >= 1"),
+    (["--port", "99999"], "--port must be from 0 to 65535"),
+    (["--gate", "clearing"], "--gate is 'permissive' or MODULE:FACTORY"),
+    (["--gate", "no_such_module:factory"], "--gate no_such_module:factory: cannot load it"),
+    (["--log-level", "loud"], "invalid choice: 'loud'"),
+])
+def test_serve_refuses_a_bad_option_with_a_usage_error_before_serving(argv, words, capsys,
+                                                                       monkeypatch):
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: pytest.fail("served"))
+    with pytest.raises(SystemExit) as done:
+        cli.main(["serve", *argv])
+    assert done.value.code == 2
+    assert words in capsys.readouterr().err
+
+
+def test_serve_says_when_its_journal_cannot_be_opened(tmp_path, capsys):
+    journal = tmp_path / "no-such-dir" / "journal.db"
+    assert cli.main(["serve", "--journal", str(journal), "--gate", "permissive"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"sitex serve: cannot open the journal {journal}") and "Traceback" not in err
+
+
 def test_agents_need_the_admin_key(capsys, monkeypatch):
     monkeypatch.delenv("SITEX_ADMIN_KEY", raising=False)
     assert cli.main(["agents", "--server", "http://127.0.0.1:9"]) == 2
-    assert "admin key" in capsys.readouterr().out
+    assert "admin key" in capsys.readouterr().err  # an error, on stderr as every command's
+
+
+@pytest.mark.parametrize("argv", [["--seconds", "-1"], ["--seconds", "nan"], ["--makers", "-1"],
+                                  ["--takers", "-2"]])
+def test_agents_refuse_a_length_or_count_that_cannot_be_with_a_usage_error(argv, capsys):
+    """--seconds -1 (or nan) used to run forever, like 0; a negative count ran a session."""
+    with pytest.raises(SystemExit) as done:
+        cli.main(["agents", "--server", "http://127.0.0.1:9", "--admin-key", "k", *argv])
+    assert done.value.code == 2
+    assert "--seconds must be >= 0 (0: forever), --makers and --takers >= 0" in capsys.readouterr().err
 
 
 def test_bench_api_reports_both_modes(capsys):

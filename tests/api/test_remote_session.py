@@ -3,6 +3,7 @@
 import json
 
 import httpx
+import pytest
 
 from api.app import Settings
 from api.simulate import main
@@ -62,6 +63,15 @@ def test_server_mode_needs_the_admin_key(capsys, monkeypatch):
     monkeypatch.delenv("SITEX_ADMIN_KEY", raising=False)
     assert main(["--server", "http://127.0.0.1:9", "--hours", "0.001"]) == 2
     assert "admin key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["--hours", "0"], ["--hours", "-1"], ["--hours", "nan"],
+                                  ["--hours", "0.001", "--seed", "-1"]])
+def test_server_mode_refuses_a_length_or_seed_that_cannot_be(argv, capsys):
+    """Before: --hours 0, -1 or nan opened every account and ran nothing; --seed -1 was a
+    traceback."""
+    assert main(["--server", "http://127.0.0.1:9", "--admin-key", "x", *argv]) == 2
+    assert "--hours must be > 0 and --seed >= 0" in capsys.readouterr().err
 
 
 def test_an_unreachable_server_is_a_clear_error(capsys):

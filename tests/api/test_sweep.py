@@ -282,6 +282,17 @@ def test_an_out_folder_that_cannot_take_this_sweep_is_refused(tmp_path, capsys, 
     assert (sorted(p.name for p in out.iterdir()) if out.exists() else None) == before
 
 
+def test_an_out_that_is_a_file_is_refused(tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    code = cli.main(["sweep", str(write(tmp_path, HEDGE_GRID)), "--scheduler", "none", "--out",
+                     str(a_file)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"--out {a_file} is a file, not a directory" in err and "Traceback" not in err
+    assert a_file.read_text() == ""
+
+
 @pytest.mark.parametrize(("argv", "words"), [
     (["--scheduler", "none", "--workers", "2"], ["--workers is for a Dask scheduler"]),
     (["--workers", "0"], ["--workers must be at least 1"]),

@@ -301,6 +301,16 @@ def test_the_command_refuses_bad_settings_with_exit_2(argv, named, capsys):
     assert named in capsys.readouterr().err
 
 
+def test_the_command_refuses_an_out_that_is_a_file_before_the_study(capsys, tmp_path,
+                                                                       monkeypatch):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    monkeypatch.setattr(command, "run_study", lambda *a, **k: pytest.fail("the study ran"))
+    assert command.main(["--out", str(a_file), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"sitex hedge: cannot write to --out {a_file}") and "Traceback" not in err
+
+
 def test_the_command_prints_every_programme_and_figure_as_json(capsys, tmp_path):
     argv = ["--paths", "300", "--seed", "3", "--set", "in_sample_paths=300", "--set",
             "volume_noise=0.1", "--json", "--no-progress", "--out", str(tmp_path)]

@@ -77,11 +77,19 @@ def test_simulate_days_runs_daily_windows_and_reports_them(tmp_path, capsys):
     ["--hours", "-1"],
     ["--days", "2", "--window-hours", "0.1"],  # not a whole number of 15-minute mark cycles
     ["--scenario", "gpu-baseline"],  # a GPU scenario cannot drive the SIT fundamental
+    ["--hours", "inf"],
+    ["--hours", "1e12"],  # past the nanosecond clock's end
+    ["--start", "1960-01-01T00:00:00"],  # before the clock's epoch
+    ["--start", "9999-12-31T00:00:00"],
+    ["--start", "not-a-time"],
+    ["--out", "{file}"],  # a file where the report's directory goes
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, args):
     bad = tmp_path / "bad.toml"
     bad.write_text('[[group]]\nkind = "wizard"\n')
-    args = [a.format(missing=tmp_path / "missing.toml", bad=bad) for a in args]
+    (tmp_path / "a-file").write_text("")
+    args = [a.format(missing=tmp_path / "missing.toml", bad=bad, file=tmp_path / "a-file")
+            for a in args]
     code = cli.main(["simulate", "--hours", "0.05", "--out", str(tmp_path / "o"), "--json",
                      "--no-progress", *args])
     captured = capsys.readouterr()
@@ -95,3 +103,19 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, arg
         assert "group 0 (wizard)" in captured.err
     elif "--agents" in args:
         assert "missing.toml" in captured.err
+    elif "--start" in args or "1e12" in args:
+        assert "--start" in captured.err
+    elif "--out" in args[-2:]:
+        assert "a-file is a file" in captured.err
+
+
+def test_a_session_shorter_than_one_sample_interval_writes_an_empty_report(tmp_path, capsys):
+    """36 s of trading, less than the report's 60 s sample interval: no sample was taken, and
+    the report still comes (empty series, empty axes), not a KeyError."""
+    out = tmp_path / "short"
+    assert cli.main(["simulate", "--hours", "0.01", "--out", str(out), "--json",
+                     "--no-progress"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["events"] > 0
+    assert (out / "report.html").is_file()
+    assert (out / "samples.csv").read_text().count("\n") == 1  # the header alone
