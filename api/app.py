@@ -157,6 +157,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if not fmt.knows(symbol):
             raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {symbol!r}")
 
+    def quotes_taken() -> None:
+        """Index inputs from the API need `--index-source admin`: on another source the
+        refusal is the API's own (409 WRONG_INDEX_SOURCE), not a malformed command."""
+        if service.indices.source != "admin":
+            raise ApiError(409, Reason.WRONG_INDEX_SOURCE,
+                           f"this server publishes its indices from the provider feed "
+                           f"(--index-source {service.indices.source}); index inputs through "
+                           f"the API need --index-source admin")
+
     @app.get("/v1/book/{symbol}", tags=["public"], response_model=wire.BookView, responses=PROBLEMS)
     async def book(symbol: str, depth: Annotated[int, Query(ge=1, le=1000)] = 20):
         known(symbol)
@@ -305,9 +314,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/admin/index-quotes", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def index_quote(body: wire.IndexQuote) -> dict:
         """A provider's index quote (with `--index-source admin` it is published as the index)."""
-        if service.indices.source != "admin":
-            raise Rejection(Reason.INVALID_COMMAND,
-                            "this server publishes indices from the provider feed (--index-source feed)")
+        quotes_taken()
         micro = wire.index_to_micro(body.value)
         await service.command(lambda ts: C.PublishIndex(ts, body.name, micro))
         return {"name": body.name, "value": wire.micro_to_index(micro)}
@@ -318,9 +325,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         (clearing/index.py: staleness, outliers, volume-weighted median, minimum contributors).
         With `--index-source admin` the index is published from these on each cycle, or at once
         with `POST /v1/admin/index/publish`."""
-        if service.indices.source != "admin":
-            raise Rejection(Reason.INVALID_COMMAND,
-                            "this server publishes indices from the provider feed (--index-source feed)")
+        quotes_taken()
         inp = wire.index_to_micro(body.input_price)
         out = wire.index_to_micro(body.output_price) if body.output_price is not None else inp
         quote = ProviderQuote(body.name, body.provider, body.tier, inp, out, body.volume, service.now())
@@ -330,8 +335,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/v1/admin/index/publish", tags=["admin"], responses=PROBLEMS, dependencies=[Admin])
     async def publish_index() -> dict:
         """Publish the indices now from the provider quotes received (admin index source)."""
-        if service.indices.source != "admin":
-            raise Rejection(Reason.INVALID_COMMAND, "only with --index-source admin")
+        quotes_taken()
         pubs = await service.indices.publish_from_quotes()
         return {name: {"value": wire.micro_to_index(p.value), "status": p.status,
                        "contributors": p.contributors, "quotes_used": p.quotes_used,

@@ -99,6 +99,7 @@ class Reason(IntEnum):
     NOT_FOUND = 6018  # 404: no such route or file (UNKNOWN_*: no such symbol, order...)
     METHOD_NOT_ALLOWED = 6019  # 405, with the route's methods in the Allow header
     SERVICE_UNAVAILABLE = 6020  # 503: the service stopped taking orders (its journal failed)
+    WRONG_INDEX_SOURCE = 6021  # 409: an index input the server's --index-source does not take
 
     @property
     def sentence(self) -> str:
@@ -183,6 +184,7 @@ _SENTENCES = {
     Reason.NOT_FOUND: "Nothing is served at this path.",
     Reason.METHOD_NOT_ALLOWED: "This path does not take this method: the Allow header lists those it takes.",
     Reason.SERVICE_UNAVAILABLE: "The service has stopped taking requests that change state (its journal failed); reads still answer.",
+    Reason.WRONG_INDEX_SOURCE: "This server's index source is another (--index-source): it does not take this index input.",
 }
 
 

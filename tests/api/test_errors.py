@@ -125,6 +125,24 @@ def test_a_body_over_the_limit_is_payload_too_large(live):
     assert_problem(r, 413, Reason.PAYLOAD_TOO_LARGE)
 
 
+@pytest.mark.parametrize("path, body", [
+    ("/v1/admin/index-quotes", {"name": "SIT", "value": "2.125"}),
+    ("/v1/admin/provider-quotes", {"name": "SIT", "provider": "p1", "tier": "frontier",
+                                   "input_price": "2.1", "volume": 10}),
+    ("/v1/admin/index/publish", None),
+])
+def test_index_inputs_on_a_fed_server_are_the_wrong_index_source(live, path, body):
+    """A server whose indices come from the provider feed refuses index inputs with the API's
+    own code (it used to be 400 INVALID_COMMAND, as if the body were malformed) and publishes
+    nothing. The WebSocket has no op that reaches these."""
+    before = httpx.get(live.url + "/v1/index/SIT").json()
+    with live.admin() as adm:
+        r = adm.post(path, json=body)
+    problem = assert_problem(r, 409, Reason.WRONG_INDEX_SOURCE)
+    assert "--index-source admin" in problem["detail"]
+    assert httpx.get(live.url + "/v1/index/SIT").json() == before
+
+
 def test_too_many_requests_are_rate_limited(make_server):
     with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0.1, burst=2)) as s:
         answers = [httpx.get(s.url + "/v1/contracts") for _ in range(3)]  # the start-up check was one
@@ -138,7 +156,7 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
 
     codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
              Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE,
-             Reason.SERVICE_UNAVAILABLE)
+             Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE)
     assert {r.subsystem for r in codes} == {"access"}
-    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503]
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
