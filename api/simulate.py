@@ -2,7 +2,8 @@
 `--server URL` the same agents against a live server through the client (api/remote_session.py).
 
 In the remote mode `--hours` is wall-clock time, the server's own clock; the server decides the
-index, marks and margin, and the summary counts what the agents sent and received.
+index, marks and margin, and the summary counts what the agents sent and received. The
+in-process session's own options (IN_PROCESS_ONLY) are refused with `--server`, not dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +19,18 @@ from api.client import SitexError
 from api.remote_session import run_remote
 from marketmakers import simulate as local
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+from marketmakers.given_options import given
+
+# the in-process session's own options, refused with --server: (dest, flag, why)
+IN_PROCESS_ONLY = (
+    ("scenario", "--scenario", "the server publishes its own index; a price scenario drives "
+                               "the in-process session's fundamental"),
+    ("days", "--days", "a server keeps its own clock"),
+    ("window_hours", "--window-hours", "a server keeps its own clock"),
+    ("start", "--start", "a server keeps its own clock"),
+    ("out", "--out", "the remote session writes no report: it prints its summary"),
+    ("event_log", "--event-log", "the remote session writes no report: it prints its summary"),
+)
 
 
 def parser():
@@ -31,14 +44,17 @@ def parser():
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
+    ap = parser()
+    args = ap.parse_args(argv)
+    said = given(parser, argv)
     if args.server is None:
+        local.refuse_contradictions(ap, args, said)
         return local.run(args)
-    if args.days:
-        print("sitex simulate: --days runs in process only (a server keeps its own clock)",
-              file=sys.stderr)
-        return 2
+    for dest, flag, why in IN_PROCESS_ONLY:
+        if dest in said:
+            ap.error(f"{flag} {vars(args)[dest]} is for the in-process session, not with --server "
+                     f"{args.server}: {why}")
+    args.admin_key = args.admin_key or os.environ.get("SITEX_ADMIN_KEY")
     if not args.admin_key:
         print("sitex simulate: --server needs the admin key (--admin-key or SITEX_ADMIN_KEY)",
               file=sys.stderr)

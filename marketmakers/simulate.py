@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from marketmakers.agents.config import AgentsConfigError, default_agents, load_agents
+from marketmakers.given_options import given
 from marketmakers.page import PAGE
 from marketmakers.report import format_summary, write_report
 from marketmakers.scenarios import ScenarioError, list_scenarios, load_scenario
@@ -56,7 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    refuse_contradictions(ap, args, given(build_parser, argv))
+    return run(args)
+
+
+def refuse_contradictions(ap: argparse.ArgumentParser, args, said: set[str]) -> None:
+    """Options that contradict each other, refused with the usage error (exit 2) instead of
+    one silently winning: a session's length is --hours or --days, and --window-hours is the
+    window of each day of --days. `said`: the options the command line set (given_options)."""
+    if args.days and "hours" in said:
+        ap.error(f"--hours {args.hours:g} and --days {args.days} both set the session's length: "
+                 f"give one (each day of --days trades --window-hours)")
+    if "window_hours" in said and not args.days:
+        ap.error(f"--window-hours {args.window_hours:g} without --days: it is the trading window "
+                 f"of each day of --days D (a session of --hours trades throughout)")
 
 
 def check_options(args, config: SessionConfig) -> None:

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from api.app import Settings
+from api import simulate
 from api.simulate import main
 from clearing.factory import default_clearinghouse
 from tests.api.conftest import ADMIN
@@ -108,3 +109,26 @@ def test_admin_calls_wait_out_the_rate_limit():
         assert e.status == 403
     else:
         raise AssertionError("a 403 was retried")
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--scenario", "no-such-scenario"], "--scenario no-such-scenario"),  # not even checked
+    (["--scenario", "demand-explosion"], "--scenario demand-explosion"),
+    (["--days", "2"], "--days 2"),
+    (["--days", "2", "--window-hours", "0.5"], "--days 2"),
+    (["--window-hours", "0.5"], "--window-hours 0.5"),
+    (["--start", "2027-01-01T16:00:00+00:00"], "--start 2027-01-01T16:00:00+00:00"),
+    (["--out", "runs/x"], "--out runs/x"),
+    (["--event-log", "csv"], "--event-log csv"),
+])
+def test_server_mode_refuses_the_in_process_sessions_options(argv, flag, capsys, monkeypatch):
+    """The remote session runs on the server's index and clock and writes no report: a price
+    scenario (an unknown one too), a start, days, an output directory used to be dropped
+    without a word. A usage error naming both, before any account is opened."""
+    monkeypatch.setattr(simulate, "run_remote", lambda *a: pytest.fail("the session ran"))
+    with pytest.raises(SystemExit) as done:
+        main(["--server", "http://127.0.0.1:9", "--admin-key", "x", "--hours", "0.001", *argv])
+    assert done.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("sitex simulate: error: ") and flag in last
+    assert "--server http://127.0.0.1:9" in last

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from api import cli
+from marketmakers import simulate
 
 PROMISED = ("events", "events_per_s", "trades", "digest", "mm_obligations_met", "margin_calls",
             "liquidations", "defaults")
@@ -90,7 +91,8 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, capsys, arg
     (tmp_path / "a-file").write_text("")
     args = [a.format(missing=tmp_path / "missing.toml", bad=bad, file=tmp_path / "a-file")
             for a in args]
-    code = cli.main(["simulate", "--hours", "0.05", "--out", str(tmp_path / "o"), "--json",
+    length = [] if "--days" in args else ["--hours", "0.05"]  # --hours with --days: a usage error
+    code = cli.main(["simulate", *length, "--out", str(tmp_path / "o"), "--json",
                      "--no-progress", *args])
     captured = capsys.readouterr()
     assert code == 2
@@ -119,3 +121,36 @@ def test_a_session_shorter_than_one_sample_interval_writes_an_empty_report(tmp_p
     assert summary["events"] > 0
     assert (out / "report.html").is_file()
     assert (out / "samples.csv").read_text().count("\n") == 1  # the header alone
+
+
+@pytest.mark.parametrize("args, named", [
+    (["--days", "2", "--hours", "3"], ("--hours 3", "--days 2")),
+    (["--hours", "24", "--days", "2"], ("--hours 24", "--days 2")),  # the default, said aloud
+    (["--window-hours", "1"], ("--window-hours 1", "without --days")),
+    (["--hours", "2", "--window-hours", "1"], ("--window-hours 1", "without --days")),
+    (["--days", "0", "--window-hours", "1"], ("--window-hours 1", "without --days")),
+])
+def test_options_that_contradict_each_other_are_a_usage_error(monkeypatch, capsys, args, named):
+    """A session's length is --hours or --days, and --window-hours is a day's window of --days:
+    given together (or the window alone), one used to win without a word (--days over --hours,
+    the window ignored). Refused before anything runs, argparse's way: exit 2, one line."""
+    monkeypatch.setattr(simulate, "run", lambda args: pytest.fail("the session ran"))
+    with pytest.raises(SystemExit) as done:
+        cli.main(["simulate", "--no-progress", *args])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: sitex simulate")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("sitex simulate: error: ") and all(n in last for n in named), last
+
+
+def test_a_length_in_days_or_in_hours_alone_still_runs(monkeypatch):
+    """What stays meaningful: --days with its --window-hours, --hours alone, --days 0 (--hours)
+    with --hours."""
+    ran = []
+    monkeypatch.setattr(simulate, "run", lambda args: ran.append(
+        (args.hours, args.days, args.window_hours)) or 0)
+    for args in (["--days", "2", "--window-hours", "0.25"], ["--hours", "3"], ["--days", "2"],
+                 ["--days", "0", "--hours", "3"]):
+        assert cli.main(["simulate", *args]) == 0
+    assert ran == [(24.0, 2, 0.25), (3.0, 0, 2.0), (24.0, 2, 2.0), (3.0, 0, 2.0)]
