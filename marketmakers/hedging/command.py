@@ -65,12 +65,16 @@ class _Progress:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    ap = build_parser()
+    args = ap.parse_args(argv)
     try:
         overrides = parse_assignments(args.assignments)
-        for key in ("paths", "months"):
-            if getattr(args, key) is not None:
-                overrides[key] = getattr(args, key)
+        for key, value in (("paths", args.paths), ("months", args.months)):
+            if value is None:
+                continue
+            if key in overrides:  # refused even when equal: one place says it
+                ap.error(f"--{key} {value} and --set {key}={overrides[key]} both set {key}: give one")
+            overrides[key] = value
         settings = settings_for(args.scenario, overrides, seed=args.seed)
     except SettingsError as e:
         print(f"sitex hedge: {e}", file=sys.stderr)

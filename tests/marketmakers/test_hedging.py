@@ -301,6 +301,23 @@ def test_the_command_refuses_bad_settings_with_exit_2(argv, named, capsys):
     assert named in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, named", [
+    (["--paths", "500", "--set", "paths=2000"], ("--paths 500", "--set paths=2000")),
+    (["--set", "paths=2000", "--paths", "500"], ("--paths 500", "--set paths=2000")),
+    (["--paths", "500", "--set", "paths=500"], ("--paths 500", "--set paths=500")),  # even equal
+    (["--months", "6", "--set", "months=3"], ("--months 6", "--set months=3")),
+])
+def test_a_setting_given_twice_is_a_usage_error(argv, named, capsys, monkeypatch):
+    """--paths and --months are shorthands of --set paths= and --set months=; both given, the
+    flag used to win without a word. Refused before the study, argparse's way (exit 2)."""
+    monkeypatch.setattr(command, "run_study", lambda *a, **k: pytest.fail("the study ran"))
+    with pytest.raises(SystemExit) as done:
+        command.main(argv + ["--no-progress"])
+    assert done.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("sitex hedge: error: ") and all(n in last for n in named), last
+
+
 def test_the_command_refuses_an_out_that_is_a_file_before_the_study(capsys, tmp_path,
                                                                        monkeypatch):
     a_file = tmp_path / "a-file"
