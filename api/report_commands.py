@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, date, datetime
 
 from api.audit_trail import AuditFilter, audit, parse_time, write_audit
-from api.journal_replay import rebuild
+from api.journal_replay import check_journal, rebuild
 from api.large_traders import (
     ACCOUNTABILITY,
     REPORTABLE,
@@ -61,6 +61,7 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     args = large_traders_parser().parse_args(argv)
     try:
         levels = Levels(parse_levels(args.level, "="), parse_levels(args.accountability, "="))
+        check_journal(args.journal)
         store, venue = rebuild(args.journal, _gate(args.gate))
         contracts = contracts_of(venue)
         levels.check(contracts)
@@ -106,6 +107,7 @@ def audit_main(argv: list[str] | None = None) -> int:
         return 2
     try:
         keep = AuditFilter(args.account, args.symbol, parse_time(args.start), parse_time(args.end))
+        check_journal(args.journal)  # before the output is opened: no report of a non-journal
         rows = audit(args.journal, _gate(args.gate), keep)
         if args.format == "parquet":
             n = write_audit(rows, args.out, "parquet")

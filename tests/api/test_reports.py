@@ -5,6 +5,7 @@ They must agree with each other and with the live positions."""
 import csv
 import io
 import json
+import sqlite3
 from datetime import UTC, datetime
 
 import httpx
@@ -18,6 +19,7 @@ from api.report_commands import audit_main, large_traders_main
 from api.store import OrderStore
 from clearing.factory import default_clearinghouse
 from exchange.events import Fill
+from exchange.journal import Journal
 
 ADMIN = {"X-API-Key": "test-admin-key"}
 
@@ -228,6 +230,52 @@ def test_refusals(session, capsys, tmp_path, make_server, admin_key):
     assert large_traders_main(["--journal", str(tmp_path / "none.db")]) == 2
     assert audit_main(["--journal", journal, "--from", "noon"]) == 2
     assert large_traders_main(["--journal", journal, "--level", "SIT"]) == 2
+
+
+def _not_journals(tmp_path):
+    """Files a user may hand to --journal by mistake: (path, words the refusal says)."""
+    empty = tmp_path / "empty.db"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.txt"
+    text.write_text("not a journal\n")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    half = tmp_path / "half.db"  # the batches table alone, no meta: not written by a server
+    with sqlite3.connect(half) as db:
+        db.execute("CREATE TABLE batches (id INTEGER PRIMARY KEY, n INTEGER, records BLOB)")
+    return {"empty": (empty, "the file is empty"), "text": (text, "file is not a database"),
+            "sqlite": (other, "without the journal's tables batches and meta"),
+            "half": (half, "without the journal's table meta"),
+            "missing": (tmp_path / "none.db", "no such file")}
+
+
+@pytest.mark.parametrize("kind", ["empty", "text", "sqlite", "half", "missing"])
+@pytest.mark.parametrize("main", [large_traders_main, audit_main])
+def test_a_file_that_is_not_a_journal_is_refused_naming_it(tmp_path, capsys, main, kind):
+    """An empty file, a text file, an SQLite file without the journal's tables: refused in one
+    line naming the file, exit 2, and no report (the audit trail used to print its header,
+    an empty report, before the error; --out was left holding it)."""
+    path, words = _not_journals(tmp_path)[kind]
+    out = tmp_path / "report.out"
+    assert main(["--journal", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert f"--journal {path}" in captured.err and words in captured.err, captured.err
+    assert "Traceback" not in captured.err
+    assert main(["--journal", str(path), "--out", str(out)]) == 2
+    assert not out.exists()
+
+
+def test_the_journal_of_a_server_that_took_no_command_gives_empty_reports(tmp_path, capsys):
+    path = str(tmp_path / "quiet.db")
+    Journal(path).close()
+    assert large_traders_main(["--journal", path]) == 0
+    assert json.loads(capsys.readouterr().out)["contracts"] == []
+    assert audit_main(["--journal", path]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == ",".join(AUDIT_COLUMNS)
+    assert captured.err == "sitex report audit: 0 rows\n"
 
 
 def test_a_peak_before_the_day_is_not_reported():
