@@ -4,6 +4,7 @@ codes clients already get left as they were."""
 
 import asyncio
 import json
+import threading
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from fastapi import HTTPException
 
 from api.app import Settings
 from clearing.reasons import Reason
+from exchange.permissive_gate import PermissiveGate
 
 ADMIN = "test-admin-key"  # the key tests/api/conftest.py starts its servers with
 MAX_BODY = 512
@@ -143,6 +145,42 @@ def test_index_inputs_on_a_fed_server_are_the_wrong_index_source(live, path, bod
     assert httpx.get(live.url + "/v1/index/SIT").json() == before
 
 
+def test_what_is_rebuilt_from_the_journal_without_one_is_no_journal(live):
+    """The audit trail and a snapshot on a server started without --journal: the API's own
+    code (they used to be 409 and 400 INVALID_COMMAND, a venue code for a malformed command)."""
+    with live.admin() as adm:
+        audit = assert_problem(adm.get("/v1/admin/reports/audit"), 409, Reason.NO_JOURNAL)
+        snapshot = assert_problem(adm.post("/v1/admin/snapshot"), 409, Reason.NO_JOURNAL)
+    assert "--journal" in audit["detail"] and "--journal" in snapshot["detail"]
+
+
+class LockedGate(PermissiveGate):
+    """A gate holding a lock (as one that talks to an outside risk system may): no pickle."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+
+def test_a_gate_that_cannot_be_copied_is_gate_not_copyable(make_server, tmp_path):
+    """The audit trail replays the journal from a copy of the gate, a snapshot pickles it: on a
+    server whose gate cannot be pickled both are 409 GATE_NOT_COPYABLE (the audit used to be
+    INVALID_COMMAND; a snapshot, 400 INVALID_COMMAND, and after the first one "snapshots need a
+    journal (--journal)" on a server that has one). Orders go on."""
+    settings = Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, gate=LockedGate(),
+                        journal=str(tmp_path / "journal.db"))
+    with make_server(settings) as s, s.admin() as adm:
+        audit = assert_problem(adm.get("/v1/admin/reports/audit"), 409, Reason.GATE_NOT_COPYABLE)
+        assert "--gate" in audit["detail"]
+        for _ in range(2):  # the first turns snapshots off, the second finds them off
+            snapshot = assert_problem(adm.post("/v1/admin/snapshot"), 409, Reason.GATE_NOT_COPYABLE)
+            assert "--journal" not in snapshot["detail"] and "pickled" in snapshot["detail"]
+        _, user = s.new_account()
+        r = user.post("/v1/orders", json={"symbol": s.front(), "side": "buy", "qty": 1,
+                                           "price": "1.900"})
+        assert r.status_code == 200, r.text
+
+
 def test_too_many_requests_are_rate_limited(make_server):
     with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0.1, burst=2)) as s:
         answers = [httpx.get(s.url + "/v1/contracts") for _ in range(3)]  # the start-up check was one
@@ -156,7 +194,8 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
 
     codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
              Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE,
-             Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE)
+             Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE, Reason.NO_JOURNAL,
+             Reason.GATE_NOT_COPYABLE)
     assert {r.subsystem for r in codes} == {"access"}
-    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409]
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409, 409, 409]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
