@@ -181,6 +181,80 @@ def test_a_gate_that_cannot_be_copied_is_gate_not_copyable(make_server, tmp_path
         assert r.status_code == 200, r.text
 
 
+def ws_answers(url: str, messages: list[dict]) -> dict:
+    """Send `messages` on one WebSocket; their answers by id."""
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            for m in messages:
+                await ws.send(json.dumps(m))
+            answers = {}
+            while len(answers) < len(messages):
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if m.get("id") is not None:
+                    answers[m["id"]] = m
+            return answers
+
+    return asyncio.run(scenario())
+
+
+def test_a_channel_the_websocket_does_not_have_is_unknown_channel(live):
+    """subscribe and unsubscribe name channels: one the server does not have is 404
+    UNKNOWN_CHANNEL, the API's own code (subscribe used to answer 400 INVALID_COMMAND;
+    unsubscribe answered a result, so a typo left the subscription on), and the whole request
+    is refused: nothing is subscribed or unsubscribed. A contract not listed stays
+    UNKNOWN_SYMBOL, a malformed `channels` INVALID_COMMAND."""
+    url = live.url.replace("http", "ws") + "/v1/ws"
+    sym = live.front()
+    answers = ws_answers(url, [
+        {"op": "subscribe", "id": 1, "channels": ["index.SIT", "nope"]},
+        {"op": "subscribe", "id": 2, "channels": ["index.BTC"]},
+        {"op": "subscribe", "id": 3, "channels": [f"ticker.{sym}"]},
+        {"op": "unsubscribe", "id": 4, "channels": [f"ticker.{sym}", f"tickers.{sym}"]},
+        {"op": "unsubscribe", "id": 5, "channels": ["book.NOPE"]},
+        {"op": "unsubscribe", "id": 6, "channels": "index.SIT"},
+        {"op": "subscribe", "id": 7, "channels": ["index.GPU"]},  # one session's channels, to read
+    ])
+    for i in (1, 2, 4):
+        error = answers[i]["error"]
+        assert (error["status"], error["code"], error["type"]) == (
+            404, "UNKNOWN_CHANNEL", Reason.UNKNOWN_CHANNEL.problem_type), answers[i]
+        assert error["title"] == Reason.UNKNOWN_CHANNEL.sentence
+    assert "'nope'" in answers[1]["error"]["detail"] and "index.SIT" in answers[1]["error"]["detail"]
+    assert f"'tickers.{sym}'" in answers[4]["error"]["detail"]
+    assert answers[3]["type"] == "result"
+    assert answers[5]["error"]["code"] == "UNKNOWN_SYMBOL"
+    assert answers[6]["error"]["code"] == "INVALID_COMMAND"
+    assert answers[7]["type"] == "result"
+
+
+def test_a_refused_unsubscribe_leaves_the_subscriptions_on(live):
+    """Read from the server's hub: after an unsubscribe refused for one unknown channel, the
+    session is still on the channel it named rightly; a good unsubscribe takes it off."""
+    url = live.url.replace("http", "ws") + "/v1/ws"
+    sym = live.front()
+    hub = live.service.hub
+
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            async def call(m):
+                await ws.send(json.dumps(m))
+                while True:
+                    answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    if answer.get("id") == m["id"]:
+                        return answer
+
+            await call({"op": "subscribe", "id": 1, "channels": [f"trades.{sym}"]})
+            on = len(hub.by_channel.get(f"trades.{sym}", ()))
+            refused = await call({"op": "unsubscribe", "id": 2, "channels": [f"trades.{sym}", "trade"]})
+            after_refusal = len(hub.by_channel.get(f"trades.{sym}", ()))
+            await call({"op": "unsubscribe", "id": 3, "channels": [f"trades.{sym}"]})
+            return on, refused, after_refusal, len(hub.by_channel.get(f"trades.{sym}", ()))
+
+    on, refused, after_refusal, after_unsubscribe = asyncio.run(scenario())
+    assert refused["error"]["code"] == "UNKNOWN_CHANNEL"
+    assert after_refusal == on >= 1 and after_unsubscribe == on - 1
+
+
 def test_too_many_requests_are_rate_limited(make_server):
     with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0.1, burst=2)) as s:
         answers = [httpx.get(s.url + "/v1/contracts") for _ in range(3)]  # the start-up check was one
@@ -195,7 +269,7 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
     codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
              Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE,
              Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE, Reason.NO_JOURNAL,
-             Reason.GATE_NOT_COPYABLE)
+             Reason.GATE_NOT_COPYABLE, Reason.UNKNOWN_CHANNEL)
     assert {r.subsystem for r in codes} == {"access"}
-    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409, 409, 409]
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409, 409, 409, 404]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
