@@ -78,10 +78,12 @@ def install(app: FastAPI, service: Service, admin, problems: dict) -> None:
         """The audit trail rebuilt by replaying the journal: every order event with its journal
         position, sequence number and time. Page with `after` = the `next` of the last page."""
         if service.journal_path is None:
-            raise ApiError(409, Reason.INVALID_COMMAND,
+            raise ApiError(409, Reason.NO_JOURNAL,
                            "the audit trail is rebuilt from the journal: start the server with --journal")
         if pristine is None:
-            raise ApiError(409, Reason.INVALID_COMMAND, "this server's risk gate cannot be copied for a replay")
+            raise ApiError(409, Reason.GATE_NOT_COPYABLE,
+                           "the audit trail replays the journal from a copy of this server's risk gate "
+                           "(--gate), and it cannot be pickled")
         try:
             keep = AuditFilter(account, symbol, parse_time(from_), parse_time(to))
         except ValueError as exc:

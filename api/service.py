@@ -68,6 +68,9 @@ class Service:
                         if journal_path else None)
         self.journal_path = journal_path
         self.snapshots = SnapshotStore(journal_path) if journal_path and use_snapshots else None
+        # why POST /v1/admin/snapshot is refused while `snapshots` is None (set when turned off)
+        self._snapshots_off = (None if journal_path else Rejection(
+            Reason.NO_JOURNAL, "snapshots are taken of the journal: start the server with --journal"))
         self.snapshot_every = snapshot_every  # commands between automatic snapshots (0: on demand)
         self._since_snapshot = 0
         self._busy = 0  # commands taken by the writer and not yet answered
@@ -223,13 +226,17 @@ class Service:
         if self.snapshots is not None:
             try:
                 position = self._snapshot()
-            except (pickle.PicklingError, TypeError, AttributeError, sqlite3.Error) as exc:
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
                 # a gate that cannot be pickled: go on without snapshots (replay from zero)
-                log.warning("snapshots disabled: %r", exc)
-                self.snapshots = None
+                self._snapshots_failed(Rejection(
+                    Reason.GATE_NOT_COPYABLE, f"snapshots are off: this server's state cannot be "
+                    f"pickled, its risk gate (--gate) most likely: {exc!r}"))
+            except sqlite3.Error as exc:
+                self._snapshots_failed(Rejection(
+                    Reason.INVALID_COMMAND, f"snapshots are off: storing one failed: {exc!r}"))
         for fut in requests:
             if position is None:
-                fut.set_exception(Rejection(Reason.INVALID_COMMAND, "snapshots are unavailable"))
+                fut.set_exception(self._why_no_snapshot())
             else:
                 fut.set_result(position)
 
@@ -249,8 +256,13 @@ class Service:
     async def _store_snapshot(self, child: SnapshotInChild) -> None:
         stored = await child.finish(self.snapshots)
         if not stored:
-            log.warning("snapshots disabled: the snapshot process failed")
-            self.snapshots = None
+            self._snapshots_failed(Rejection(
+                Reason.INVALID_COMMAND, "snapshots are off: the snapshot process failed (see the log)"))
+
+    def _snapshots_failed(self, why: Rejection) -> None:
+        """Go on without snapshots (a restart replays from zero); `why` answers the requests."""
+        log.warning("snapshots disabled: %s", why.text)
+        self.snapshots, self._snapshots_off = None, why
 
     async def _snapshot_settled(self) -> None:
         """Wait for a snapshot in a child to be stored (one at a time into the store)."""
@@ -262,8 +274,15 @@ class Service:
     async def snapshot(self) -> int:
         """Take a snapshot at the next batch boundary; returns its journal position."""
         if self.snapshots is None:
-            raise Rejection(Reason.INVALID_COMMAND, "snapshots need a journal (--journal)")
+            raise self._why_no_snapshot()
         return await self.execute(lambda ts: None)
+
+    def _why_no_snapshot(self) -> Rejection:
+        """A fresh refusal (a raised exception keeps its traceback) saying why snapshots are off."""
+        off = self._snapshots_off
+        if off is None:  # a service made with use_snapshots=False (a test's full replay)
+            return Rejection(Reason.INVALID_COMMAND, "this service takes no snapshots")
+        return Rejection(off.reason, off.text)
 
     def now(self) -> int:
         ts = self.clock()

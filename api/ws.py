@@ -277,21 +277,32 @@ class WsSession:
                      "data": {"account_id": record.account, "key_id": record.key_id,
                               "scope": record.scope}})
 
-    async def op_subscribe(self, msg):
+    def _channels(self, msg: dict) -> list[str]:
+        """The `channels` of a subscribe or unsubscribe, each one the server has: refused as a
+        whole (nothing changes) on an unknown channel (UNKNOWN_CHANNEL, the API's own code) or a
+        contract not listed (UNKNOWN_SYMBOL)."""
         channels = msg.get("channels")
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             raise ApiError(400, Reason.INVALID_COMMAND, "channels is a list of strings")
-        s = self.service
         for ch in channels:
             kind, _, arg = ch.partition(".")
             if ch in PRIVATE:
-                if self.account is None:
-                    raise ApiError(401, Reason.UNAUTHENTICATED, f"{ch} is private: authenticate first")
-            elif kind in ("book", "trades", "ticker"):
-                if not s.fmt.knows(arg):
+                continue
+            if kind in ("book", "trades", "ticker"):
+                if not self.service.fmt.knows(arg):
                     raise Rejection(Reason.UNKNOWN_SYMBOL, f"no listed contract {arg!r}")
             elif kind != "index" or arg not in ("SIT", "GPU"):
-                raise ApiError(400, Reason.INVALID_COMMAND, f"unknown channel {ch!r}")
+                raise ApiError(404, Reason.UNKNOWN_CHANNEL,
+                               f"unknown channel {ch!r}: book.X, trades.X, ticker.X (X a listed "
+                               f"contract), index.SIT, index.GPU, {', '.join(PRIVATE)}")
+        return channels
+
+    async def op_subscribe(self, msg):
+        channels = self._channels(msg)
+        s = self.service
+        for ch in channels:
+            if ch in PRIVATE and self.account is None:
+                raise ApiError(401, Reason.UNAUTHENTICATED, f"{ch} is private: authenticate first")
         await s.settled()  # snapshots of durable state, taken with the subscriptions at once
         for ch in channels:
             s.hub.subscribe(self.sub, ch)
@@ -316,10 +327,9 @@ class WsSession:
         return {"subscribed": channels}
 
     async def op_unsubscribe(self, msg):
-        channels = msg.get("channels") or []
-        for ch in channels if isinstance(channels, list) else []:
-            if isinstance(ch, str):
-                self.service.hub.unsubscribe(self.sub, ch)
+        channels = self._channels(msg)
+        for ch in channels:
+            self.service.hub.unsubscribe(self.sub, ch)
         return {"unsubscribed": channels}
 
     async def op_cancel_on_disconnect(self, msg):

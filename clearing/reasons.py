@@ -100,6 +100,9 @@ class Reason(IntEnum):
     METHOD_NOT_ALLOWED = 6019  # 405, with the route's methods in the Allow header
     SERVICE_UNAVAILABLE = 6020  # 503: the service stopped taking orders (its journal failed)
     WRONG_INDEX_SOURCE = 6021  # 409: an index input the server's --index-source does not take
+    NO_JOURNAL = 6022  # 409: what is rebuilt from the journal (audit trail, snapshots), on a server without one
+    GATE_NOT_COPYABLE = 6023  # 409: the server's risk gate cannot be pickled for a replay or a snapshot
+    UNKNOWN_CHANNEL = 6024  # 404: a WebSocket channel the server does not have
 
     @property
     def sentence(self) -> str:
@@ -185,6 +188,9 @@ _SENTENCES = {
     Reason.METHOD_NOT_ALLOWED: "This path does not take this method: the Allow header lists those it takes.",
     Reason.SERVICE_UNAVAILABLE: "The service has stopped taking requests that change state (its journal failed); reads still answer.",
     Reason.WRONG_INDEX_SOURCE: "This server's index source is another (--index-source): it does not take this index input.",
+    Reason.NO_JOURNAL: "This server keeps no journal (--journal): what is rebuilt from it is unavailable.",
+    Reason.GATE_NOT_COPYABLE: "This server's risk gate cannot be copied (pickled): no replay or snapshot can start from it.",
+    Reason.UNKNOWN_CHANNEL: "The WebSocket has no channel of this name.",
 }
 
 

@@ -4,6 +4,7 @@ codes clients already get left as they were."""
 
 import asyncio
 import json
+import threading
 
 import httpx
 import pytest
@@ -12,6 +13,7 @@ from fastapi import HTTPException
 
 from api.app import Settings
 from clearing.reasons import Reason
+from exchange.permissive_gate import PermissiveGate
 
 ADMIN = "test-admin-key"  # the key tests/api/conftest.py starts its servers with
 MAX_BODY = 512
@@ -143,6 +145,116 @@ def test_index_inputs_on_a_fed_server_are_the_wrong_index_source(live, path, bod
     assert httpx.get(live.url + "/v1/index/SIT").json() == before
 
 
+def test_what_is_rebuilt_from_the_journal_without_one_is_no_journal(live):
+    """The audit trail and a snapshot on a server started without --journal: the API's own
+    code (they used to be 409 and 400 INVALID_COMMAND, a venue code for a malformed command)."""
+    with live.admin() as adm:
+        audit = assert_problem(adm.get("/v1/admin/reports/audit"), 409, Reason.NO_JOURNAL)
+        snapshot = assert_problem(adm.post("/v1/admin/snapshot"), 409, Reason.NO_JOURNAL)
+    assert "--journal" in audit["detail"] and "--journal" in snapshot["detail"]
+
+
+class LockedGate(PermissiveGate):
+    """A gate holding a lock (as one that talks to an outside risk system may): no pickle."""
+
+    def __init__(self):
+        super().__init__()
+        self.lock = threading.Lock()
+
+
+def test_a_gate_that_cannot_be_copied_is_gate_not_copyable(make_server, tmp_path):
+    """The audit trail replays the journal from a copy of the gate, a snapshot pickles it: on a
+    server whose gate cannot be pickled both are 409 GATE_NOT_COPYABLE (the audit used to be
+    INVALID_COMMAND; a snapshot, 400 INVALID_COMMAND, and after the first one "snapshots need a
+    journal (--journal)" on a server that has one). Orders go on."""
+    settings = Settings(admin_key=ADMIN, cycle_seconds=0, rate=0, gate=LockedGate(),
+                        journal=str(tmp_path / "journal.db"))
+    with make_server(settings) as s, s.admin() as adm:
+        audit = assert_problem(adm.get("/v1/admin/reports/audit"), 409, Reason.GATE_NOT_COPYABLE)
+        assert "--gate" in audit["detail"]
+        for _ in range(2):  # the first turns snapshots off, the second finds them off
+            snapshot = assert_problem(adm.post("/v1/admin/snapshot"), 409, Reason.GATE_NOT_COPYABLE)
+            assert "--journal" not in snapshot["detail"] and "pickled" in snapshot["detail"]
+        _, user = s.new_account()
+        r = user.post("/v1/orders", json={"symbol": s.front(), "side": "buy", "qty": 1,
+                                           "price": "1.900"})
+        assert r.status_code == 200, r.text
+
+
+def ws_answers(url: str, messages: list[dict]) -> dict:
+    """Send `messages` on one WebSocket; their answers by id."""
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            for m in messages:
+                await ws.send(json.dumps(m))
+            answers = {}
+            while len(answers) < len(messages):
+                m = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                if m.get("id") is not None:
+                    answers[m["id"]] = m
+            return answers
+
+    return asyncio.run(scenario())
+
+
+def test_a_channel_the_websocket_does_not_have_is_unknown_channel(live):
+    """subscribe and unsubscribe name channels: one the server does not have is 404
+    UNKNOWN_CHANNEL, the API's own code (subscribe used to answer 400 INVALID_COMMAND;
+    unsubscribe answered a result, so a typo left the subscription on), and the whole request
+    is refused: nothing is subscribed or unsubscribed. A contract not listed stays
+    UNKNOWN_SYMBOL, a malformed `channels` INVALID_COMMAND."""
+    url = live.url.replace("http", "ws") + "/v1/ws"
+    sym = live.front()
+    answers = ws_answers(url, [
+        {"op": "subscribe", "id": 1, "channels": ["index.SIT", "nope"]},
+        {"op": "subscribe", "id": 2, "channels": ["index.BTC"]},
+        {"op": "subscribe", "id": 3, "channels": [f"ticker.{sym}"]},
+        {"op": "unsubscribe", "id": 4, "channels": [f"ticker.{sym}", f"tickers.{sym}"]},
+        {"op": "unsubscribe", "id": 5, "channels": ["book.NOPE"]},
+        {"op": "unsubscribe", "id": 6, "channels": "index.SIT"},
+        {"op": "subscribe", "id": 7, "channels": ["index.GPU"]},  # one session's channels, to read
+    ])
+    for i in (1, 2, 4):
+        error = answers[i]["error"]
+        assert (error["status"], error["code"], error["type"]) == (
+            404, "UNKNOWN_CHANNEL", Reason.UNKNOWN_CHANNEL.problem_type), answers[i]
+        assert error["title"] == Reason.UNKNOWN_CHANNEL.sentence
+    assert "'nope'" in answers[1]["error"]["detail"] and "index.SIT" in answers[1]["error"]["detail"]
+    assert f"'tickers.{sym}'" in answers[4]["error"]["detail"]
+    assert answers[3]["type"] == "result"
+    assert answers[5]["error"]["code"] == "UNKNOWN_SYMBOL"
+    assert answers[6]["error"]["code"] == "INVALID_COMMAND"
+    assert answers[7]["type"] == "result"
+
+
+def test_a_refused_unsubscribe_leaves_the_subscriptions_on(live):
+    """Read from the server's hub: after an unsubscribe refused for one unknown channel, the
+    session is still on the channel it named rightly; a good unsubscribe takes it off."""
+    url = live.url.replace("http", "ws") + "/v1/ws"
+    sym = live.front()
+    hub = live.service.hub
+
+    async def scenario():
+        async with websockets.connect(url) as ws:
+            async def call(m):
+                await ws.send(json.dumps(m))
+                while True:
+                    answer = json.loads(await asyncio.wait_for(ws.recv(), 5))
+                    if answer.get("id") == m["id"]:
+                        return answer
+
+            await call({"op": "subscribe", "id": 1, "channels": [f"trades.{sym}"]})
+            on = len(hub.by_channel.get(f"trades.{sym}", ()))
+            refused = await call({"op": "unsubscribe", "id": 2, "channels": [f"trades.{sym}", "trade"]})
+            after_refusal = len(hub.by_channel.get(f"trades.{sym}", ()))
+            await call({"op": "unsubscribe", "id": 3, "channels": [f"trades.{sym}"]})
+            return on, refused, after_refusal, len(hub.by_channel.get(f"trades.{sym}", ()))
+
+    on, refused, after_refusal, after_unsubscribe = asyncio.run(scenario())
+    assert refused["error"]["code"] == "UNKNOWN_CHANNEL"
+    assert after_refusal == on >= 1 and after_unsubscribe == on - 1
+
+
 def test_too_many_requests_are_rate_limited(make_server):
     with make_server(Settings(admin_key=ADMIN, cycle_seconds=0, rate=0.1, burst=2)) as s:
         answers = [httpx.get(s.url + "/v1/contracts") for _ in range(3)]  # the start-up check was one
@@ -156,7 +268,8 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
 
     codes = (Reason.UNAUTHENTICATED, Reason.FORBIDDEN, Reason.NOT_FOUND,
              Reason.METHOD_NOT_ALLOWED, Reason.RATE_LIMITED, Reason.PAYLOAD_TOO_LARGE,
-             Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE)
+             Reason.SERVICE_UNAVAILABLE, Reason.WRONG_INDEX_SOURCE, Reason.NO_JOURNAL,
+             Reason.GATE_NOT_COPYABLE, Reason.UNKNOWN_CHANNEL)
     assert {r.subsystem for r in codes} == {"access"}
-    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409]
+    assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409, 409, 409, 404]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
