@@ -18,6 +18,7 @@ import asyncio
 import functools
 import itertools
 import json
+import operator
 import ssl
 from decimal import Decimal
 
@@ -51,8 +52,19 @@ def _dec(value) -> str | None:
     return str(value)
 
 
+def _whole(value, what: str) -> int:
+    """An integer (numpy's too), else TypeError: `int()` turned an amount of 1.5 into an order
+    for 1 lot and `cancel_order(3.9)` into a cancel of order 3, silently."""
+    if isinstance(value, bool):
+        raise TypeError(f"pass {what} as int, got {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"pass {what} as int, got {value!r}") from None
+
+
 def order_body(symbol, type, side, amount, price=None, params=None) -> dict:
-    body = {"symbol": symbol, "side": side, "type": type, "qty": int(amount)}
+    body = {"symbol": symbol, "side": side, "type": type, "qty": _whole(amount, "quantities (lots)")}
     if price is not None:
         body["price"] = _dec(price)
     for k, v in (params or {}).items():
@@ -86,7 +98,7 @@ class _Routes:
 
     @staticmethod
     def cancel_order(order_id, symbol=None):
-        return "DELETE", f"/v1/orders/{int(order_id)}", None, None
+        return "DELETE", f"/v1/orders/{_whole(order_id, 'order ids')}", None, None
 
     @staticmethod
     def cancel_all_orders(symbol=None):
@@ -94,12 +106,14 @@ class _Routes:
 
     @staticmethod
     def edit_order(order_id, symbol=None, type=None, side=None, amount=None, price=None, params=None):
-        body = {"qty": amount, "price": _dec(price), "stop_price": _dec((params or {}).get("stop_price"))}
-        return "PATCH", f"/v1/orders/{int(order_id)}", {k: v for k, v in body.items() if v is not None}, None
+        qty = None if amount is None else _whole(amount, "quantities (lots)")
+        body = {"qty": qty, "price": _dec(price), "stop_price": _dec((params or {}).get("stop_price"))}
+        body = {k: v for k, v in body.items() if v is not None}
+        return "PATCH", f"/v1/orders/{_whole(order_id, 'order ids')}", body, None
 
     @staticmethod
     def fetch_order(order_id, symbol=None):
-        return "GET", f"/v1/orders/{int(order_id)}", None, None
+        return "GET", f"/v1/orders/{_whole(order_id, 'order ids')}", None, None
 
     @staticmethod
     def fetch_open_orders(symbol=None):
@@ -300,7 +314,7 @@ class AsyncClient:
         return await self.ws_call("order", params=order_body(symbol, type, side, amount, price, params))
 
     async def cancel_order_ws(self, order_id):
-        return await self.ws_call("cancel", order_id=int(order_id))
+        return await self.ws_call("cancel", order_id=_whole(order_id, "order ids"))
 
     async def watch_order_book(self, symbol: str):
         """Yield the whole book (bids, asks as [Decimal price, qty]) after each change; on a

@@ -123,3 +123,36 @@ def test_the_client_manages_keys_and_reads_the_history(server):
         assert e.value.status == 403 and e.value.code == "INSUFFICIENT_SCOPE"
     with Client(server.url, ADMIN) as admin:
         assert admin.revoke_api_key(made["account_id"], reader["key_id"])["status"] == "revoked"
+
+
+def test_a_quantity_or_order_id_that_is_not_an_int_is_refused_before_it_is_sent(server):
+    """`int()` made 1.5 lots an order for 1 and `cancel_order(3.9)` a cancel of order 3."""
+    import numpy as np
+
+    with Client(server.url, ADMIN) as admin:
+        key = admin.create_account()["api_key"]
+    sym = server.front()
+    with Client(server.url, key) as c:
+        resting = c.create_order(sym, "limit", "buy", np.int64(2), "1.990")  # numpy ints are ints
+        oid = resting["order_id"]
+        for amount in (1.5, 2.0, True, "2", None, Decimal("1")):
+            with pytest.raises(TypeError, match="int"):
+                c.create_order(sym, "limit", "buy", amount, "1.990")
+        for call in (c.fetch_order, c.cancel_order, c.edit_order):
+            with pytest.raises(TypeError, match="int"):
+                call(oid + 0.9)
+        with pytest.raises(TypeError, match="int"):
+            c.edit_order(oid, amount=1.5)
+        assert [(o["order_id"], o["remaining_qty"]) for o in c.fetch_open_orders()] == [(oid, 2)]
+        with pytest.raises(SitexError) as e:
+            c.create_order(sym, "limit", "buy", 0, "1.990")
+        assert e.value.code == "INVALID_COMMAND"
+
+    async def over_the_socket():
+        async with AsyncClient(server.url, key) as a:
+            with pytest.raises(TypeError, match="int"):
+                await a.create_order_ws(sym, "limit", "buy", 1.5, "1.990")
+            with pytest.raises(TypeError, match="int"):
+                await a.cancel_order_ws(oid + 0.9)
+            assert (await a.fetch_order(oid))["status"] == "new"
+    asyncio.run(over_the_socket())
