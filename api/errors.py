@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
+from api.wire import DECIMAL_PATTERN
 from clearing.reasons import Reason, Rejection
 
 PROBLEM_JSON = "application/problem+json"
@@ -76,8 +77,16 @@ def _field(loc) -> str:
     return ".".join(parts) or "request"
 
 
+def _message(e: dict) -> str:
+    """pydantic's sentence, except a decimal field's: "String should match pattern '^-?[0-9]..."
+    told a person typing a price into the dashboard nothing they could act on."""
+    if e.get("type") == "string_pattern_mismatch" and (e.get("ctx") or {}).get("pattern") == DECIMAL_PATTERN:
+        return f"expected a decimal number such as 2.010, got {e.get('input')!r}"
+    return e.get("msg", "invalid")
+
+
 def describe_validation(errors) -> str:
-    return "; ".join(f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in errors[:5])
+    return "; ".join(f"{_field(e.get('loc', ()))}: {_message(e)}" for e in errors[:5])
 
 
 def install(app: FastAPI) -> None:

@@ -273,3 +273,21 @@ def test_the_api_codes_are_the_access_range_each_with_its_status():
     assert {r.subsystem for r in codes} == {"access"}
     assert [http_status(r) for r in codes] == [401, 403, 404, 405, 429, 413, 503, 409, 409, 409, 404]
     assert len({r.problem_type for r in Reason}) == len(Reason)  # one type per code
+
+
+def test_a_decimal_field_that_is_not_a_number_says_what_it_expects(live):
+    """It said "String should match pattern '^-?[0-9]{1,15}(\\.[0-9]{1,12})?$'", which the
+    dashboard put in front of a person who had typed a price; other fields keep pydantic's."""
+    admin = {"X-API-Key": ADMIN}
+    key = httpx.post(live.url + "/v1/admin/accounts", json={}, headers=admin).json()["api_key"]
+    symbol = httpx.get(live.url + "/v1/contracts").json()[0]["symbol"]
+    r = httpx.post(live.url + "/v1/orders", headers={"X-API-Key": key},
+                   json={"symbol": symbol, "side": "buy", "type": "limit", "qty": 1, "price": "2,01"})
+    body = assert_problem(r, 422, Reason.INVALID_COMMAND)
+    assert body["detail"] == "price: expected a decimal number such as 2.010, got '2,01'"
+    r = httpx.post(live.url + "/v1/admin/deposits", headers=admin,
+                   json={"account_id": "x", "amount": "ten"})
+    assert assert_problem(r, 422, Reason.INVALID_COMMAND)["detail"] == \
+        "amount: expected a decimal number such as 2.010, got 'ten'"
+    r = httpx.post(live.url + "/v1/admin/accounts", headers=admin, json={"account_id": "a b"})
+    assert "should match pattern" in assert_problem(r, 422, Reason.INVALID_COMMAND)["detail"]
