@@ -10,6 +10,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   const KEY = "sitex.apiKey";
+  const KEY_HINT = $("key-hint").textContent; // what the page says before a key is given
   const LEVELS = 12; // price levels shown a side
   const TAPE = 24; // trades shown
   const WINDOW_S = 15 * 60; // the price chart's time window
@@ -77,7 +78,9 @@
 
     request(op, body) {
       return new Promise((resolve, reject) => {
-        if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return reject(new Error("not connected"));
+        if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+          return reject(new Error("not connected to the server, nothing was sent (the page reconnects by itself)"));
+        }
         const id = this.nextId++;
         this.pending.set(id, { resolve, reject });
         this.ws.send(JSON.stringify({ op, id, ...body }));
@@ -371,6 +374,7 @@
     $("account-id").textContent = "";
     $("forget-key").hidden = true; $("use-key").hidden = false; $("api-key").hidden = false;
     $("submit-order").disabled = true;
+    $("key-hint").textContent = KEY_HINT;
     renderAccount(); renderOrders(); renderLadder();
     if (feed.ws) feed.ws.close(); // a new connection, not authenticated
   }
@@ -492,11 +496,17 @@
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const f = form.elements;
+    // the form does not validate (novalidate): the server refuses a bad order with its reason,
+    // shown below the form. A quantity that is not a whole number goes as typed (parseInt
+    // would turn 1.5 into an order for 1 lot); an empty price is left out (MISSING_PRICE).
+    const qty = f.qty.value.trim();
     const params = {
-      symbol: state.symbol, side: f.side.value, type: f.type.value, qty: parseInt(f.qty.value, 10),
+      symbol: state.symbol, side: f.side.value, type: f.type.value,
+      qty: /^-?[0-9]{1,15}$/.test(qty) ? Number(qty) : qty,
       time_in_force: f.time_in_force.value, post_only: f.post_only.checked,
     };
-    if (params.type === "limit") params.price = f.price.value.trim();
+    const price = f.price.value.trim();
+    if (params.type === "limit" && price) params.price = price;
     try {
       const r = await feed.request("order", { params });
       showResult(`order ${r.order_id} ${r.status}: ${r.filled_qty} filled, ${r.remaining_qty} open`, true);

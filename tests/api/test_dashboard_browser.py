@@ -196,3 +196,56 @@ def test_the_api_pages_load_only_from_the_server(server):
     assert [u for u in failed if u.startswith(local)] == [], failed
     assert any(u.endswith("swagger-ui-bundle.js") for u in requests)
     assert any(u.endswith("redoc.standalone.js") for u in requests)
+
+
+def test_the_order_form_shows_the_servers_reason_for_every_refusal(server):
+    """A bad order typed into the form is refused with the API's reason below it, and nothing is
+    placed. The form used to let the browser validate the quantity (an empty, 0, negative or
+    fractional one gave a browser tooltip and no message on the page), sent an empty price as
+    "" (a regex in the message instead of MISSING_PRICE) and read 1.5 lots as 1 had the browser
+    let it through. Forgetting the key puts the page's first hint back."""
+    contracts = httpx.get(server.url + "/v1/contracts").json()
+    quiet = [c["symbol"] for c in contracts if c["product"] == "SIT"][2]
+    alice = server.account("alice")
+    reference = Decimal(httpx.get(f"{server.url}/v1/ticker/{quiet}").json()["reference"])
+    price = str(reference - Decimal("0.005"))
+    refused = [("", price, "INVALID_COMMAND: qty: Input should be a valid integer"),
+               ("0", price, "INVALID_COMMAND: qty: Input should be greater than or equal to 1"),
+               ("-3", price, "INVALID_COMMAND: qty: Input should be greater than or equal to 1"),
+               ("1.5", price, "INVALID_COMMAND: qty: Input should be a valid integer"),
+               ("2", price + "3", "PRICE_NOT_ON_TICK"),
+               ("2", "abc", "INVALID_COMMAND: price: expected a decimal number such as 2.010, got 'abc'"),
+               ("2", "", "MISSING_PRICE"),
+               ("2", "-1", "INVALID_PRICE")]
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(server.url + "/#" + quiet)
+            expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "open",
+                                                                              timeout=15_000)
+            hint = page.locator("#key-hint")
+            first_hint = hint.inner_text()
+            page.get_by_test_id("api-key").fill(alice)
+            page.get_by_role("button", name="Use key").click()
+            expect(page.get_by_test_id("account")).to_contain_text("alice")
+            form, result = page.get_by_test_id("order-form"), page.get_by_test_id("order-result")
+            for qty, typed_price, reason in refused:
+                page.evaluate("document.getElementById('order-result').textContent = ''")
+                form.locator("input[name=qty]").fill(qty)
+                form.locator("input[name=price]").fill(typed_price)
+                form.locator("button[type=submit]").click()
+                expect(result).to_contain_text(reason)
+                expect(result).to_have_class("result err")
+            assert httpx.get(server.url + "/v1/orders", headers={"X-API-Key": alice}).json() == []
+            page.screenshot(path=str(ARTIFACTS / "dashboard-refused.png"), full_page=True)
+
+            page.get_by_role("button", name="Forget key").click()
+            expect(hint).to_have_text(first_hint)
+            expect(form.locator("button[type=submit]")).to_be_disabled()
+        finally:
+            browser.close()
+    assert errors == []
