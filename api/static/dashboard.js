@@ -556,12 +556,17 @@
     }
     select.replaceChildren(...state.contracts.map((c) => el("option",
       { value: c.symbol, selected: c.symbol === state.symbol }, `${c.symbol} (${c.name})`)));
+    showQuoteUnit();
   }
+
+  // a price is in the contract's quote unit: USD per 1 million SIT, or per GPU-hour
+  const showQuoteUnit = () => { $("quote-unit").textContent = (contract(state.symbol) || {}).quote_unit || "USD"; };
 
   $("symbol").addEventListener("change", async (ev) => {
     const old = state.symbol;
     state.symbol = ev.target.value;
     history.replaceState(null, "", "#" + state.symbol);
+    showQuoteUnit();
     state.tape = []; state.seen = new Set(); state.lastTrades = [];
     renderTape(); renderLadder(); renderTicker();
     if (feed.ws && feed.ws.readyState === WebSocket.OPEN) {

@@ -203,7 +203,8 @@ def test_the_order_form_shows_the_servers_reason_for_every_refusal(server):
     placed. The form used to let the browser validate the quantity (an empty, 0, negative or
     fractional one gave a browser tooltip and no message on the page), sent an empty price as
     "" (a regex in the message instead of MISSING_PRICE) and read 1.5 lots as 1 had the browser
-    let it through. Forgetting the key puts the page's first hint back."""
+    let it through. Forgetting the key puts the page's first hint back. The price's label
+    names the contract's quote unit."""
     contracts = httpx.get(server.url + "/v1/contracts").json()
     quiet = [c["symbol"] for c in contracts if c["product"] == "SIT"][2]
     alice = server.account("alice")
@@ -227,6 +228,11 @@ def test_the_order_form_shows_the_servers_reason_for_every_refusal(server):
             page.goto(server.url + "/#" + quiet)
             expect(page.get_by_test_id("connection-status")).to_have_attribute("data-state", "open",
                                                                               timeout=15_000)
+            expect(page.get_by_test_id("quote-unit")).to_have_text("USD per 1 million SIT")
+            gpu = next(c["symbol"] for c in contracts if c["product"] == "GPU")
+            page.get_by_test_id("symbol").select_option(gpu)
+            expect(page.get_by_test_id("quote-unit")).to_have_text("USD per GPU-hour")
+            page.get_by_test_id("symbol").select_option(quiet)
             hint = page.locator("#key-hint")
             first_hint = hint.inner_text()
             page.get_by_test_id("api-key").fill(alice)
