@@ -69,7 +69,7 @@ def _heatmap(points, keys, name, path: Path, seeds: int) -> Path:
         s = p.stats[name]
         z[i, j] = _nan(s.mean)
         if s.mean is not None:
-            text[i, j] = f"{s.mean:.3g}" + (f"\n± {s.sd:.2g}" if s.sd is not None else "")
+            text[i, j] = _number(s.mean) + (f"\n± {_number(s.sd)}" if s.sd is not None else "")
     fig, ax = _figure((max(6, 1.3 * len(cols) + 3), max(4, 0.8 * len(rows) + 2)))
     im = ax.imshow(z, origin="lower", cmap="viridis", aspect="auto")
     finite = z[np.isfinite(z)]
@@ -85,6 +85,12 @@ def _heatmap(points, keys, name, path: Path, seeds: int) -> Path:
     fig.colorbar(im, ax=ax, label=name)
     fig.savefig(path)
     return path
+
+
+def _number(x: float) -> str:
+    """Three significant digits, but a figure of a thousand or more (a maker's PnL in USD) in
+    full with thousands separators: ".3g" printed 1,435 USD as 1.44e+03."""
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def _nan(x, default=math.nan) -> float:
