@@ -154,14 +154,18 @@ class WsSession:
             return None
         return msg
 
+    def _charge_anonymous(self) -> None:
+        """An anonymous session spends its client address's budget (RATE_LIMITED when spent)."""
+        if self.key is None:
+            wait = self.budgets.addresses.check(address(self.socket.scope))
+            if wait:
+                raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
+
     async def _handle(self, msg: dict) -> None:
         req_id = msg.get("id")
         op = msg.get("op")
         try:
-            if self.key is None:  # an anonymous session: its client address's budget
-                wait = self.budgets.addresses.check(address(self.socket.scope))
-                if wait:
-                    raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
+            self._charge_anonymous()
             handler = getattr(self, f"op_{op}", None) if isinstance(op, str) else None
             if handler is None:
                 return self._error(req_id, Reason.INVALID_COMMAND, f"unknown op {op!r}", 400)
@@ -263,10 +267,7 @@ class WsSession:
         hot path included, act for its account, as a client that pipelines them expects."""
         req_id = msg.get("id")
         try:
-            if self.key is None:  # an anonymous session: its client address's budget
-                wait = self.budgets.addresses.check(address(self.socket.scope))
-                if wait:
-                    raise ApiError(429, Reason.RATE_LIMITED, f"rate limit: retry after {wait} s")
+            self._charge_anonymous()
             record = self.auth.key(msg.get("api_key"))
             self.auth.signed(record, msg.get("timestamp"), msg.get("signature"),
                              msg.get("recv_window"), "GET", "/v1/ws", "", b"")
