@@ -29,12 +29,6 @@ from api.serve import load_gate
 from clearing.types import NS_PER_SECOND as NS
 
 
-def _gate(spec: str):
-    if spec != "permissive" and not (len(spec.split(":")) == 2 and all(spec.split(":"))):
-        raise ValueError(f"--gate is 'permissive' or MODULE:FACTORY, got {spec!r}")
-    return load_gate(spec)
-
-
 def _common(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--journal", required=True, help="the server's SQLite journal")
     ap.add_argument("--gate", default="clearing.factory:default_clearinghouse", metavar="MODULE:FACTORY",
@@ -62,7 +56,7 @@ def large_traders_main(argv: list[str] | None = None) -> int:
     try:
         levels = Levels(parse_levels(args.level, "="), parse_levels(args.accountability, "="))
         check_journal(args.journal)
-        store, venue = rebuild(args.journal, _gate(args.gate))
+        store, venue = rebuild(args.journal, load_gate(args.gate))
         contracts = contracts_of(venue)
         levels.check(contracts)
     except (ValueError, sqlite3.Error) as exc:
@@ -108,7 +102,7 @@ def audit_main(argv: list[str] | None = None) -> int:
     try:
         keep = AuditFilter(args.account, args.symbol, parse_time(args.start), parse_time(args.end))
         check_journal(args.journal)  # before the output is opened: no report of a non-journal
-        rows = audit(args.journal, _gate(args.gate), keep)
+        rows = audit(args.journal, load_gate(args.gate), keep)
         if args.format == "parquet":
             n = write_audit(rows, args.out, "parquet")
         elif args.out == "-":

@@ -87,8 +87,6 @@ def check(ap: argparse.ArgumentParser, args) -> None:
         ("--cycle must be >= 0", finite(args.cycle) and args.cycle >= 0),
         ("--max-body must be >= 1", args.max_body >= 1),
         ("--max-json-depth must be >= 1", args.max_json_depth >= 1),
-        ("--gate is 'permissive' or MODULE:FACTORY",
-         args.gate == "permissive" or len(args.gate.split(":")) == 2 and all(args.gate.split(":"))),
     ) if not ok]
     if bad:
         ap.error("; ".join(bad))
@@ -99,7 +97,9 @@ def load_gate(spec: str):
     cannot be loaded (sitex serve and sitex report take the same option)."""
     if spec == "permissive":
         return None
-    module, _, factory = spec.partition(":")
+    module, sep, factory = spec.partition(":")
+    if not (module and sep and factory) or ":" in factory:
+        raise ValueError(f"--gate is 'permissive' or MODULE:FACTORY, got {spec!r}")
     try:
         make = getattr(importlib.import_module(module), factory)
     except (ImportError, AttributeError, ValueError) as exc:
