@@ -29,6 +29,7 @@ from api.sweep.grid import parse_grid
 from api.sweep.results import ResultsWriter, read_results
 from api.sweep.runners import DaskRunner, InProcessRunner
 from api.sweep.sweep import run_sweep
+from marketmakers.given_options import given
 
 TARGET_SPEEDUP = 1.7
 
@@ -93,10 +94,10 @@ def parser() -> argparse.ArgumentParser:
                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     ap.add_argument("--kind", choices=("session", "hedge"), default="session",
                     help="market sessions or hedging studies")
-    ap.add_argument("--hours", type=float, default=None,
-                    help="simulated hours of each session (--kind session; default 5)")
-    ap.add_argument("--paths", type=int, default=None,
-                    help="Monte Carlo paths (and in-sample paths) of each study (--kind hedge; default 50000)")
+    ap.add_argument("--hours", type=float, default=5.0,
+                    help="simulated hours of each session (--kind session)")
+    ap.add_argument("--paths", type=int, default=50_000,
+                    help="Monte Carlo paths (and in-sample paths) of each study (--kind hedge)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes of the LocalCluster")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     return ap
@@ -106,13 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # a size flag of the other kind would be silently ignored: `--kind hedge --hours 1` ran
     # 50,000-path studies and printed them as asked for
-    other = "--hours" if args.kind == "hedge" else "--paths"
-    if (args.hours if args.kind == "hedge" else args.paths) is not None:
-        print(f"sitex bench sweep: {other} does not size {args.kind} cells "
+    other = "hours" if args.kind == "hedge" else "paths"
+    if other in given(parser, argv):
+        print(f"sitex bench sweep: --{other} does not size {args.kind} cells "
               f"(--hours sizes --kind session, --paths --kind hedge)", file=sys.stderr)
         return 2
-    args.hours = 5.0 if args.hours is None else args.hours
-    args.paths = 50_000 if args.paths is None else args.paths
     if args.paths < 2 or args.workers < 1 or not args.hours > 0:
         print("sitex bench sweep: --paths must be at least 2, --workers at least 1, --hours > 0",
               file=sys.stderr)

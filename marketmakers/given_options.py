@@ -1,6 +1,6 @@
 """Which options a command line set itself, as opposed to left at their defaults: what tells
 `--hours 24` from no `--hours` at all, so that two options that contradict each other are
-refused instead of one silently winning (sitex simulate, sitex hedge)."""
+refused instead of one silently winning (sitex simulate, sitex bench sweep)."""
 
 from __future__ import annotations
 

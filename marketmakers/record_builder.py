@@ -105,19 +105,17 @@ def stylized(samples: dict, config) -> dict:
         if returns.size < 3:
             return {}
         facts = returns_facts(returns, spreads, depth)
-        facts["returns_interval_s"] = step * config.sample_interval_s
         every = window_returns(samples["ts"], mid, 1, config.sample_interval_s)
-        if every.size >= 3:
-            facts["autocorr_returns_lag1_at_sample_interval"] = returns_facts(every)["autocorr_returns_lag1"]
-        return facts
+        lag1 = returns_facts(every)["autocorr_returns_lag1"] if every.size >= 3 else None
     else:
         prices = mid[::step]
         prices = prices[~np.isnan(prices)]
         if prices.size < 4:
             return {}
         facts = stylized_facts(prices, spreads, depth)
+        every = mid[~np.isnan(mid)]
+        lag1 = stylized_facts(every)["autocorr_returns_lag1"] if every.size >= 4 else None
     facts["returns_interval_s"] = step * config.sample_interval_s
-    every = mid[~np.isnan(mid)]
-    if every.size >= 4:
-        facts["autocorr_returns_lag1_at_sample_interval"] = stylized_facts(every)["autocorr_returns_lag1"]
+    if lag1 is not None:
+        facts["autocorr_returns_lag1_at_sample_interval"] = lag1
     return facts

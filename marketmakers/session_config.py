@@ -8,10 +8,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from clearing.types import NS_PER_SECOND
+from clearing.types import NS_PER_DAY, NS_PER_SECOND
 from marketmakers.agents.config import AgentsConfig, default_agents
-
-NS_PER_DAY = 86_400 * NS_PER_SECOND
 
 
 @dataclass(frozen=True)

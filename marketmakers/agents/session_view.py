@@ -18,6 +18,7 @@ _GTC = TimeInForce.GTC
 
 
 class SessionView(Protocol):
+    __slots__ = ()  # a slotted implementer (hedging/market_runner.py's view) stays without a __dict__
     now: int  # the session's clock, integer ns
     listing_version: int  # moves when a contract is listed or stops trading: look it up again
 
