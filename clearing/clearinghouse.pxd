@@ -22,4 +22,4 @@ cdef class ClearingHouse:
     cdef public PreTrade pretrade
     cdef public Novation novation
     cdef public Ledger ledger
-    cdef public dict members, terms, marks, basis, index, histories
+    cdef public dict members, terms, marks, histories

@@ -56,8 +56,6 @@ class ClearingHouse:
         self.ledger = self.accounts.ledger
         self.members = self.accounts.members
         self.marks = self.marking.marks
-        self.basis = self.marking.basis
-        self.index = self.marking.index
         self.histories = self.marking.histories
 
     @property
@@ -77,10 +75,6 @@ class ClearingHouse:
     @fast_path.setter
     def fast_path(self, fast: bool):
         self.pretrade.fast_path = fast
-
-    @property
-    def sequencer(self) -> Sequencer:
-        return self.accounts.sequencer
 
     @property
     def guarantee_fund_required(self) -> int:
@@ -105,9 +99,6 @@ class ClearingHouse:
         self.marking.set_index(name, value, ts)
 
     # ------------------------------------------------------------------ accounts and cash
-
-    def capitalise(self, ts: int, out: list) -> None:
-        self.accounts.capitalise(ts, out)
 
     def open_account(self, account: str, ts: int, out: list, market_maker: bool = False) -> None:
         self.accounts.open(account, ts, out, market_maker)
@@ -156,9 +147,6 @@ class ClearingHouse:
     def size_guarantee_fund(self, ts: int, out: list) -> int:
         return self.default_management.size_guarantee_fund(ts, out)
 
-    def stressed_loss(self, account: str) -> int:
-        return self.default_management.stressed_loss(account)
-
     # ------------------------------------------------------------------ settlement
 
     def settlement_price(self, symbol: str) -> int | None:
@@ -187,9 +175,6 @@ class ClearingHouse:
     def equity(self, account: str) -> int:
         return self.marking.equity(account)
 
-    def fair_value(self, symbol: str) -> int | None:
-        return self.marking.fair_value(symbol)
-
     def mark(self, symbol: str) -> int | None:
         return self.marking.marks.get(symbol)
 
@@ -199,14 +184,8 @@ class ClearingHouse:
     def requirement(self, account: str):
         return self.margins.requirement(account)
 
-    def requirements_of(self, accounts: list[str]) -> dict[str, tuple[int, int]]:
-        return self.margins.requirements_of(accounts)
-
     def excess(self, account: str) -> int:
         return self.margins.excess(account)
-
-    def withdrawable(self, account: str, excess: int | None = None) -> int:
-        return self.margins.withdrawable(account, excess)
 
     def account_summary(self, account: str) -> dict:
         return self.margins.account_summary(account)
