@@ -9,14 +9,13 @@ orders. Every change is one `TradingStateChanged` event.
 from __future__ import annotations
 
 from clearing.reasons import Reason, Rejection
+from clearing.types import NS_PER_SECOND
 from clearing.fast_events import *  # make(EventClass, values): see there
 from exchange import commands as C
 from exchange.events import OrderExpired, StatusReason, TradingStateChanged
 from exchange.market import CLOSED, EXPIRED, HALTED, OPEN, STATES, TRANSITIONS, Market
 from exchange.orders import Order, OrderStatus, TimeInForce
 from exchange.timers import HALT_END
-
-NS = 1_000_000_000
 
 _DAY = TimeInForce.DAY
 _EXPIRED_STATUS = OrderStatus.EXPIRED
@@ -73,7 +72,7 @@ class TradingStates:
     def halt_for_limit(self, m: Market, ts: int, out: list) -> None:
         """A trade reached a daily limit: halt for the product's halt time."""
         m.state = HALTED
-        m.halt_until = ts + m.spec.product.halt_seconds * NS
+        m.halt_until = ts + m.spec.product.halt_seconds * NS_PER_SECOND
         self.timers.add(m.halt_until, HALT_END, m.symbol)
         self.state_event(m, _LIMIT_HALT, ts, out)
 
